@@ -1,0 +1,292 @@
+"""The ``inbox`` command line."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+from collections.abc import Sequence
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any, TextIO
+
+from sqlmodel import select
+
+from inbox import actions, formatting
+from inbox.db import session_scope
+from inbox.ingest.csv_import import CsvFormatError, import_csv
+from inbox.models import Channel, Page
+from inbox.queries import export_rows
+from inbox.report import Report, build_report
+from inbox.runtime import Runtime, start
+from inbox.sla import CalendarKind
+from inbox.timeutil import parse_instant, utcnow
+
+CLI_ACTOR = "cli"
+
+
+class CliError(Exception):
+    """A usage or input error: printed without a traceback, exit status 2."""
+
+
+def _date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {value!r}") from None
+
+
+def _instant(value: str) -> Any:
+    try:
+        return parse_instant(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _positive_hours(value: str) -> float:
+    try:
+        hours = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
+    if not 0 < hours <= 2160:
+        raise argparse.ArgumentTypeError("target hours must be > 0 and ≤ 2160")
+    return hours
+
+
+def _server_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="inbox", description="Community-management inbox with SLA tracking."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    _server_args(sub.add_parser("serve", help="start the web server"))
+    demo = sub.add_parser("demo", help="fill the database with demo data and start the server")
+    _server_args(demo)
+    demo.add_argument("--no-serve", action="store_true", help="only load the demo data")
+    sub.add_parser("migrate", help="apply database migrations")
+
+    pages = sub.add_parser("pages", help="manage pages").add_subparsers(dest="pages_command", required=True)
+    add = pages.add_parser("add", help="add a page")
+    add.add_argument("key")
+    add.add_argument("--name", required=True)
+    add.add_argument("--channel", choices=[c.value for c in Channel], default="facebook")
+    add.add_argument("--calendar", choices=[c.value for c in CalendarKind], default="office")
+    add.add_argument("--target-hours", type=_positive_hours, default=24.0)
+    add.add_argument("--platform-id", default=None, help="the platform's id of the page")
+    pages.add_parser("list", help="list pages")
+
+    imp = sub.add_parser("import", help="import items from a CSV file")
+    imp.add_argument("file", type=Path)
+
+    report = sub.add_parser("report", help="response metrics per page")
+    report.add_argument("--from", dest="start", type=_date, required=True)
+    report.add_argument("--to", dest="end", type=_date, required=True)
+    report.add_argument("--as-of", dest="as_of", type=_instant, default=None)
+    report.add_argument("--page", action="append", default=None)
+    report.add_argument("--format", choices=["table", "json", "csv"], default="table")
+
+    export = sub.add_parser("export", help="one row per item")
+    export.add_argument("--format", choices=["csv", "json"], default="csv")
+    return parser
+
+
+def cmd_pages_add(rt: Runtime, args: argparse.Namespace) -> int:
+    with session_scope(rt.engine) as session:
+        try:
+            page = actions.add_page(
+                session,
+                key=args.key,
+                name=args.name,
+                channel=args.channel,
+                calendar=args.calendar,
+                target_hours=args.target_hours,
+                platform_id=args.platform_id,
+                actor=CLI_ACTOR,
+                now=utcnow(),
+            )
+        except actions.ActionError as exc:
+            raise CliError(str(exc)) from None
+        print(f"added page {page.key} ({page.name})")
+    return 0
+
+
+def cmd_pages_list(rt: Runtime, _args: argparse.Namespace) -> int:
+    with session_scope(rt.engine) as session:
+        rows = session.exec(select(Page).order_by(Page.key)).all()
+    width = max((len(p.key) for p in rows), default=3)
+    for p in rows:
+        target = formatting.number(p.target_hours)
+        print(f"{p.key:<{width}}  {p.channel:<9}  {p.calendar:<6}  {target:>4} h  {p.name}")
+    return 0
+
+
+def cmd_import(rt: Runtime, args: argparse.Namespace) -> int:
+    path: Path = args.file
+    if not path.is_file():
+        raise CliError(f"no such file: {path}")
+    if path.suffix.lower() != ".csv":
+        raise CliError(f"cannot import {path.name}: expected a .csv file")
+    bar = None
+    if sys.stderr.isatty():
+        from tqdm import tqdm
+
+        total = max(sum(1 for _ in path.open("rb")) - 1, 0)
+        bar = tqdm(total=total, unit="rader", file=sys.stderr)
+    try:
+        summary = import_csv(
+            rt.engine,
+            path,
+            actor=CLI_ACTOR,
+            now=utcnow(),
+            calendar=rt.calendar,
+            progress=bar.update if bar is not None else None,
+        )
+    except (CsvFormatError, UnicodeDecodeError) as exc:
+        raise CliError(f"{path.name}: {exc}") from None
+    finally:
+        if bar is not None:
+            bar.close()
+    for key in summary.created_pages:
+        print(f"created page {key} with default settings")
+    for line, reason in summary.errors:
+        print(f"{path.name}:{line}: {reason}", file=sys.stderr)
+    print(
+        f"{summary.rows} rows: {summary.inserted} imported, {summary.skipped} already present, "
+        f"{len(summary.errors)} rejected"
+    )
+    return 1 if summary.errors else 0
+
+
+TABLE_COLUMNS = (
+    ("Inkomna", "received", "int"),
+    ("Undantagna", "excluded", "int"),
+    ("Kräver svar", "requiring_response", "int"),
+    ("Besvarade", "responded", "int"),
+    ("Svarsfrekvens", "response_rate", "pct"),
+    ("Median svarstid", "median_response_minutes", "dur"),
+    ("Medel svarstid", "mean_response_minutes", "dur"),
+    ("Median kontorstid", "median_office_minutes", "dur"),
+    ("Inom målet", "within_target", "int"),
+    ("Andel inom målet", "within_target_rate", "pct"),
+    ("Försenade", "breached", "int"),
+)
+
+
+def _cell(value: Any, kind: str) -> str:
+    if kind == "pct":
+        return formatting.percent(value)
+    if kind == "dur":
+        return formatting.duration(value)
+    return formatting.number(value)
+
+
+def write_report(report: Report, fmt: str, out: TextIO) -> None:
+    data = report.as_json()
+    if fmt == "json":
+        json.dump(data, out, ensure_ascii=False, indent=2)
+        out.write("\n")
+        return
+    rows = [*data["pages"], {"page": "Totalt", **data["total"]}]
+    if fmt == "csv":
+        names = [name for _, name, _ in TABLE_COLUMNS]
+        writer = csv.writer(out)
+        writer.writerow(["page", *names])
+        for row in rows:
+            writer.writerow([row["page"], *("" if row[n] is None else row[n] for n in names)])
+        return
+    header = ["Sida", *(label for label, _, _ in TABLE_COLUMNS)]
+    body = [[str(row["page"]), *(_cell(row[n], k) for _, n, k in TABLE_COLUMNS)] for row in rows]
+    widths = [max(len(r[i]) for r in [header, *body]) for i in range(len(header))]
+    out.write(
+        f"Period {report.start.isoformat()} – {(report.end - timedelta(days=1)).isoformat()}, "
+        f"per {formatting.local_datetime(report.as_of, pattern='d MMM y HH:mm')}\n"
+    )
+    for i, r in enumerate([header, *body]):
+        cells = [r[0].ljust(widths[0]), *(c.rjust(w) for c, w in zip(r[1:], widths[1:], strict=True))]
+        out.write("  ".join(cells).rstrip() + "\n")
+        if i == 0 or i == len(body) - 1:
+            out.write("  ".join("-" * w for w in widths) + "\n")
+
+
+def cmd_report(rt: Runtime, args: argparse.Namespace) -> int:
+    as_of = args.as_of or utcnow()
+    try:
+        with rt.engine.connect() as conn:
+            report = build_report(
+                conn, start=args.start, end=args.end, as_of=as_of, page_keys=args.page
+            )
+    except (ValueError, LookupError) as exc:
+        raise CliError(str(exc).strip("'\"")) from None
+    write_report(report, args.format, sys.stdout)
+    return 0
+
+
+def cmd_export(rt: Runtime, args: argparse.Namespace) -> int:
+    now = utcnow()
+    with rt.engine.connect() as conn:
+        rows = export_rows(conn, now=now)
+        if args.format == "json":
+            sys.stdout.write("[")
+            for i, row in enumerate(rows):
+                sys.stdout.write(("," if i else "") + "\n" + json.dumps(row, ensure_ascii=False))
+            sys.stdout.write("\n]\n")
+            return 0
+        writer: Any = None
+        for row in rows:
+            if writer is None:
+                writer = csv.DictWriter(sys.stdout, fieldnames=list(row))
+                writer.writeheader()
+            writer.writerow({k: "" if v is None else v for k, v in row.items()})
+    return 0
+
+
+def cmd_serve(rt: Runtime, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from inbox.app import create_app
+
+    print(f"inbox listening on http://{args.host}:{args.port}/", flush=True)
+    uvicorn.run(create_app(rt.settings), host=args.host, port=args.port, log_level="warning")
+    return 0
+
+
+def cmd_demo(rt: Runtime, args: argparse.Namespace) -> int:
+    from inbox.demo import load_demo
+
+    summary = load_demo(rt.engine, now=utcnow(), calendar=rt.calendar)
+    print(summary)
+    if args.no_serve:
+        return 0
+    return cmd_serve(rt, args)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        rt = start()
+        if args.command == "migrate":
+            print("database is at the newest migration")
+            return 0
+        handlers = {
+            "serve": cmd_serve,
+            "demo": cmd_demo,
+            "import": cmd_import,
+            "report": cmd_report,
+            "export": cmd_export,
+        }
+        if args.command == "pages":
+            return {"add": cmd_pages_add, "list": cmd_pages_list}[args.pages_command](rt, args)
+        return handlers[args.command](rt, args)
+    except CliError as exc:
+        print(f"inbox: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

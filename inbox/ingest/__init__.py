@@ -1,0 +1,1 @@
+"""Adapters that turn outside payloads into ``NewItem`` records."""

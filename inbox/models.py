@@ -1,0 +1,167 @@
+"""Database tables. Every timestamp column is timezone-aware and stored in UTC."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out, on every database.
+
+    SQLite has no time zone type, so values are stored there as naive UTC text
+    in one fixed format, which keeps string comparison in SQL chronological.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError("naive datetime refused: timestamps must be timezone-aware")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def ts_column(*, nullable: bool = False, index: bool = False) -> Any:
+    return sa.Column(UTCDateTime(), nullable=nullable, index=index)
+
+
+class Channel(StrEnum):
+    FACEBOOK = "facebook"
+    INSTAGRAM = "instagram"
+    MESSENGER = "messenger"
+    LINKEDIN = "linkedin"
+    EMAIL = "email"
+    WEB = "web"
+    OTHER = "other"
+
+
+class Kind(StrEnum):
+    COMMENT = "comment"
+    REPLY = "reply"
+    PRIVATE_MESSAGE = "private_message"
+    EMAIL = "email"
+    MENTION = "mention"
+    OTHER = "other"
+
+
+class Resolution(StrEnum):
+    ANSWERED = "answered"
+    NO_REPLY_NEEDED = "no_reply_needed"
+    SPAM = "spam"
+    REMOVED = "removed"
+
+
+EXCLUDING_RESOLUTIONS = (Resolution.NO_REPLY_NEEDED, Resolution.SPAM, Resolution.REMOVED)
+
+
+class Status(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class Page(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=64, unique=True)
+    name: str = Field(max_length=200)
+    channel: str = Field(default=Channel.FACEBOOK.value, max_length=16)
+    calendar: str = Field(default="office", max_length=8)
+    target_hours: float = Field(default=24.0)
+    platform_id: str | None = Field(default=None, max_length=64, unique=True)
+    created_at: datetime = Field(sa_column=ts_column())
+
+
+class Post(SQLModel, table=True):
+    """A post the page itself published; comments sit under it."""
+
+    __table_args__ = (sa.UniqueConstraint("page_id", "external_id", name="uq_post_page_external"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    page_id: int = Field(foreign_key="page.id", index=True)
+    external_id: str = Field(max_length=128)
+    text: str = Field(default="", sa_type=sa.Text)
+    published_at: datetime | None = Field(default=None, sa_column=ts_column(nullable=True))
+
+
+class Item(SQLModel, table=True):
+    __table_args__ = (
+        sa.UniqueConstraint("page_id", "external_id", name="uq_item_page_external"),
+        # Covers the report: window scans read only this index, never the table.
+        sa.Index(
+            "ix_item_report",
+            "received_at",
+            "page_id",
+            "first_response_at",
+            "due_at",
+            "resolution",
+            "response_minutes",
+            "response_office_minutes",
+        ),
+        sa.Index("ix_item_open_due", "status", "due_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    page_id: int = Field(foreign_key="page.id")
+    external_id: str = Field(max_length=255)
+    channel: str = Field(max_length=16)
+    kind: str = Field(default=Kind.COMMENT.value, max_length=24)
+    author: str = Field(default="", max_length=255)
+    author_id: str | None = Field(default=None, max_length=128)
+    text: str = Field(default="", sa_type=sa.Text)
+    # Thread: the post it sits under, the comment it replies to, the conversation.
+    post_id: str | None = Field(default=None, max_length=128, index=True)
+    parent_id: str | None = Field(default=None, max_length=255)
+    conversation_id: str | None = Field(default=None, max_length=255, index=True)
+    received_at: datetime = Field(sa_column=ts_column())
+    ingested_at: datetime = Field(sa_column=ts_column())
+    due_at: datetime = Field(sa_column=ts_column())
+    first_response_at: datetime | None = Field(default=None, sa_column=ts_column(nullable=True))
+    # Derived at response time so reports aggregate in SQL instead of in Python.
+    response_minutes: float | None = None
+    response_office_minutes: float | None = None
+    status: str = Field(default=Status.OPEN.value, max_length=8)
+    resolution: str | None = Field(default=None, max_length=16)
+    closed_at: datetime | None = Field(default=None, sa_column=ts_column(nullable=True))
+    department: str | None = Field(default=None, max_length=64, index=True)
+    assignee: str | None = Field(default=None, max_length=255)
+    topic: str | None = Field(default=None, max_length=64)
+    sentiment: str | None = Field(default=None, max_length=16)
+    priority: str = Field(default="normal", max_length=16)
+
+
+class Response(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(foreign_key="item.id", index=True)
+    author: str = Field(max_length=255)
+    text: str = Field(default="", sa_type=sa.Text)
+    sent_at: datetime = Field(sa_column=ts_column())
+    # inbox | acknowledgement | platform | import | api
+    source: str = Field(max_length=24)
+    external_id: str | None = Field(default=None, max_length=255)
+
+
+class Event(SQLModel, table=True):
+    """The audit trail: who did what, when."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int | None = Field(default=None, foreign_key="item.id", index=True)
+    actor: str = Field(max_length=255)
+    kind: str = Field(max_length=48)
+    at: datetime = Field(sa_column=ts_column(index=True))
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=sa.Column(sa.JSON, nullable=False))

@@ -1,0 +1,124 @@
+"""Named reads. Lists come back as plain rows, never as one ORM object per item."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from inbox.models import Item, Page, Status
+from inbox.sla import SlaState, sla_state
+
+_item = Item.__table__  # type: ignore[attr-defined]
+_page = Page.__table__  # type: ignore[attr-defined]
+
+EXPORT_COLUMNS = (
+    "id",
+    "external_id",
+    "channel",
+    "kind",
+    "author",
+    "received_at",
+    "due_at",
+    "first_response_at",
+    "status",
+    "resolution",
+    "department",
+    "topic",
+    "sentiment",
+    "priority",
+    "post_id",
+    "parent_id",
+    "conversation_id",
+    "text",
+)
+
+
+def _iso(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+def export_rows(conn: Connection, *, now: datetime) -> Iterator[dict[str, Any]]:
+    """Every item with its page key and SLA state at ``now``, in order of receipt."""
+    c = _item.c
+    query = (
+        sa.select(_page.c.key.label("page"), *(c[name] for name in EXPORT_COLUMNS))
+        .join(_page, _page.c.id == c.page_id)
+        .order_by(c.received_at, c.id)
+        .execution_options(yield_per=2000)
+    )
+    for row in conn.execute(query).mappings():
+        state = sla_state(
+            received_at=row["received_at"],
+            due_at=row["due_at"],
+            first_response_at=row["first_response_at"],
+            now=now,
+        )
+        out = {
+            "page": row["page"],
+            "external_id": row["external_id"],
+            "received_at": _iso(row["received_at"]),
+            "due_at": _iso(row["due_at"]),
+            "first_response_at": _iso(row["first_response_at"]),
+            "sla_state": state.value,
+            "resolution": row["resolution"],
+        }
+        out.update({k: _iso(row[k]) for k in EXPORT_COLUMNS if k not in out})
+        yield out
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    id: int
+    page: str
+    page_name: str
+    channel: str
+    author: str
+    text: str
+    received_at: datetime
+    due_at: datetime
+    first_response_at: datetime | None
+    department: str | None
+    assignee: str | None
+    topic: str | None
+    sentiment: str | None
+    state: SlaState
+
+
+def open_items(conn: Connection, *, now: datetime, limit: int = 50) -> list[QueueRow]:
+    """Open items, the soonest due first."""
+    c = _item.c
+    rows = conn.execute(
+        sa.select(
+            c.id,
+            _page.c.key,
+            _page.c.name,
+            c.channel,
+            c.author,
+            sa.func.substr(c.text, 1, 300),
+            c.received_at,
+            c.due_at,
+            c.first_response_at,
+            c.department,
+            c.assignee,
+            c.topic,
+            c.sentiment,
+        )
+        .join(_page, _page.c.id == c.page_id)
+        .where(c.status == Status.OPEN.value)
+        .order_by(c.due_at, c.id)
+        .limit(limit)
+    ).all()
+    return [
+        QueueRow(
+            *row,
+            state=sla_state(
+                received_at=row[6], due_at=row[7], first_response_at=row[8], now=now
+            ),
+        )
+        for row in rows
+    ]
