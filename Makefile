@@ -1,0 +1,54 @@
+# Two commands: `make run` (demo on the embedded database) and `make test` (everything).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test
+
+.PHONY: run test install install-test lint typecheck test-sqlite test-postgres bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+run: install
+	@echo "Starting inbox with demo data on http://$(HOST):$(PORT)/"
+	$(BIN)/inbox demo --host $(HOST) --port $(PORT)
+
+lint: install-test
+	$(BIN)/ruff check inbox tests bench
+	$(BIN)/ruff format --check inbox tests bench
+
+typecheck: install-test
+	$(BIN)/mypy
+
+test-sqlite: install-test
+	$(BIN)/pytest -q
+
+# With CI set the PostgreSQL pass is mandatory; elsewhere it runs when a server answers.
+test-postgres: install-test
+	@if [ -n "$$CI" ] || $(BIN)/python -c "import psycopg,sys; psycopg.connect('$(PG_TEST_URL)', connect_timeout=3).close()" 2>/dev/null; then \
+		INBOX_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest -q; \
+	else \
+		echo "PostgreSQL at $(PG_TEST_URL) not reachable: PostgreSQL pass not run (it is mandatory in CI)"; \
+	fi
+
+test: lint typecheck test-sqlite test-postgres
+
+bench: install-test
+	$(BIN)/python bench/metrics.py
+
+clean:
+	rm -rf $(VENV) inbox.db inbox.db-wal inbox.db-shm
