@@ -11,18 +11,37 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from inbox.calendar import DEFAULT_CALENDAR, OfficeCalendar
+from inbox.db import insert_ignoring_duplicates
 from inbox.ingest.shape import NewItem
 from inbox.models import Channel, Event, Item, Page, Resolution, Response, Status
 from inbox.sla import CalendarKind, SlaPolicy, due_at
 
 _item = Item.__table__  # type: ignore[attr-defined]
-_event = Event.__table__  # type: ignore[attr-defined]
+_INGEST_COLUMNS = (
+    "page_id",
+    "external_id",
+    "channel",
+    "kind",
+    "author",
+    "author_id",
+    "text",
+    "post_id",
+    "parent_id",
+    "conversation_id",
+    "received_at",
+    "ingested_at",
+    "due_at",
+    "first_response_at",
+    "response_minutes",
+    "response_office_minutes",
+    "status",
+    "resolution",
+    "closed_at",
+    "priority",
+)
 
 
 class ActionError(ValueError):
@@ -103,16 +122,6 @@ class IngestResult:
         return len(self.inserted_ids)
 
 
-def _insert_ignoring_duplicates(conn: Connection, rows: list[dict[str, Any]]) -> list[int]:
-    dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-    stmt = (
-        dialect_insert(_item)
-        .on_conflict_do_nothing(index_elements=["page_id", "external_id"])
-        .returning(_item.c.id)
-    )
-    return [row[0] for row in conn.execute(stmt, rows)]
-
-
 def ingest_items(
     session: Session,
     items: Sequence[NewItem],
@@ -126,7 +135,7 @@ def ingest_items(
     Built for bulk (imports and webhook backlogs): rows go in as plain dicts in
     one statement per batch, never as ORM objects.
     """
-    rows: list[dict[str, Any]] = []
+    rows: list[tuple[Any, ...]] = []
     policies = {key: policy_of(page) for key, page in pages.items()}
     for new in items:
         page = pages[new.page]
@@ -136,36 +145,34 @@ def ingest_items(
             minutes, office = response_spans(new.received_at, first, calendar)
         closed = new.resolution is not None or first is not None
         rows.append(
-            {
-                "page_id": page.id,
-                "external_id": new.external_id,
-                "channel": new.channel or page.channel,
-                "kind": new.kind,
-                "author": new.author,
-                "author_id": new.author_id,
-                "text": new.text,
-                "post_id": new.post_id,
-                "parent_id": new.parent_id,
-                "conversation_id": new.conversation_id,
-                "received_at": new.received_at,
-                "ingested_at": now,
-                "due_at": due_at(new.received_at, policies[new.page], calendar),
-                "first_response_at": first,
-                "response_minutes": minutes,
-                "response_office_minutes": office,
-                "status": Status.CLOSED.value if closed else Status.OPEN.value,
-                "resolution": new.resolution,
-                "closed_at": now if closed else None,
-                "department": None,
-                "assignee": None,
-                "topic": None,
-                "sentiment": None,
-                "priority": "normal",
-            }
+            (
+                page.id,
+                new.external_id,
+                new.channel or page.channel,
+                new.kind,
+                new.author,
+                new.author_id,
+                new.text,
+                new.post_id,
+                new.parent_id,
+                new.conversation_id,
+                new.received_at,
+                now,
+                due_at(new.received_at, policies[new.page], calendar),
+                first,
+                minutes,
+                office,
+                Status.CLOSED.value if closed else Status.OPEN.value,
+                new.resolution,
+                now if closed else None,
+                "normal",
+            )
         )
     result = IngestResult()
     if rows:
-        result.inserted_ids = _insert_ignoring_duplicates(session.connection(), rows)
+        result.inserted_ids = insert_ignoring_duplicates(
+            session.connection(), _item, _INGEST_COLUMNS, rows
+        )
     result.skipped = len(rows) - result.inserted
     return result
 
@@ -208,7 +215,12 @@ def record_response(
         )
         session.add(item)
     record_event(
-        session, actor=author, kind=f"response_{source}", now=now, item_id=item.id, sent_at=sent_at.isoformat()
+        session,
+        actor=author,
+        kind=f"response_{source}",
+        now=now,
+        item_id=item.id,
+        sent_at=sent_at.isoformat(),
     )
     return response
 
@@ -222,7 +234,9 @@ def close_item(
     item.resolution = resolution.value
     item.closed_at = now
     session.add(item)
-    record_event(session, actor=actor, kind="closed", now=now, item_id=item.id, resolution=resolution.value)
+    record_event(
+        session, actor=actor, kind="closed", now=now, item_id=item.id, resolution=resolution.value
+    )
     return item
 
 
@@ -230,7 +244,7 @@ def ensure_pages(
     session: Session, keys: set[str], *, actor: str, now: datetime
 ) -> tuple[dict[str, Page], list[str]]:
     """Pages by key, creating unknown keys with default settings; returns the new keys too."""
-    existing = {p.key: p for p in session.exec(select(Page).where(sa.column("key").in_(keys)))}
+    existing = {p.key: p for p in session.exec(select(Page).where(col(Page.key).in_(keys)))}
     created = []
     for key in sorted(keys - set(existing)):
         existing[key] = add_page(session, key=key, actor=actor, now=now)

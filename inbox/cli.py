@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import select
 
 from inbox import actions, formatting
@@ -71,7 +72,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--no-serve", action="store_true", help="only load the demo data")
     sub.add_parser("migrate", help="apply database migrations")
 
-    pages = sub.add_parser("pages", help="manage pages").add_subparsers(dest="pages_command", required=True)
+    pages = sub.add_parser("pages", help="manage pages").add_subparsers(
+        dest="pages_command", required=True
+    )
     add = pages.add_parser("add", help="add a page")
     add.add_argument("key")
     add.add_argument("--name", required=True)
@@ -208,7 +211,10 @@ def write_report(report: Report, fmt: str, out: TextIO) -> None:
         f"per {formatting.local_datetime(report.as_of, pattern='d MMM y HH:mm')}\n"
     )
     for i, r in enumerate([header, *body]):
-        cells = [r[0].ljust(widths[0]), *(c.rjust(w) for c, w in zip(r[1:], widths[1:], strict=True))]
+        cells = [
+            r[0].ljust(widths[0]),
+            *(c.rjust(w) for c, w in zip(r[1:], widths[1:], strict=True)),
+        ]
         out.write("  ".join(cells).rstrip() + "\n")
         if i == 0 or i == len(body) - 1:
             out.write("  ".join("-" * w for w in widths) + "\n")
@@ -270,22 +276,36 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         rt = start()
-        if args.command == "migrate":
-            print("database is at the newest migration")
-            return 0
-        handlers = {
-            "serve": cmd_serve,
-            "demo": cmd_demo,
-            "import": cmd_import,
-            "report": cmd_report,
-            "export": cmd_export,
-        }
-        if args.command == "pages":
-            return {"add": cmd_pages_add, "list": cmd_pages_list}[args.pages_command](rt, args)
-        return handlers[args.command](rt, args)
+    except SQLAlchemyError as exc:
+        print(f"inbox: error: cannot open the database: {exc}", file=sys.stderr)
+        return 2
+    try:
+        return _dispatch(rt, args)
     except CliError as exc:
         print(f"inbox: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # Output piped into `head` and the like: stop quietly.
+        sys.stderr.close()
+        return 0
+    finally:
+        rt.engine.dispose()
+
+
+def _dispatch(rt: Runtime, args: argparse.Namespace) -> int:
+    if args.command == "migrate":
+        print("database is at the newest migration")
+        return 0
+    handlers = {
+        "serve": cmd_serve,
+        "demo": cmd_demo,
+        "import": cmd_import,
+        "report": cmd_report,
+        "export": cmd_export,
+    }
+    if args.command == "pages":
+        return {"add": cmd_pages_add, "list": cmd_pages_list}[args.pages_command](rt, args)
+    return handlers[args.command](rt, args)
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ import random
 from datetime import datetime, timedelta
 
 from sqlalchemy.engine import Engine
-from sqlmodel import func, select
+from sqlmodel import col, func, select
 
 from inbox import actions
 from inbox.calendar import DEFAULT_CALENDAR, OfficeCalendar
@@ -25,12 +25,60 @@ PAGES = (
     ("lanstrafiken_fb", "Länstrafiken Västmark", "facebook", "24x7", 8.0, 0.20),
 )
 
-FIRST = ("Anna", "Erik", "Maria", "Lars", "Karin", "Johan", "Eva", "Anders", "Sara", "Mikael",
-         "Lena", "Per", "Emma", "Oskar", "Fatima", "Ali", "Ingrid", "Nils", "Elin", "Ahmed",
-         "Sofia", "Gustav", "Hanna", "Björn", "Linnea", "Mohammed", "Ulla", "Kjell", "Maja", "Olle")
-LAST = ("Andersson", "Johansson", "Karlsson", "Nilsson", "Eriksson", "Larsson", "Olsson",
-        "Persson", "Svensson", "Gustafsson", "Pettersson", "Jonsson", "Lindberg", "Hassan",
-        "Lindqvist", "Berg", "Holm", "Sandberg", "Ek", "Öberg")
+FIRST = (
+    "Anna",
+    "Erik",
+    "Maria",
+    "Lars",
+    "Karin",
+    "Johan",
+    "Eva",
+    "Anders",
+    "Sara",
+    "Mikael",
+    "Lena",
+    "Per",
+    "Emma",
+    "Oskar",
+    "Fatima",
+    "Ali",
+    "Ingrid",
+    "Nils",
+    "Elin",
+    "Ahmed",
+    "Sofia",
+    "Gustav",
+    "Hanna",
+    "Björn",
+    "Linnea",
+    "Mohammed",
+    "Ulla",
+    "Kjell",
+    "Maja",
+    "Olle",
+)
+LAST = (
+    "Andersson",
+    "Johansson",
+    "Karlsson",
+    "Nilsson",
+    "Eriksson",
+    "Larsson",
+    "Olsson",
+    "Persson",
+    "Svensson",
+    "Gustafsson",
+    "Pettersson",
+    "Jonsson",
+    "Lindberg",
+    "Hassan",
+    "Lindqvist",
+    "Berg",
+    "Holm",
+    "Sandberg",
+    "Ek",
+    "Öberg",
+)
 
 QUESTIONS = (
     "Hur lång är väntetiden på vårdcentralen i Norrby just nu? Jag har ringt tre dagar i rad.",
@@ -66,8 +114,10 @@ PRAISE = (
     "@Sanna kolla här!",
     "Bra jobbat med nya busslinjen, äntligen!",
 )
-SPAM = ("Tjäna 5000 kr om dagen hemifrån!!! Klicka på länken i min profil",
-        "Billiga solglasögon, 90 % rabatt idag www.exempel-rea.test")
+SPAM = (
+    "Tjäna 5000 kr om dagen hemifrån!!! Klicka på länken i min profil",
+    "Billiga solglasögon, 90 % rabatt idag www.exempel-rea.test",
+)
 OFFENSIVE = ("Ni är inkompetenta idioter allihop", "Skäms på er, era jävla byråkrater")
 POSTS = (
     "Nu öppnar den nya vårdcentralen i Norrby! Välkommen in från måndag.",
@@ -85,8 +135,10 @@ def _received_times(rng: random.Random, now: datetime, count: int) -> list[datet
     for _ in range(count):
         day = rng.random() ** 1.1 * 90
         # Comments cluster in the day and evening, fewer at night.
-        hour = rng.choices(range(24), weights=[1, 1, 1, 1, 1, 2, 4, 7, 9, 9, 9, 8,
-                                              9, 9, 8, 8, 8, 8, 9, 9, 8, 6, 4, 2])[0]
+        hour = rng.choices(
+            range(24),
+            weights=[1, 1, 1, 1, 1, 2, 4, 7, 9, 9, 9, 8, 9, 9, 8, 8, 8, 8, 9, 9, 8, 6, 4, 2],
+        )[0]
         moment = now - timedelta(days=day)
         moment = moment.replace(hour=hour, minute=rng.randrange(60), second=rng.randrange(60))
         times.append(min(moment, now - timedelta(minutes=5)))
@@ -106,6 +158,32 @@ def _text(rng: random.Random) -> tuple[str, str | None]:
     return rng.choice(OFFENSIVE), "removed"
 
 
+def _showcase(now: datetime) -> list[NewItem]:
+    """Open items on the round-the-clock page (8 h target) that are in each SLA state whenever
+    the demo is loaded, whatever the day of the week."""
+    ages = (
+        (timedelta(minutes=12), "Kör nattbussen 91 som vanligt i natt trots stormen?"),
+        (timedelta(hours=2), "Hur köper jag en sommarbiljett för ungdomar?"),
+        (timedelta(hours=6, minutes=40), "Spårvagnen står still vid Centralen, vad har hänt?"),
+        (
+            timedelta(hours=7, minutes=30),
+            "Ingen ersättningsbuss kom till Björkvik. Hur ska vi ta oss till jobbet?",
+        ),
+        (timedelta(hours=11), "Jag har väntat på svar om min reseersättning sedan i går."),
+    )
+    return [
+        NewItem(
+            page="lanstrafiken_fb",
+            external_id=f"demo-showcase-{n}",
+            received_at=now - age,
+            text=text,
+            author=f"{FIRST[n]} {LAST[n]}",
+            post_id="lanstrafiken_fb-post-2",
+        )
+        for n, (age, text) in enumerate(ages)
+    ]
+
+
 def load_demo(
     engine: Engine,
     *,
@@ -121,8 +199,14 @@ def load_demo(
         pages = {}
         for key, name, channel, cal, hours, _share in PAGES:
             pages[key] = actions.add_page(
-                session, key=key, name=name, channel=channel, calendar=cal,
-                target_hours=hours, actor=ACTOR, now=now,
+                session,
+                key=key,
+                name=name,
+                channel=channel,
+                calendar=cal,
+                target_hours=hours,
+                actor=ACTOR,
+                now=now,
             )
         post_ids: dict[str, list[str]] = {}
         for key, page in pages.items():
@@ -130,8 +214,14 @@ def load_demo(
                 continue
             for n, text in enumerate(POSTS):
                 external = f"{key}-post-{n}"
-                session.add(Post(page_id=page.id or 0, external_id=external, text=text,
-                                 published_at=now - timedelta(days=90 - n * 15)))
+                session.add(
+                    Post(
+                        page_id=page.id or 0,
+                        external_id=external,
+                        text=text,
+                        published_at=now - timedelta(days=90 - n * 15),
+                    )
+                )
                 post_ids.setdefault(key, []).append(external)
         keys = [p[0] for p in PAGES]
         shares = [p[5] for p in PAGES]
@@ -153,24 +243,39 @@ def load_demo(
                 resolution = "no_reply_needed"
             kind = {"messenger": "private_message", "email": "email"}.get(page.channel, "comment")
             name = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
-            items.append(NewItem(
-                page=key, external_id=f"demo-{n:05d}", received_at=received, text=text,
-                kind=kind, author=name,
-                post_id=rng.choice(post_ids[key]) if key in post_ids else None,
-                conversation_id=f"{key}-conv-{name}" if kind != "comment" else None,
-                first_response_at=first, resolution=resolution,
-            ))
+            items.append(
+                NewItem(
+                    page=key,
+                    external_id=f"demo-{n:05d}",
+                    received_at=received,
+                    text=text,
+                    kind=kind,
+                    author=name,
+                    post_id=rng.choice(post_ids[key]) if key in post_ids else None,
+                    conversation_id=f"{key}-conv-{name}" if kind != "comment" else None,
+                    first_response_at=first,
+                    resolution=resolution,
+                )
+            )
             if first is None and resolution is None:
                 open_targets.append(n)
+        items.extend(_showcase(now))
         result = actions.ingest_items(session, items, pages=pages, now=now, calendar=calendar)
         # A few open items already acknowledged, so the queue shows met and late too.
         for item in session.exec(
-            select(Item).where(Item.status == "open").order_by(Item.received_at).limit(6)
+            select(Item).where(Item.status == "open").order_by(col(Item.received_at)).limit(6)
         ):
             sent = min(item.received_at + timedelta(hours=rng.choice([1, 30, 80])), now)
             actions.record_response(
-                session, item, author="Anna Kommunikatör",
-                text="Vi har sett din fråga och återkommer.", sent_at=sent,
-                source="acknowledgement", now=now, calendar=calendar,
+                session,
+                item,
+                author="Anna Kommunikatör",
+                text="Vi har sett din fråga och återkommer.",
+                sent_at=sent,
+                source="acknowledgement",
+                now=now,
+                calendar=calendar,
             )
-    return f"demo data loaded: {len(pages)} pages, {result.inserted} items, {len(open_targets)} open"
+    return (
+        f"demo data loaded: {len(pages)} pages, {result.inserted} items, {len(open_targets)} open"
+    )

@@ -42,7 +42,9 @@ def duration(minutes: float | None) -> str:
     return f"{mins} min"
 
 
-def local_datetime(value: datetime | None, lang: str = "sv", pattern: str = "EEE d MMM HH:mm") -> str:
+def local_datetime(
+    value: datetime | None, lang: str = "sv", pattern: str = "EEE d MMM HH:mm"
+) -> str:
     """An instant in Europe/Stockholm, e.g. "mån 23 nov. 17:00"."""
     if value is None:
         return "–"

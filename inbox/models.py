@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -11,28 +11,47 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def to_epoch_us(value: datetime) -> int:
+    """Microseconds since the Unix epoch, exact (no float rounding)."""
+    return (value - EPOCH) // _MICROSECOND
+
 
 class UTCDateTime(TypeDecorator[datetime]):
     """Aware datetimes in, aware UTC datetimes out, on every database.
 
-    SQLite has no time zone type, so values are stored there as naive UTC text
-    in one fixed format, which keeps string comparison in SQL chronological.
+    PostgreSQL stores ``timestamptz``. SQLite has no time type, so there the value
+    is an integer count of microseconds since the epoch: exact, chronological in
+    comparisons, and a third of the size of ISO text in the report's index.
     """
 
     impl = sa.DateTime(timezone=True)
     cache_ok = True
 
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+    def load_dialect_impl(self, dialect: Dialect) -> sa.types.TypeEngine[Any]:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(sa.BigInteger())
+        return dialect.type_descriptor(sa.DateTime(timezone=True))
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> Any:
         if value is None:
             return None
+        if not isinstance(value, datetime):
+            raise TypeError(f"expected a datetime, got {type(value).__name__}")
         if value.tzinfo is None or value.utcoffset() is None:
             raise ValueError("naive datetime refused: timestamps must be timezone-aware")
-        value = value.astimezone(UTC)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+        return to_epoch_us(value) if dialect.name == "sqlite" else value.astimezone(UTC)
 
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
+        if isinstance(value, int):
+            return EPOCH + value * _MICROSECOND
+        if not isinstance(value, datetime):
+            raise TypeError(f"unexpected stored time {value!r}")
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
@@ -105,8 +124,8 @@ class Item(SQLModel, table=True):
         # Covers the report: window scans read only this index, never the table.
         sa.Index(
             "ix_item_report",
-            "received_at",
             "page_id",
+            "received_at",
             "first_response_at",
             "due_at",
             "resolution",

@@ -115,10 +115,20 @@ def open_items(conn: Connection, *, now: datetime, limit: int = 50) -> list[Queu
     ).all()
     return [
         QueueRow(
-            *row,
-            state=sla_state(
-                received_at=row[6], due_at=row[7], first_response_at=row[8], now=now
-            ),
+            id=row[0],
+            page=row[1],
+            page_name=row[2],
+            channel=row[3],
+            author=row[4],
+            text=row[5],
+            received_at=row[6],
+            due_at=row[7],
+            first_response_at=row[8],
+            department=row[9],
+            assignee=row[10],
+            topic=row[11],
+            sentiment=row[12],
+            state=sla_state(received_at=row[6], due_at=row[7], first_response_at=row[8], now=now),
         )
         for row in rows
     ]

@@ -17,7 +17,9 @@ NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
 def make_page(engine: Engine, key: str = "fb", **kwargs: Any) -> Page:
     with session_scope(engine) as session:
-        return actions.add_page(session, key=key, name=kwargs.pop("name", key), actor="test", now=NOW, **kwargs)
+        return actions.add_page(
+            session, key=key, name=kwargs.pop("name", key), actor="test", now=NOW, **kwargs
+        )
 
 
 def add_items(engine: Engine, *items: NewItem) -> list[int]:

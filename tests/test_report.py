@@ -36,7 +36,9 @@ def _random_items(rng: random.Random, n: int) -> list[NewItem]:
         received = base + timedelta(minutes=rng.randrange(60 * 24 * 80))
         first = None
         if rng.random() < 0.75:
-            first = received + timedelta(minutes=rng.lognormvariate(5, 1.5), seconds=rng.randrange(60))
+            first = received + timedelta(
+                minutes=rng.lognormvariate(5, 1.5), seconds=rng.randrange(60)
+            )
         resolution = rng.choice([None, None, "answered", "no_reply_needed", "spam", "removed"])
         items.append(
             NewItem(
@@ -51,7 +53,9 @@ def _random_items(rng: random.Random, n: int) -> list[NewItem]:
     return items
 
 
-def _reference(items: list[NewItem], start: date, end: date, as_of: datetime) -> tuple[dict[str, Metrics], Metrics]:
+def _reference(
+    items: list[NewItem], start: date, end: date, as_of: datetime
+) -> tuple[dict[str, Metrics], Metrics]:
     policy = SlaPolicy()
     records = [
         Record(
@@ -80,7 +84,9 @@ def _reference(items: list[NewItem], start: date, end: date, as_of: datetime) ->
         (date(2026, 9, 7), date(2026, 9, 14), datetime(2026, 9, 9, 9, 0, tzinfo=UTC)),
     ],
 )
-def test_sql_report_matches_reference(engine: Engine, start: date, end: date, as_of: datetime) -> None:
+def test_sql_report_matches_reference(
+    engine: Engine, start: date, end: date, as_of: datetime
+) -> None:
     items = _random_items(random.Random(7), 1500)
     for key in ("fb", "ig", "mail"):
         make_page(engine, key)
@@ -95,7 +101,9 @@ def test_sql_report_matches_reference(engine: Engine, start: date, end: date, as
     assert report.total.received > 0
 
 
-def _item(ext: str, received: str, first: str | None = None, resolution: str | None = None) -> NewItem:
+def _item(
+    ext: str, received: str, first: str | None = None, resolution: str | None = None
+) -> NewItem:
     return NewItem(
         page="fb",
         external_id=ext,
@@ -151,7 +159,9 @@ def test_responses_after_as_of_do_not_count(engine: Engine) -> None:
     add_items(engine, _item("a", "2026-11-17T10:00:00+01:00", "2026-11-18T12:00:00+01:00"))
     with engine.connect() as conn:
         before = build_report(
-            conn, start=date(2026, 11, 17), end=date(2026, 11, 18),
+            conn,
+            start=date(2026, 11, 17),
+            end=date(2026, 11, 18),
             as_of=datetime.fromisoformat("2026-11-18T11:00:00+01:00"),
         )
     m = before.total
@@ -169,7 +179,12 @@ def test_even_count_median_is_mean_of_middle_two(engine: Engine) -> None:
         ),
     )
     with engine.connect() as conn:
-        r = build_report(conn, start=date(2026, 11, 17), end=date(2026, 11, 18), as_of=datetime(2027, 1, 1, tzinfo=UTC))
+        r = build_report(
+            conn,
+            start=date(2026, 11, 17),
+            end=date(2026, 11, 18),
+            as_of=datetime(2027, 1, 1, tzinfo=UTC),
+        )
     assert r.total.median_response_minutes == 15
     assert r.total.mean_response_minutes == pytest.approx(21.25)
 
@@ -177,7 +192,12 @@ def test_even_count_median_is_mean_of_middle_two(engine: Engine) -> None:
 def test_empty_window_gives_nulls(engine: Engine) -> None:
     make_page(engine, "fb")
     with engine.connect() as conn:
-        r = build_report(conn, start=date(2026, 1, 1), end=date(2026, 2, 1), as_of=datetime(2027, 1, 1, tzinfo=UTC))
+        r = build_report(
+            conn,
+            start=date(2026, 1, 1),
+            end=date(2026, 2, 1),
+            as_of=datetime(2027, 1, 1, tzinfo=UTC),
+        )
     assert r.total.received == 0
     assert r.total.response_rate is None
     assert r.total.median_response_minutes is None
@@ -188,6 +208,17 @@ def test_unknown_page_and_bad_window_are_refused(engine: Engine) -> None:
     make_page(engine, "fb")
     with engine.connect() as conn:
         with pytest.raises(LookupError, match="nope"):
-            build_report(conn, start=date(2026, 1, 1), end=date(2026, 2, 1), as_of=datetime(2027, 1, 1, tzinfo=UTC), page_keys=["nope"])
+            build_report(
+                conn,
+                start=date(2026, 1, 1),
+                end=date(2026, 2, 1),
+                as_of=datetime(2027, 1, 1, tzinfo=UTC),
+                page_keys=["nope"],
+            )
         with pytest.raises(ValueError, match="after"):
-            build_report(conn, start=date(2026, 2, 1), end=date(2026, 2, 1), as_of=datetime(2027, 1, 1, tzinfo=UTC))
+            build_report(
+                conn,
+                start=date(2026, 2, 1),
+                end=date(2026, 2, 1),
+                as_of=datetime(2027, 1, 1, tzinfo=UTC),
+            )

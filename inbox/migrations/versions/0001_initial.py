@@ -67,7 +67,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_item_department'), ['department'], unique=False)
         batch_op.create_index('ix_item_open_due', ['status', 'due_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_item_post_id'), ['post_id'], unique=False)
-        batch_op.create_index('ix_item_report', ['received_at', 'page_id', 'first_response_at', 'due_at', 'resolution', 'response_minutes', 'response_office_minutes'], unique=False)
+        batch_op.create_index('ix_item_report', ['page_id', 'received_at', 'first_response_at', 'due_at', 'resolution', 'response_minutes', 'response_office_minutes'], unique=False)
 
     op.create_table('post',
     sa.Column('id', sa.Integer(), nullable=False),
