@@ -162,6 +162,28 @@ class Item(SQLModel, table=True):
     topic: str | None = Field(default=None, max_length=64)
     sentiment: str | None = Field(default=None, max_length=16)
     priority: str = Field(default="normal", max_length=16)
+    # Tagging and routing: what the classifier found and which rule fired, so the
+    # interface can explain it. Flags and tags are stored space-delimited with a
+    # space at each end, so " threat " can be matched with LIKE on any database.
+    language: str | None = Field(default=None, max_length=8)
+    flags: str = Field(default="", max_length=255)
+    tags: str = Field(default="", max_length=255)
+    needs_reply: bool | None = None
+    routing_rule: str | None = Field(default=None, max_length=128)
+    classification: dict[str, Any] | None = Field(default=None, sa_column=sa.Column(sa.JSON))
+
+
+class Correction(SQLModel, table=True):
+    """A communicator's correction of topic, sentiment or department: a labelled example."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(foreign_key="item.id", index=True)
+    field: str = Field(max_length=16)
+    old_value: str | None = Field(default=None, max_length=64)
+    new_value: str = Field(max_length=64)
+    text: str = Field(default="", sa_type=sa.Text)
+    actor: str = Field(max_length=255)
+    at: datetime = Field(sa_column=ts_column())
 
 
 class Response(SQLModel, table=True):
