@@ -69,40 +69,62 @@ def session_scope(engine: Engine) -> Iterator[Session]:
 def insert_ignoring_duplicates(
     conn: Connection, table: sa.Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]
 ) -> list[int]:
-    """Insert many rows in multi-row statements; rows hitting a unique key are skipped.
+    """Insert many rows; rows hitting a unique key are skipped. Returns the new ids.
 
-    Returns the ids of the rows actually inserted. Goes to the driver directly: the
-    ORM's per-value bind processing costs more than the database's own work here.
+    Goes to the driver directly: the ORM's per-value bind processing costs more
+    than the database's own work at import volumes.
     """
     if not rows:
         return []
-    sqlite_db = conn.dialect.name == "sqlite"
-    # SQLite allows 32,766 parameters a statement; PostgreSQL 65,535.
-    per_statement = max(1, (32000 if sqlite_db else 60000) // len(columns))
-    mark = "?" if sqlite_db else "%s"
-    row_marks = "(" + ", ".join([mark] * len(columns)) + ")"
-    head = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES "
-    tail = " ON CONFLICT DO NOTHING RETURNING id"
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    ids: list[int] = []
-    time_positions = [
-        i for i, name in enumerate(columns) if isinstance(table.c[name].type, UTCDateTime)
-    ]
     try:
-        for start in range(0, len(rows), per_statement):
-            chunk = rows[start : start + per_statement]
-            params: list[Any] = []
-            for row in chunk:
-                if sqlite_db:
-                    values = list(row)
-                    for i in time_positions:
-                        if values[i] is not None:
-                            values[i] = to_epoch_us(values[i])
-                    params.extend(values)
-                else:
-                    params.extend(row)
-            cursor.execute(head + ", ".join([row_marks] * len(chunk)) + tail, params)
-            ids.extend(r[0] for r in cursor.fetchall())
+        if conn.dialect.name == "postgresql":
+            return _copy_then_insert(cursor, table, columns, rows)
+        return _sqlite_multirow_insert(cursor, table, columns, rows)
     finally:
         cursor.close()
+
+
+def _sqlite_multirow_insert(
+    cursor: Any, table: sa.Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> list[int]:
+    # SQLite allows 32,766 parameters a statement.
+    per_statement = max(1, 32000 // len(columns))
+    row_marks = "(" + ", ".join("?" * len(columns)) + ")"
+    head = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES "
+    times = [i for i, name in enumerate(columns) if isinstance(table.c[name].type, UTCDateTime)]
+    ids: list[int] = []
+    for start in range(0, len(rows), per_statement):
+        chunk = rows[start : start + per_statement]
+        params: list[Any] = []
+        for row in chunk:
+            values = list(row)
+            for i in times:
+                if values[i] is not None:
+                    values[i] = to_epoch_us(values[i])
+            params.extend(values)
+        sql = head + ", ".join([row_marks] * len(chunk)) + " ON CONFLICT DO NOTHING RETURNING id"
+        cursor.execute(sql, params)
+        ids.extend(r[0] for r in cursor.fetchall())
     return ids
+
+
+def _copy_then_insert(
+    cursor: Any, table: sa.Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> list[int]:
+    # COPY into a scratch table is several times faster than parameterised inserts;
+    # the final INSERT ... SELECT keeps the skip-on-conflict semantics.
+    names = ", ".join(columns)
+    cursor.execute(
+        f"CREATE TEMP TABLE IF NOT EXISTS _ingest_{table.name} AS "
+        f"SELECT {names} FROM {table.name} WITH NO DATA"
+    )
+    cursor.execute(f"TRUNCATE _ingest_{table.name}")
+    with cursor.copy(f"COPY _ingest_{table.name} ({names}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+    cursor.execute(
+        f"INSERT INTO {table.name} ({names}) SELECT {names} FROM _ingest_{table.name} "
+        "ON CONFLICT DO NOTHING RETURNING id"
+    )
+    return [r[0] for r in cursor.fetchall()]
