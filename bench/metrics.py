@@ -38,7 +38,9 @@ def write_csv(path: Path, count: int, seed: int = 1) -> None:
     span = 365 * 24 * 3600
     with path.open("w", newline="", encoding="utf-8") as handle:
         w = csv.writer(handle)
-        w.writerow(["page", "external_id", "received_at", "text", "first_response_at", "resolution"])
+        w.writerow(
+            ["page", "external_id", "received_at", "text", "first_response_at", "resolution"]
+        )
         for n in range(count):
             received = start + timedelta(seconds=rng.randrange(span))
             roll = rng.random()
@@ -50,8 +52,16 @@ def write_csv(path: Path, count: int, seed: int = 1) -> None:
                     first = (received + delay).isoformat()
             elif roll < 0.90:
                 resolution = rng.choice(["no_reply_needed", "spam", "removed"])
-            w.writerow([f"page{n % 50:02d}", str(n), received.isoformat(),
-                        "Hej! När öppnar vårdcentralen efter helgen?", first, resolution])
+            w.writerow(
+                [
+                    f"page{n % 50:02d}",
+                    str(n),
+                    received.isoformat(),
+                    "Hej! När öppnar vårdcentralen efter helgen?",
+                    first,
+                    resolution,
+                ]
+            )
 
 
 def fresh_engine(kind: str, pg_url: str | None, workdir: Path) -> tuple[sa.Engine, callable]:
@@ -59,9 +69,14 @@ def fresh_engine(kind: str, pg_url: str | None, workdir: Path) -> tuple[sa.Engin
         path = workdir / f"bench-{uuid.uuid4().hex[:6]}.db"
         engine = make_engine(f"sqlite:///{path}")
         migrate(engine)
-        return engine, lambda: (engine.dispose(), [p.unlink(missing_ok=True) for p in workdir.glob(path.name + "*")])
+        return engine, lambda: (
+            engine.dispose(),
+            [p.unlink(missing_ok=True) for p in workdir.glob(path.name + "*")],
+        )
     assert pg_url
-    admin = sa.create_engine(pg_url.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT")
+    admin = sa.create_engine(
+        pg_url.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT"
+    )
     name = f"inbox_bench_{uuid.uuid4().hex[:8]}"
     with admin.connect() as c:
         c.execute(sa.text(f'CREATE DATABASE "{name}"'))
@@ -86,7 +101,9 @@ def median_ms(fn, runs: int = 5) -> tuple[float, list[float]]:
     return statistics.median(times), times
 
 
-def bench(kind: str, pg_url: str | None, big_csv: Path, small_csv: Path, small_n: int, workdir: Path) -> None:
+def bench(
+    kind: str, pg_url: str | None, big_csv: Path, small_csv: Path, small_n: int, workdir: Path
+) -> None:
     print(f"\n== {kind} ==", flush=True)
     rates = []
     for _ in range(5):
@@ -95,15 +112,22 @@ def bench(kind: str, pg_url: str | None, big_csv: Path, small_csv: Path, small_n
         summary = import_csv(engine, small_csv, actor="bench", now=AS_OF)
         rates.append(summary.inserted / (time.perf_counter() - t0))
         cleanup()
-    print(f"import rate ({small_n:,} rows, 5 runs): median {statistics.median(rates):,.0f} items/s "
-          f"(runs: {', '.join(f'{r:,.0f}' for r in rates)})", flush=True)
+    print(
+        f"import rate ({small_n:,} rows, 5 runs): median {statistics.median(rates):,.0f} items/s "
+        f"(runs: {', '.join(f'{r:,.0f}' for r in rates)})",
+        flush=True,
+    )
 
     engine, cleanup = fresh_engine(kind, pg_url, workdir)
     try:
         t0 = time.perf_counter()
         summary = import_csv(engine, big_csv, actor="bench", now=AS_OF)
         elapsed = time.perf_counter() - t0
-        print(f"import of {summary.inserted:,} items: {elapsed:.1f} s ({summary.inserted / elapsed:,.0f} items/s)", flush=True)
+        print(
+            f"import of {summary.inserted:,} items: {elapsed:.1f} s "
+            f"({summary.inserted / elapsed:,.0f} items/s)",
+            flush=True,
+        )
         with engine.begin() as conn:
             conn.execute(sa.text("ANALYZE"))
         end = date(2026, 11, 22)
@@ -112,9 +136,12 @@ def bench(kind: str, pg_url: str | None, big_csv: Path, small_csv: Path, small_n
             build_report(conn, start=start, end=end, as_of=AS_OF)  # warm the cache
             med, runs = median_ms(lambda: build_report(conn, start=start, end=end, as_of=AS_OF))
             report = build_report(conn, start=start, end=end, as_of=AS_OF)
-        print(f"28-day per-page report over {summary.inserted:,} items "
-              f"({report.total.received:,} in the window, {len(report.pages)} pages): "
-              f"median {med:.1f} ms (runs: {', '.join(f'{r:.1f}' for r in runs)})", flush=True)
+        print(
+            f"28-day per-page report over {summary.inserted:,} items "
+            f"({report.total.received:,} in the window, {len(report.pages)} pages): "
+            f"median {med:.1f} ms (runs: {', '.join(f'{r:.1f}' for r in runs)})",
+            flush=True,
+        )
     finally:
         cleanup()
 
@@ -132,14 +159,18 @@ def main() -> None:
         t0 = time.perf_counter()
         write_csv(big, args.items)
         write_csv(small, args.import_sample, seed=2)
-        print(f"generated {args.items:,} + {args.import_sample:,} CSV rows in {time.perf_counter() - t0:.1f} s")
+        print(
+            f"generated {args.items:,} + {args.import_sample:,} CSV rows "
+            f"in {time.perf_counter() - t0:.1f} s"
+        )
         if args.only in (None, "sqlite"):
             bench("sqlite", None, big, small, args.import_sample, workdir)
         if args.only in (None, "postgresql"):
             try:
                 import psycopg
+
                 psycopg.connect(args.pg, connect_timeout=3).close()
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 print(f"\nPostgreSQL not reachable ({exc}); skipped")
                 return
             bench("postgresql", args.pg, big, small, args.import_sample, workdir)

@@ -1,0 +1,125 @@
+"""Tokens and a light Swedish stemmer shared by topics, sentiment and routing.
+
+The stemmer is steps 1 and 2 of the Snowball Swedish algorithm. Step 3
+(-lig, -ig, -els) is left out on purpose: it maps "jobbigt" to "jobb" and
+"viktig" to "vikt", which turns adjectives into topic hits.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import NamedTuple
+
+# Letters and digits of any script; "e-tjänst" becomes "e", "tjänst".
+_WORD = re.compile(r"[^\W_]+")
+
+_VOWELS = frozenset("aeiouyäåö")
+_STEP1 = frozenset(
+    [
+        "heterna",
+        "hetens",
+        "anden",
+        "andes",
+        "andet",
+        "arens",
+        "arnas",
+        "ernas",
+        "ornas",
+        "heten",
+        "heter",
+        "arna",
+        "erna",
+        "orna",
+        "ande",
+        "arne",
+        "aste",
+        "aren",
+        "ades",
+        "erns",
+        "ade",
+        "are",
+        "ast",
+        "ens",
+        "ern",
+        "het",
+        "ets",
+        "ans",
+        "ad",
+        "en",
+        "ar",
+        "er",
+        "or",
+        "as",
+        "es",
+        "at",
+        "et",
+        "an",
+        "a",
+        "e",
+    ]
+)
+_STEP1_MAX = max(len(s) for s in _STEP1)
+_S_ENDING = frozenset("bcdfghjklmnoprtvy")
+_STEP2 = frozenset(("dd", "gd", "nn", "dt", "gt", "kt", "tt"))
+
+
+class Token(NamedTuple):
+    text: str  # lower-cased surface form
+    stem: str
+    start: int
+    end: int
+    capital: bool = False  # written with a capital: maybe a name, so no fuzzy matching
+
+
+def _r1(word: str) -> int:
+    for i in range(1, len(word)):
+        if word[i] not in _VOWELS and word[i - 1] in _VOWELS:
+            return max(i + 1, 3)
+    return len(word)
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """Stem a lower-case Swedish word (steps 1 and 2 of Snowball Swedish)."""
+    if len(word) < 4 or not word.isalpha():
+        return word
+    r1 = _r1(word)
+    for n in range(min(_STEP1_MAX, len(word) - r1), 0, -1):
+        if word[-n:] in _STEP1:
+            word = word[:-n]
+            break
+    else:
+        # A final -s goes only after letters that can carry a genitive s.
+        if len(word) - r1 >= 1 and word.endswith("s") and word[-2] in _S_ENDING:
+            word = word[:-1]
+    if len(word) - r1 >= 2 and word[-2:] in _STEP2:
+        word = word[:-1]
+    return word
+
+
+def tokenize(text: str) -> list[Token]:
+    out = []
+    new = tuple.__new__  # NamedTuple's own __new__ is a slow Python function
+    for m in _WORD.finditer(text):
+        word = m.group()
+        known = _WORDS.get(word)
+        if known is None:
+            lowered = word.lower()
+            if len(_WORDS) > 100_000:
+                _WORDS.clear()
+            known = _WORDS[word] = (lowered, stem(lowered), word[0].isupper())
+        out.append(new(Token, (known[0], known[1], m.start(), m.end(), known[2])))
+    return out
+
+
+_WORDS: dict[str, tuple[str, str, bool]] = {}
+
+
+def stems_of(phrase: str) -> tuple[str, ...]:
+    return tuple(t.stem for t in tokenize(phrase))
+
+
+def words(spaced: str) -> frozenset[str]:
+    """A word list written as one spaced string, the way lexicons read best."""
+    return frozenset(spaced.split())
