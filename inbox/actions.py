@@ -16,8 +16,9 @@ from sqlmodel import Session, col, select
 from inbox.calendar import DEFAULT_CALENDAR, OfficeCalendar
 from inbox.db import insert_ignoring_duplicates
 from inbox.ingest.shape import NewItem
-from inbox.models import Channel, Event, Item, Page, Resolution, Response, Status
+from inbox.models import ApiToken, Channel, Event, Item, Page, Resolution, Response, Status
 from inbox.sla import CalendarKind, SlaPolicy, due_at
+from inbox.tokens import hash_token, new_token, shown_prefix
 
 _item = Item.__table__  # type: ignore[attr-defined]
 _INGEST_COLUMNS = (
@@ -250,3 +251,72 @@ def ensure_pages(
         existing[key] = add_page(session, key=key, actor=actor, now=now)
         created.append(key)
     return existing, created
+
+
+def create_api_token(
+    session: Session, *, name: str, actor: str, now: datetime
+) -> tuple[ApiToken, str]:
+    """A new API token; the secret is returned here once and never stored."""
+    name = name.strip()
+    if not name or len(name) > 64 or any(ch.isspace() for ch in name):
+        raise ActionError(f"invalid token name {name!r}: 1-64 characters, no spaces")
+    active = session.exec(
+        select(ApiToken).where(ApiToken.name == name, col(ApiToken.revoked_at).is_(None))
+    ).first()
+    if active is not None:
+        raise ActionError(f"a token named {name!r} already exists; revoke it first")
+    secret = new_token()
+    token = ApiToken(
+        name=name, prefix=shown_prefix(secret), token_hash=hash_token(secret), created_at=now
+    )
+    session.add(token)
+    session.flush()
+    record_event(session, actor=actor, kind="api_token_created", now=now, token=name)
+    return token, secret
+
+
+def revoke_api_token(session: Session, *, name: str, actor: str, now: datetime) -> ApiToken:
+    token = session.exec(
+        select(ApiToken).where(ApiToken.name == name, col(ApiToken.revoked_at).is_(None))
+    ).first()
+    if token is None:
+        raise ActionError(f"no active token named {name!r}")
+    token.revoked_at = now
+    session.add(token)
+    record_event(session, actor=actor, kind="api_token_revoked", now=now, token=name)
+    return token
+
+
+def ingest_one(
+    session: Session,
+    new: NewItem,
+    *,
+    page: Page,
+    actor: str,
+    now: datetime,
+    calendar: OfficeCalendar = DEFAULT_CALENDAR,
+) -> tuple[Item, bool]:
+    """Store one item, or find the one already stored under its page and external id.
+
+    Returns the item and whether it was created now; a repeat changes nothing.
+    """
+    result = ingest_items(session, [new], pages={new.page: page}, now=now, calendar=calendar)
+    if result.inserted_ids:
+        item = session.get(Item, result.inserted_ids[0])
+        created = True
+        record_event(
+            session,
+            actor=actor,
+            kind="item_received",
+            now=now,
+            item_id=result.inserted_ids[0],
+            channel=new.channel or page.channel,
+        )
+    else:
+        item = session.exec(
+            select(Item).where(Item.page_id == page.id, Item.external_id == new.external_id)
+        ).first()
+        created = False
+    if item is None:  # pragma: no cover - the row was just inserted or found by its key
+        raise ActionError(f"item {new.external_id!r} vanished while being stored")
+    return item, created

@@ -12,12 +12,12 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import select
+from sqlmodel import col, select
 
 from inbox import actions, formatting
 from inbox.db import session_scope
 from inbox.ingest.csv_import import CsvFormatError, import_csv
-from inbox.models import Channel, Page
+from inbox.models import ApiToken, Channel, Page
 from inbox.queries import export_rows
 from inbox.report import Report, build_report
 from inbox.runtime import Runtime, start
@@ -84,8 +84,16 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--platform-id", default=None, help="the platform's id of the page")
     pages.add_parser("list", help="list pages")
 
-    imp = sub.add_parser("import", help="import items from a CSV file")
+    imp = sub.add_parser("import", help="import items from a CSV, .eml or .mbox file")
     imp.add_argument("file", type=Path)
+    imp.add_argument("--page", default=None, help="the mailbox page (required for .eml/.mbox)")
+
+    tokens = sub.add_parser("tokens", help="API bearer tokens").add_subparsers(
+        dest="tokens_command", required=True
+    )
+    tokens.add_parser("create", help="make a token; it is printed once").add_argument("name")
+    tokens.add_parser("list", help="list tokens (prefix only)")
+    tokens.add_parser("revoke", help="revoke a token").add_argument("name")
 
     report = sub.add_parser("report", help="response metrics per page")
     report.add_argument("--from", dest="start", type=_date, required=True)
@@ -220,6 +228,39 @@ def write_report(report: Report, fmt: str, out: TextIO) -> None:
             out.write("  ".join("-" * w for w in widths) + "\n")
 
 
+def cmd_tokens_create(rt: Runtime, args: argparse.Namespace) -> int:
+    with session_scope(rt.engine) as session:
+        try:
+            _token, secret = actions.create_api_token(
+                session, name=args.name, actor=CLI_ACTOR, now=utcnow()
+            )
+        except actions.ActionError as exc:
+            raise CliError(str(exc)) from None
+    print(secret)
+    print(f"token {args.name!r} created; it is shown only now", file=sys.stderr)
+    return 0
+
+
+def cmd_tokens_list(rt: Runtime, _args: argparse.Namespace) -> int:
+    with session_scope(rt.engine) as session:
+        rows = session.exec(select(ApiToken).order_by(col(ApiToken.name), col(ApiToken.id))).all()
+    width = max((len(t.name) for t in rows), default=4)
+    for t in rows:
+        state = "active" if t.revoked_at is None else f"revoked {t.revoked_at.isoformat()}"
+        print(f"{t.name:<{width}}  {t.prefix}…  created {t.created_at.isoformat()}  {state}")
+    return 0
+
+
+def cmd_tokens_revoke(rt: Runtime, args: argparse.Namespace) -> int:
+    with session_scope(rt.engine) as session:
+        try:
+            actions.revoke_api_token(session, name=args.name, actor=CLI_ACTOR, now=utcnow())
+        except actions.ActionError as exc:
+            raise CliError(str(exc)) from None
+    print(f"token {args.name!r} revoked")
+    return 0
+
+
 def cmd_report(rt: Runtime, args: argparse.Namespace) -> int:
     as_of = args.as_of or utcnow()
     try:
@@ -303,6 +344,12 @@ def _dispatch(rt: Runtime, args: argparse.Namespace) -> int:
         "report": cmd_report,
         "export": cmd_export,
     }
+    if args.command == "tokens":
+        return {
+            "create": cmd_tokens_create,
+            "list": cmd_tokens_list,
+            "revoke": cmd_tokens_revoke,
+        }[args.tokens_command](rt, args)
     if args.command == "pages":
         return {"add": cmd_pages_add, "list": cmd_pages_list}[args.pages_command](rt, args)
     return handlers[args.command](rt, args)
