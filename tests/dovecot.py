@@ -18,7 +18,7 @@ from pathlib import Path
 from tests.servers import free_port
 
 USER = "kontakt"
-PASSWORD = "hemligt-losen"  # noqa: S105 - a throwaway test server
+PASSWORD = "hemligt-losen"
 
 
 @dataclass(frozen=True)
