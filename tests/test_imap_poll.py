@@ -37,7 +37,7 @@ def dovecot() -> Iterator[Dovecot]:
 
 
 @pytest.fixture
-def mailbox(dovecot: Dovecot, request: pytest.FixtureRequest) -> Iterator[MailboxSettings]:
+def mailbox(dovecot: Dovecot, request: pytest.FixtureRequest) -> MailboxSettings:
     """A fresh folder per test on the shared server."""
     folder = "T" + request.node.name.replace("[", "_").replace("]", "")[:40]
     config = MailboxSettings(
@@ -52,10 +52,10 @@ def mailbox(dovecot: Dovecot, request: pytest.FixtureRequest) -> Iterator[Mailbo
     )
     with imap(config) as client:
         client.create_folder(folder)
-    yield config
+    return config
 
 
-class imap:  # noqa: N801 - reads as a context manager
+class imap:
     def __init__(self, config: MailboxSettings) -> None:
         self.client = IMAPClient(config.host, port=config.port, ssl=False, timeout=10)
         self.client.login(config.user, config.password.get_secret_value())
