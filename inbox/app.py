@@ -7,10 +7,12 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from inbox.api.routes import api_routes, http_error
 from inbox.calendar import local_date
 from inbox.queries import open_items
 from inbox.report import build_report
@@ -63,6 +65,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/", queue),
             Route("/report", report),
             Route("/healthz", health),
+            *api_routes(),
         ],
+        exception_handlers={HTTPException: http_error},
         lifespan=lifespan,
     )

@@ -12,12 +12,13 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import select
+from sqlmodel import col, select
 
 from inbox import actions, formatting
 from inbox.db import session_scope
 from inbox.ingest.csv_import import CsvFormatError, import_csv
-from inbox.models import Channel, Page
+from inbox.ingest.email_import import EmailSummary, MailboxError, import_mail_file
+from inbox.models import ApiToken, Channel, Page
 from inbox.queries import export_rows
 from inbox.report import Report, build_report
 from inbox.runtime import Runtime, start
@@ -84,8 +85,22 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--platform-id", default=None, help="the platform's id of the page")
     pages.add_parser("list", help="list pages")
 
-    imp = sub.add_parser("import", help="import items from a CSV file")
+    imp = sub.add_parser("import", help="import items from a CSV, .eml or .mbox file")
     imp.add_argument("file", type=Path)
+    imp.add_argument("--page", default=None, help="the mailbox page (required for .eml/.mbox)")
+
+    mail = sub.add_parser("mail", help="mailbox pages").add_subparsers(
+        dest="mail_command", required=True
+    )
+    poll = mail.add_parser("poll", help="fetch new mail from the configured IMAP mailboxes")
+    poll.add_argument("--page", action="append", default=None, help="only this mailbox page")
+
+    tokens = sub.add_parser("tokens", help="API bearer tokens").add_subparsers(
+        dest="tokens_command", required=True
+    )
+    tokens.add_parser("create", help="make a token; it is printed once").add_argument("name")
+    tokens.add_parser("list", help="list tokens (prefix only)")
+    tokens.add_parser("revoke", help="revoke a token").add_argument("name")
 
     report = sub.add_parser("report", help="response metrics per page")
     report.add_argument("--from", dest="start", type=_date, required=True)
@@ -129,12 +144,66 @@ def cmd_pages_list(rt: Runtime, _args: argparse.Namespace) -> int:
     return 0
 
 
+def _print_mail_summary(label: str, summary: EmailSummary) -> None:
+    print(
+        f"{label}: {summary.messages} messages: {summary.items} new items, "
+        f"{summary.duplicates} already present, {summary.own_replies} our own replies "
+        f"({summary.responses} responses recorded)"
+    )
+
+
+def cmd_import_mail(rt: Runtime, args: argparse.Namespace) -> int:
+    path: Path = args.file
+    if not args.page:
+        raise CliError(f"importing {path.name} needs --page KEY (an email page)")
+    config = rt.settings.mailboxes.get(args.page)
+    try:
+        summary = import_mail_file(
+            rt.engine,
+            path,
+            page_key=args.page,
+            own_addresses=config.own() if config is not None else frozenset(),
+            actor=CLI_ACTOR,
+            now=utcnow(),
+            calendar=rt.calendar,
+        )
+    except (MailboxError, OSError) as exc:
+        raise CliError(f"{path.name}: {exc}") from None
+    _print_mail_summary(path.name, summary)
+    return 0
+
+
+def cmd_mail_poll(rt: Runtime, args: argparse.Namespace) -> int:
+    from inbox.ingest.imap_poll import poll_mailbox
+
+    boxes = rt.settings.mailboxes
+    keys = args.page or sorted(boxes)
+    if not keys:
+        raise CliError("no mailboxes configured: set INBOX_MAILBOXES (see README)")
+    status = 0
+    for key in keys:
+        if key not in boxes:
+            raise CliError(f"no mailbox configured for page {key!r}")
+        try:
+            summary = poll_mailbox(rt.engine, key, boxes[key], now=utcnow(), calendar=rt.calendar)
+        except MailboxError as exc:
+            raise CliError(str(exc)) from None
+        except Exception as exc:
+            print(f"{key}: poll failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+            status = 1
+            continue
+        _print_mail_summary(key, summary)
+    return status
+
+
 def cmd_import(rt: Runtime, args: argparse.Namespace) -> int:
     path: Path = args.file
     if not path.is_file():
         raise CliError(f"no such file: {path}")
+    if path.suffix.lower() in (".eml", ".mbox"):
+        return cmd_import_mail(rt, args)
     if path.suffix.lower() != ".csv":
-        raise CliError(f"cannot import {path.name}: expected a .csv file")
+        raise CliError(f"cannot import {path.name}: expected a .csv, .eml or .mbox file")
     bar = None
     if sys.stderr.isatty():
         from tqdm import tqdm
@@ -220,6 +289,39 @@ def write_report(report: Report, fmt: str, out: TextIO) -> None:
             out.write("  ".join("-" * w for w in widths) + "\n")
 
 
+def cmd_tokens_create(rt: Runtime, args: argparse.Namespace) -> int:
+    with session_scope(rt.engine) as session:
+        try:
+            _token, secret = actions.create_api_token(
+                session, name=args.name, actor=CLI_ACTOR, now=utcnow()
+            )
+        except actions.ActionError as exc:
+            raise CliError(str(exc)) from None
+    print(secret)
+    print(f"token {args.name!r} created; it is shown only now", file=sys.stderr)
+    return 0
+
+
+def cmd_tokens_list(rt: Runtime, _args: argparse.Namespace) -> int:
+    with session_scope(rt.engine) as session:
+        rows = session.exec(select(ApiToken).order_by(col(ApiToken.name), col(ApiToken.id))).all()
+    width = max((len(t.name) for t in rows), default=4)
+    for t in rows:
+        state = "active" if t.revoked_at is None else f"revoked {t.revoked_at.isoformat()}"
+        print(f"{t.name:<{width}}  {t.prefix}…  created {t.created_at.isoformat()}  {state}")
+    return 0
+
+
+def cmd_tokens_revoke(rt: Runtime, args: argparse.Namespace) -> int:
+    with session_scope(rt.engine) as session:
+        try:
+            actions.revoke_api_token(session, name=args.name, actor=CLI_ACTOR, now=utcnow())
+        except actions.ActionError as exc:
+            raise CliError(str(exc)) from None
+    print(f"token {args.name!r} revoked")
+    return 0
+
+
 def cmd_report(rt: Runtime, args: argparse.Namespace) -> int:
     as_of = args.as_of or utcnow()
     try:
@@ -303,6 +405,14 @@ def _dispatch(rt: Runtime, args: argparse.Namespace) -> int:
         "report": cmd_report,
         "export": cmd_export,
     }
+    if args.command == "mail":
+        return cmd_mail_poll(rt, args)
+    if args.command == "tokens":
+        return {
+            "create": cmd_tokens_create,
+            "list": cmd_tokens_list,
+            "revoke": cmd_tokens_revoke,
+        }[args.tokens_command](rt, args)
     if args.command == "pages":
         return {"add": cmd_pages_add, "list": cmd_pages_list}[args.pages_command](rt, args)
     return handlers[args.command](rt, args)

@@ -206,3 +206,39 @@ class Event(SQLModel, table=True):
     kind: str = Field(max_length=48)
     at: datetime = Field(sa_column=ts_column(index=True))
     data: dict[str, Any] = Field(default_factory=dict, sa_column=sa.Column(sa.JSON, nullable=False))
+
+
+class ItemSource(SQLModel, table=True):
+    """What an item was made from, beyond its text: the original HTML and the mail's details."""
+
+    __tablename__ = "item_source"
+
+    item_id: int = Field(foreign_key="item.id", primary_key=True)
+    # The HTML body as sent; only ever shown escaped or converted, never as markup.
+    raw_html: str | None = Field(default=None, sa_type=sa.Text)
+    # Subject, Message-ID, sender address, references, attachments (name, type, size).
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=sa.Column(sa.JSON, nullable=False))
+
+
+class MailboxState(SQLModel, table=True):
+    """How far a mailbox page has been read: IMAP UIDs are only meaningful per UIDVALIDITY."""
+
+    __tablename__ = "mailbox_state"
+
+    page_id: int = Field(foreign_key="page.id", primary_key=True)
+    uidvalidity: int = Field(sa_column=sa.Column(sa.BigInteger, nullable=False))
+    last_uid: int = Field(sa_column=sa.Column(sa.BigInteger, nullable=False))
+    updated_at: datetime = Field(sa_column=ts_column())
+
+
+class ApiToken(SQLModel, table=True):
+    """A bearer token for the API. Only its SHA-256 is stored; the prefix names it in lists."""
+
+    __tablename__ = "api_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=64, index=True)
+    prefix: str = Field(max_length=16)
+    token_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = Field(sa_column=ts_column())
+    revoked_at: datetime | None = Field(default=None, sa_column=ts_column(nullable=True))

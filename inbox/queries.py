@@ -132,3 +132,117 @@ def open_items(conn: Connection, *, now: datetime, limit: int = 50) -> list[Queu
         )
         for row in rows
     ]
+
+
+ITEM_COLUMNS = (
+    "id",
+    "external_id",
+    "channel",
+    "kind",
+    "author",
+    "text",
+    "post_id",
+    "parent_id",
+    "conversation_id",
+    "received_at",
+    "due_at",
+    "first_response_at",
+    "status",
+    "resolution",
+    "department",
+    "topic",
+    "assignee",
+)
+
+
+@dataclass(frozen=True)
+class ItemFilter:
+    page_id: int | None = None
+    status: str | None = None
+    sla_state: SlaState | None = None
+    department: str | None = None
+    topic: str | None = None
+    received_from: datetime | None = None
+    received_to: datetime | None = None
+
+
+def _item_dict(row: Any, now: datetime) -> dict[str, Any]:
+    out = {name: row[name] for name in ITEM_COLUMNS}
+    out["page"] = row["page"]
+    out["sla_state"] = sla_state(
+        received_at=row["received_at"],
+        due_at=row["due_at"],
+        first_response_at=row["first_response_at"],
+        now=now,
+    ).value
+    return out
+
+
+def _item_query() -> sa.Select[Any]:
+    return sa.select(_page.c.key.label("page"), *(_item.c[name] for name in ITEM_COLUMNS)).join(
+        _page, _page.c.id == _item.c.page_id
+    )
+
+
+def item_by_id(conn: Connection, item_id: int, *, now: datetime) -> dict[str, Any] | None:
+    row = conn.execute(_item_query().where(_item.c.id == item_id)).mappings().first()
+    return None if row is None else _item_dict(row, now)
+
+
+def list_items(
+    conn: Connection,
+    filters: ItemFilter,
+    *,
+    now: datetime,
+    limit: int,
+    after: tuple[datetime, int] | None = None,
+    scan_limit: int = 5000,
+) -> tuple[list[dict[str, Any]], tuple[datetime, int] | None]:
+    """Items in order of receipt, after the keyset position ``after``.
+
+    Returns the items and the position to continue from (None at the end). The
+    SLA state depends on the clock, so it is filtered here rather than in SQL;
+    at most ``scan_limit`` rows are read per call, and a short page with a
+    position means "more may follow".
+    """
+    c = _item.c
+    conditions: list[Any] = []
+    if filters.page_id is not None:
+        conditions.append(c.page_id == filters.page_id)
+    if filters.status is not None:
+        conditions.append(c.status == filters.status)
+    if filters.department is not None:
+        conditions.append(c.department == filters.department)
+    if filters.topic is not None:
+        conditions.append(c.topic == filters.topic)
+    if filters.received_from is not None:
+        conditions.append(c.received_at >= filters.received_from)
+    if filters.received_to is not None:
+        conditions.append(c.received_at < filters.received_to)
+    if filters.sla_state in (SlaState.MET, SlaState.LATE):
+        conditions.append(c.first_response_at.is_not(None))
+    elif filters.sla_state is not None:
+        conditions.append(c.first_response_at.is_(None))
+    found: list[dict[str, Any]] = []
+    position = after
+    scanned = 0
+    chunk = limit if filters.sla_state is None else max(limit, 200)
+    while scanned < scan_limit:
+        query = _item_query().where(*conditions)
+        if position is not None:
+            at, last_id = position
+            query = query.where(
+                sa.or_(c.received_at > at, sa.and_(c.received_at == at, c.id > last_id))
+            )
+        rows = conn.execute(query.order_by(c.received_at, c.id).limit(chunk)).mappings().all()
+        for row in rows:
+            scanned += 1
+            position = (row["received_at"], row["id"])
+            item = _item_dict(row, now)
+            if filters.sla_state is None or item["sla_state"] == filters.sla_state.value:
+                found.append(item)
+                if len(found) == limit:
+                    return found, position
+        if len(rows) < chunk:
+            return found, None
+    return found, position

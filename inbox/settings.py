@@ -4,11 +4,31 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import model_validator
+from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEV_SECRET = "development-only-secret-change-me"  # noqa: S105 - refused outside development
+
+
+class MailboxSettings(BaseModel):
+    """How to reach one mailbox page's IMAP folder, and which addresses are our own."""
+
+    host: str
+    port: int = Field(default=993, ge=1, le=65535)
+    user: str
+    password: SecretStr
+    ssl: bool = True
+    folder: str = "INBOX"
+    # The mailbox's own address; mail from it (or from own_addresses) in a thread is
+    # our reply. Defaults to the login name when that is an address.
+    address: str | None = None
+    own_addresses: list[str] = Field(default_factory=list)
+    timeout: float = Field(default=30.0, gt=0)
+
+    def own(self) -> frozenset[str]:
+        found = [*self.own_addresses, self.address or (self.user if "@" in self.user else "")]
+        return frozenset(a.strip().lower() for a in found if a.strip())
 
 
 class Settings(BaseSettings):
@@ -24,6 +44,8 @@ class Settings(BaseSettings):
     # Display defaults; storage is always UTC.
     timezone: str = "Europe/Stockholm"
     language: str = "sv"
+    # Mailbox pages by page key, as JSON: {"kontakt": {"host": ..., "user": ..., ...}}.
+    mailboxes: dict[str, MailboxSettings] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:

@@ -1,0 +1,349 @@
+"""``/api/v1``: items in, answers given elsewhere, items and the report out.
+
+Every call needs ``Authorization: Bearer <token>`` (``inbox tokens create``).
+Errors are JSON ``{"error": code, "detail": ...}``; input is validated by the
+models in ``inbox.api.schemas`` and never reaches the database unchecked.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
+from urllib.parse import urlencode
+
+from pydantic import BaseModel, ValidationError
+from sqlalchemy.engine import Engine
+from sqlmodel import col, select
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from inbox import actions
+from inbox.api import schemas
+from inbox.api.openapi import openapi_document
+from inbox.db import session_scope
+from inbox.ingest.shape import NewItem
+from inbox.models import EPOCH, ApiToken, Item, Page, to_epoch_us
+from inbox.queries import ItemFilter, item_by_id, list_items
+from inbox.report import build_report
+from inbox.runtime import Runtime
+from inbox.sla import SlaState
+from inbox.timeutil import utcnow
+from inbox.tokens import bearer_token, hash_token
+
+PREFIX = "/api/v1"
+MAX_BODY = 1024 * 1024
+API_ACTOR = "api"
+M = TypeVar("M", bound=BaseModel)
+
+
+class ApiError(Exception):
+    def __init__(
+        self,
+        status: int,
+        error: str,
+        detail: str | list[dict[str, str]],
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(error)
+        self.status = status
+        self.error = error
+        self.detail = detail
+        self.headers = headers
+
+    def response(self) -> JSONResponse:
+        return error_response(self.status, self.error, self.detail, self.headers)
+
+
+def error_response(
+    status: int,
+    error: str,
+    detail: str | list[dict[str, str]],
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    return JSONResponse({"error": error, "detail": detail}, status_code=status, headers=headers)
+
+
+def field_error(loc: str, msg: str) -> ApiError:
+    return ApiError(422, "invalid_request", [{"loc": loc, "msg": msg}])
+
+
+def _validation_error(exc: ValidationError, where: str) -> ApiError:
+    errors = exc.errors(include_url=False, include_input=False, include_context=False)
+    if any(e["type"] == "json_invalid" for e in errors):
+        return ApiError(400, "invalid_json", errors[0]["msg"])
+    detail = []
+    for e in errors:
+        loc = ".".join([where, *(str(part) for part in e["loc"])])
+        detail.append({"loc": loc, "msg": e["msg"].removeprefix("Value error, ")})
+    return ApiError(422, "invalid_request", detail)
+
+
+def _runtime(request: Request) -> Runtime:
+    rt: Runtime = request.app.state.runtime
+    return rt
+
+
+def _token_is_valid(engine: Engine, token: str) -> bool:
+    with session_scope(engine) as session:
+        found = session.exec(
+            select(ApiToken.id).where(
+                ApiToken.token_hash == hash_token(token), col(ApiToken.revoked_at).is_(None)
+            )
+        ).first()
+    return found is not None
+
+
+def _unauthorized(detail: str, error: str = "") -> ApiError:
+    challenge = 'Bearer realm="inbox"' + (f', error="{error}"' if error else "")
+    return ApiError(401, "unauthorized", detail, {"WWW-Authenticate": challenge})
+
+
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+def _api(handler: Handler) -> Handler:
+    """Authenticate, then run the handler; an ApiError becomes its JSON answer."""
+
+    async def endpoint(request: Request) -> Response:
+        try:
+            token = bearer_token(request.headers.get("authorization"))
+            if token is None:
+                raise _unauthorized("send Authorization: Bearer <token>")
+            if not await run_in_threadpool(_token_is_valid, _runtime(request).engine, token):
+                raise _unauthorized("the token is unknown or revoked", "invalid_token")
+            return await handler(request)
+        except ApiError as exc:
+            return exc.response()
+
+    return endpoint
+
+
+async def _json_body(request: Request, model: type[M]) -> M:
+    length = request.headers.get("content-length", "")
+    if length.isdigit() and int(length) > MAX_BODY:
+        raise ApiError(413, "too_large", f"the body is over {MAX_BODY} bytes")
+    size = 0
+    chunks = []
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY:
+            raise ApiError(413, "too_large", f"the body is over {MAX_BODY} bytes")
+        chunks.append(chunk)
+    try:
+        return model.model_validate_json(b"".join(chunks))
+    except ValidationError as exc:
+        raise _validation_error(exc, "body") from None
+
+
+def _query(request: Request, model: type[M], lists: tuple[str, ...] = ()) -> M:
+    params: dict[str, Any] = dict(request.query_params)
+    for name in lists:
+        params[name] = request.query_params.getlist(name)
+    try:
+        return model.model_validate(params)
+    except ValidationError as exc:
+        raise _validation_error(exc, "query") from None
+
+
+def _item_id(request: Request) -> int:
+    raw = str(request.path_params["item_id"])
+    if not raw.isascii() or not raw.isdigit() or not 0 < int(raw) <= schemas.MAX_ITEM_ID:
+        raise ApiError(404, "not_found", f"no item with id {raw!r}")
+    return int(raw)
+
+
+def _item_json(engine: Engine, item_id: int, now: datetime) -> dict[str, Any]:
+    with engine.connect() as conn:
+        row = item_by_id(conn, item_id, now=now)
+    if row is None:
+        raise ApiError(404, "not_found", f"no item with id {item_id}")
+    return schemas.ItemOut.model_validate(row).model_dump(mode="json")
+
+
+def _create_item(rt: Runtime, data: schemas.ItemIn, now: datetime) -> tuple[dict[str, Any], bool]:
+    with session_scope(rt.engine) as session:
+        page = session.exec(select(Page).where(Page.key == data.page)).first()
+        if page is None:
+            raise field_error("body.page", f"unknown page {data.page!r}")
+        new = NewItem(
+            page=page.key,
+            external_id=data.external_id,
+            received_at=data.received_at,
+            text=data.text,
+            channel=data.channel,
+            kind=data.kind,
+            author=data.author,
+            post_id=data.post_id,
+            parent_id=data.parent_id,
+            conversation_id=data.conversation_id,
+        )
+        item, created = actions.ingest_one(
+            session, new, page=page, actor=API_ACTOR, now=now, calendar=rt.calendar
+        )
+        item_id = item.id or 0
+    return _item_json(rt.engine, item_id, now), created
+
+
+async def post_item(request: Request) -> Response:
+    data = await _json_body(request, schemas.ItemIn)
+    body, created = await run_in_threadpool(_create_item, _runtime(request), data, utcnow())
+    headers = {"Location": f"{PREFIX}/items/{body['id']}"}
+    return JSONResponse(body, status_code=201 if created else 200, headers=headers)
+
+
+async def get_item(request: Request) -> Response:
+    item_id = _item_id(request)
+    body = await run_in_threadpool(_item_json, _runtime(request).engine, item_id, utcnow())
+    return JSONResponse(body)
+
+
+def _record_response(
+    rt: Runtime, item_id: int, data: schemas.ResponseIn, now: datetime
+) -> dict[str, Any]:
+    with session_scope(rt.engine) as session:
+        item = session.get(Item, item_id)
+        if item is None:
+            raise ApiError(404, "not_found", f"no item with id {item_id}")
+        try:
+            response = actions.record_response(
+                session,
+                item,
+                author=data.author,
+                text=data.text,
+                sent_at=data.sent_at,
+                source="api",
+                now=now,
+                calendar=rt.calendar,
+            )
+        except actions.ActionError as exc:
+            raise field_error("body.sent_at", str(exc)) from None
+        session.flush()
+        out: dict[str, Any] = {
+            "id": response.id,
+            "item_id": item_id,
+            "author": response.author,
+            "text": response.text,
+            "sent_at": response.sent_at,
+            "source": response.source,
+        }
+    out["item"] = _item_json(rt.engine, item_id, now)
+    return schemas.ResponseOut.model_validate(out).model_dump(mode="json")
+
+
+async def post_response(request: Request) -> Response:
+    item_id = _item_id(request)
+    data = await _json_body(request, schemas.ResponseIn)
+    body = await run_in_threadpool(_record_response, _runtime(request), item_id, data, utcnow())
+    return JSONResponse(body, status_code=201)
+
+
+def encode_cursor(position: tuple[datetime, int]) -> str:
+    raw = f"{to_epoch_us(position[0])}.{position[1]}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, int]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
+        micros, _, item_id = raw.partition(".")
+        position = (EPOCH + int(micros) * timedelta(microseconds=1), int(item_id))
+    except (ValueError, UnicodeDecodeError, binascii.Error, OverflowError, OSError):
+        raise field_error("query.cursor", "not a cursor given by this API") from None
+    if not (schemas.EARLIEST <= position[0] < schemas.LATEST and position[1] > 0):
+        raise field_error("query.cursor", "not a cursor given by this API")
+    return position
+
+
+def _list_items(rt: Runtime, query: schemas.ItemFilters, now: datetime) -> dict[str, Any]:
+    page_id = None
+    if query.page is not None:
+        with session_scope(rt.engine) as session:
+            page = session.exec(select(Page).where(Page.key == query.page)).first()
+        if page is None:
+            raise field_error("query.page", f"unknown page {query.page!r}")
+        page_id = page.id
+    after = decode_cursor(query.cursor) if query.cursor is not None else None
+    filters = ItemFilter(
+        page_id=page_id,
+        status=query.status,
+        sla_state=SlaState(query.sla_state) if query.sla_state else None,
+        department=query.department,
+        topic=query.topic,
+        received_from=query.received_from,
+        received_to=query.received_to,
+    )
+    with rt.engine.connect() as conn:
+        rows, position = list_items(conn, filters, now=now, limit=query.limit, after=after)
+    items = [schemas.ItemOut.model_validate(row).model_dump(mode="json") for row in rows]
+    next_cursor = encode_cursor(position) if position is not None else None
+    next_url = None
+    if next_cursor is not None:
+        params = query.model_dump(mode="json", exclude_none=True, exclude={"cursor"})
+        next_url = f"{PREFIX}/items?{urlencode({**params, 'cursor': next_cursor})}"
+    return {"items": items, "next_cursor": next_cursor, "next": next_url}
+
+
+async def get_items(request: Request) -> Response:
+    query = _query(request, schemas.ItemFilters)
+    body = await run_in_threadpool(_list_items, _runtime(request), query, utcnow())
+    return JSONResponse(body)
+
+
+def _report(rt: Runtime, query: schemas.ReportQuery, now: datetime) -> dict[str, Any]:
+    if query.end <= query.start:
+        raise field_error("query.to", "must be after from")
+    try:
+        with rt.engine.connect() as conn:
+            report = build_report(
+                conn,
+                start=query.start,
+                end=query.end,
+                as_of=query.as_of or now,
+                page_keys=query.page or None,
+            )
+    except LookupError as exc:
+        raise field_error("query.page", str(exc).strip("'\"")) from None
+    return report.as_json()
+
+
+async def get_report(request: Request) -> Response:
+    query = _query(request, schemas.ReportQuery, lists=("page",))
+    body = await run_in_threadpool(_report, _runtime(request), query, utcnow())
+    return JSONResponse(body)
+
+
+async def get_openapi(_request: Request) -> Response:
+    return JSONResponse(openapi_document())
+
+
+def api_routes() -> list[BaseRoute]:
+    return [
+        Route(f"{PREFIX}/items", _api(post_item), methods=["POST"]),
+        Route(f"{PREFIX}/items", _api(get_items), methods=["GET"]),
+        Route(f"{PREFIX}/items/{{item_id}}", _api(get_item), methods=["GET"]),
+        Route(f"{PREFIX}/items/{{item_id}}/responses", _api(post_response), methods=["POST"]),
+        Route(f"{PREFIX}/report", _api(get_report), methods=["GET"]),
+        Route(f"{PREFIX}/openapi.json", _api(get_openapi), methods=["GET"]),
+    ]
+
+
+_REASONS = {404: "not_found", 405: "method_not_allowed"}
+
+
+def http_error(request: Request, exc: Exception) -> Response:
+    """Starlette's own 404/405 and the like, as JSON under the API and as text elsewhere."""
+    assert isinstance(exc, HTTPException)
+    if request.url.path.startswith(PREFIX + "/") or request.url.path == PREFIX:
+        return error_response(
+            exc.status_code,
+            _REASONS.get(exc.status_code, "http_error"),
+            exc.detail,
+            dict(exc.headers) if exc.headers else None,
+        )
+    return Response(exc.detail, status_code=exc.status_code, headers=exc.headers)

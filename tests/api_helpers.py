@@ -1,0 +1,15 @@
+"""Shared set-up for the API tests: a page, a token, a client."""
+
+from __future__ import annotations
+
+from sqlalchemy.engine import Engine
+
+from inbox import actions
+from inbox.db import session_scope
+from tests.factories import NOW
+
+
+def make_token(engine: Engine, name: str = "forms") -> str:
+    with session_scope(engine) as session:
+        _token, secret = actions.create_api_token(session, name=name, actor="test", now=NOW)
+    return secret
