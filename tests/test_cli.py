@@ -33,7 +33,9 @@ def write(path: Path, body: str) -> Path:
 
 
 def test_pages_add_and_list(cli) -> None:
-    code, out, _ = cli("pages", "add", "fb", "--name", "Region Väst", "--calendar", "24x7", "--target-hours", "8")
+    code, out, _ = cli(
+        "pages", "add", "fb", "--name", "Region Väst", "--calendar", "24x7", "--target-hours", "8"
+    )
     assert code == 0
     assert "fb" in out
     code, out, _ = cli("pages", "list")
@@ -91,7 +93,15 @@ def test_report_formats(cli, tmp_path: Path) -> None:
         "ig,4,2026-11-17T11:00:00+01:00,Fråga,,,\n",
     )
     assert cli("import", str(tmp_path / "in.csv"))[0] == 0
-    args = ("report", "--from", "2026-11-16", "--to", "2026-11-23", "--as-of", "2026-11-20T00:00:00Z")
+    args = (
+        "report",
+        "--from",
+        "2026-11-16",
+        "--to",
+        "2026-11-23",
+        "--as-of",
+        "2026-11-20T00:00:00Z",
+    )
     code, out, _ = cli(*args, "--format", "json")
     assert code == 0
     data = json.loads(out)

@@ -13,13 +13,22 @@ from inbox.settings import Settings
 from tests.factories import add_items, make_page
 
 
-def test_queue_lists_open_items_by_due_time_and_escapes_text(engine: Engine, database_url: str) -> None:
+def test_queue_lists_open_items_by_due_time_and_escapes_text(
+    engine: Engine, database_url: str
+) -> None:
     make_page(engine, "fb", name="Region Väst")
     now = datetime.now(UTC)
     add_items(
         engine,
-        NewItem(page="fb", external_id="late", received_at=now - timedelta(hours=1), text="<script>alert(1)</script>"),
-        NewItem(page="fb", external_id="early", received_at=now - timedelta(days=3), text="Äldst först"),
+        NewItem(
+            page="fb",
+            external_id="late",
+            received_at=now - timedelta(hours=1),
+            text="<script>alert(1)</script>",
+        ),
+        NewItem(
+            page="fb", external_id="early", received_at=now - timedelta(days=3), text="Äldst först"
+        ),
     )
     with TestClient(create_app(Settings(database_url=database_url))) as client:
         page = client.get("/")
@@ -35,8 +44,13 @@ def test_report_page_shows_swedish_figures(engine: Engine, database_url: str) ->
     now = datetime.now(UTC)
     add_items(
         engine,
-        NewItem(page="fb", external_id="a", received_at=now - timedelta(hours=3), text="x",
-                first_response_at=now - timedelta(hours=1)),
+        NewItem(
+            page="fb",
+            external_id="a",
+            received_at=now - timedelta(hours=3),
+            text="x",
+            first_response_at=now - timedelta(hours=1),
+        ),
         NewItem(page="fb", external_id="b", received_at=now - timedelta(hours=3), text="y"),
     )
     with TestClient(create_app(Settings(database_url=database_url))) as client:
