@@ -8,28 +8,46 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
-from inbox.calendar import DEFAULT_CALENDAR, OfficeCalendar
+from inbox import escalation, messages
+from inbox.calendar import (
+    DEFAULT_CALENDAR,
+    OFFICE_OPEN,
+    STOCKHOLM,
+    OfficeCalendar,
+    office_close_utc,
+    require_aware,
+)
 from inbox.db import insert_ignoring_duplicates
+from inbox.duty_rules import Contact, WatchRules
 from inbox.ingest.email_parse import ParsedEmail, to_new_item
 from inbox.ingest.shape import NewItem
 from inbox.models import (
     ApiToken,
     Channel,
+    Escalation,
     Event,
     Item,
     ItemSource,
     MailboxState,
+    Outbox,
     Page,
     Resolution,
     Response,
+    SchedulerLease,
     Status,
+    UTCDateTime,
 )
-from inbox.sla import CalendarKind, SlaPolicy, due_at
+from inbox.signed_links import ack_token
+from inbox.sla import CalendarKind, SlaPolicy, SlaState, at_risk_from, due_at, sla_state
+from inbox.timeutil import local_midnight
 from inbox.tokens import hash_token, new_token, shown_prefix
 
 _item = Item.__table__  # type: ignore[attr-defined]
@@ -54,6 +72,9 @@ _INGEST_COLUMNS = (
     "resolution",
     "closed_at",
     "priority",
+    "sla_state",
+    "at_risk_at",
+    "urgency",
 )
 
 
@@ -157,6 +178,10 @@ def ingest_items(
         if first is not None:
             minutes, office = response_spans(new.received_at, first, calendar)
         closed = new.resolution is not None or first is not None
+        due = due_at(new.received_at, policies[new.page], calendar)
+        # The state at ingest is where the item starts, not a transition: an old
+        # item backfilled already overdue must not wake anybody.
+        state = sla_state(received_at=new.received_at, due_at=due, first_response_at=first, now=now)
         rows.append(
             (
                 page.id,
@@ -171,7 +196,7 @@ def ingest_items(
                 new.conversation_id,
                 new.received_at,
                 now,
-                due_at(new.received_at, policies[new.page], calendar),
+                due,
                 first,
                 minutes,
                 office,
@@ -179,6 +204,10 @@ def ingest_items(
                 new.resolution,
                 now if closed else None,
                 "normal",
+                state.value,
+                at_risk_from(new.received_at, due),
+                # Open items wait for the urgent policy's assessment by the sweep.
+                "none" if closed else None,
             )
         )
     result = IngestResult()
@@ -226,6 +255,7 @@ def record_response(
         item.response_minutes, item.response_office_minutes = response_spans(
             item.received_at, sent_at, calendar
         )
+        item.sla_state = SlaState.MET.value if sent_at <= item.due_at else SlaState.LATE.value
         session.add(item)
     record_event(
         session,
@@ -246,6 +276,8 @@ def close_item(
     item.status = Status.CLOSED.value
     item.resolution = resolution.value
     item.closed_at = now
+    if item.urgency is None:
+        item.urgency = "none"
     session.add(item)
     record_event(
         session, actor=actor, kind="closed", now=now, item_id=item.id, resolution=resolution.value
@@ -488,3 +520,764 @@ def advance_mailbox(
         state.uidvalidity, state.last_uid, state.updated_at = uidvalidity, last_uid, now
     session.add(state)
     return state
+
+
+# --- Watching the clock: the SLA sweep, escalations, the outbox, digests ---------
+
+SCHEDULER_ACTOR = "scheduler"
+_event = Event.__table__  # type: ignore[attr-defined]
+_outbox = Outbox.__table__  # type: ignore[attr-defined]
+_page = Page.__table__  # type: ignore[attr-defined]
+_escalation = Escalation.__table__  # type: ignore[attr-defined]
+# Serialises sweeps on PostgreSQL (a transaction-level advisory lock).
+_SWEEP_LOCK_KEY = 6_006_001
+# Items assessed for the urgent policy per sweep; the rest wait for the next one.
+_ASSESS_BATCH = 2000
+# Items listed in one SLA notification.
+_SLA_LIST_LIMIT = 30
+
+
+@dataclass(frozen=True)
+class Watch:
+    """What the sweep and the digests need besides the database and the clock."""
+
+    rules: WatchRules
+    base_url: str
+    secret_key: str
+    calendar: OfficeCalendar = DEFAULT_CALENDAR
+
+
+@dataclass
+class SweepResult:
+    at_risk: int = 0
+    breached: int = 0
+    assessed: int = 0
+    urgent: int = 0
+    escalated: int = 0
+    forwarded: int = 0
+    notifications: int = 0
+
+
+def queue_notification(
+    session: Session,
+    *,
+    kind: str,
+    recipient: str,
+    dedup_key: str,
+    now: datetime,
+    actor: str,
+    subject: str = "",
+    text: str = "",
+    html: str = "",
+    payload: dict[str, Any] | None = None,
+    item_id: int | None = None,
+) -> int | None:
+    """Queue a notification in the caller's transaction; a repeated key is ignored.
+
+    Returns the new outbox id, or None when the key was already queued.
+    """
+    if kind not in {"email", "webhook"}:
+        raise ActionError(f"unknown notification kind {kind!r}: email or webhook")
+    if not recipient.strip():
+        raise ActionError("a notification needs a recipient")
+    if not dedup_key or len(dedup_key) > 255:
+        raise ActionError("a notification needs a deduplication key of 1-255 characters")
+    values = {
+        "kind": kind,
+        "recipient": recipient.strip()[:500],
+        "subject": subject[:300],
+        "body_text": text,
+        "body_html": html,
+        "payload": payload,
+        "dedup_key": dedup_key,
+        "status": "pending",
+        "attempts": 0,
+        "next_attempt_at": now,
+        "created_at": now,
+        "item_id": item_id,
+    }
+    insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert
+    statement = (
+        insert(_outbox)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["dedup_key"])
+        .returning(_outbox.c.id)
+    )
+    new_id = session.execute(statement).scalar_one_or_none()
+    if new_id is not None:
+        record_event(
+            session,
+            actor=actor,
+            kind="notification_queued",
+            now=now,
+            item_id=item_id,
+            outbox_id=new_id,
+            channel=kind,
+            recipient=values["recipient"],
+            subject=values["subject"],
+            dedup_key=dedup_key,
+        )
+    return new_id
+
+
+def _lock_sweep(session: Session) -> None:
+    # SQLite serialises writers itself; on PostgreSQL two sweeps (the scheduler and an
+    # operator's `inbox sweep`) must not both decide on the same items.
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SWEEP_LOCK_KEY})
+
+
+def _item_lines(session: Session, where: Any, *, order: Any, limit: int) -> list[messages.ItemLine]:
+    c = _item.c
+    rows = session.execute(
+        sa.select(c.id, _page.c.key, sa.func.substr(c.text, 1, 600), c.received_at, c.due_at)
+        .join(_page, _page.c.id == c.page_id)
+        .where(where)
+        .order_by(order, c.id)
+        .limit(limit)
+    ).all()
+    return [messages.ItemLine(r[0], r[1], r[2] or "", r[3], r[4]) for r in rows]
+
+
+def _bulk_events(
+    session: Session, where: Any, *, kind: str, data: dict[str, Any], now: datetime, actor: str
+) -> None:
+    """One audit event per item matching ``where``, written by the database."""
+    c = _item.c
+    session.execute(
+        sa.insert(_event).from_select(
+            ["item_id", "actor", "kind", "at", "data"],
+            sa.select(
+                c.id,
+                sa.literal(actor, sa.String()),
+                sa.literal(kind, sa.String()),
+                sa.literal(now, UTCDateTime()),
+                sa.literal(data, sa.JSON()),
+            ).where(where),
+        )
+    )
+
+
+def _sla_notifications(
+    session: Session, where: Any, *, to: SlaState, watch: Watch, now: datetime, actor: str
+) -> int:
+    """Office hours: one message per recipient listing the items that just turned."""
+    c = _item.c
+    rules = watch.rules.escalation
+    groups = session.execute(
+        sa.select(c.assignee, c.department, sa.func.count())
+        .where(where)
+        .group_by(c.assignee, c.department)
+    ).all()
+    counts: dict[str, int] = {}
+    for assignee, department, count in groups:
+        if to is SlaState.AT_RISK:
+            recipients = escalation.at_risk_recipients(assignee, department, rules)
+        else:
+            recipients = escalation.breach_recipients(department, rules)
+        for recipient in recipients:
+            counts[recipient] = counts.get(recipient, 0) + count
+    queued = 0
+    stamp = now.isoformat()
+    for recipient, count in sorted(counts.items()):
+        # The items listed: those of this recipient's assignees and departments.
+        keys = [
+            (a, d)
+            for a, d, _ in groups
+            if recipient
+            in (
+                escalation.at_risk_recipients(a, d, rules)
+                if to is SlaState.AT_RISK
+                else escalation.breach_recipients(d, rules)
+            )
+        ]
+        mine = sa.or_(
+            *(
+                sa.and_(
+                    c.assignee.is_(None) if a is None else c.assignee == a,
+                    c.department.is_(None) if d is None else c.department == d,
+                )
+                for a, d in keys
+            )
+        )
+        lines = _item_lines(session, sa.and_(where, mine), order=c.due_at, limit=_SLA_LIST_LIMIT)
+        msg = messages.sla_message(
+            state=to.value, count=count, items=lines, base_url=watch.base_url
+        )
+        if (
+            queue_notification(
+                session,
+                kind="email",
+                recipient=recipient,
+                dedup_key=f"sla:{to.value}:{stamp}:{recipient}",
+                now=now,
+                actor=actor,
+                subject=msg.subject,
+                text=msg.text,
+                html=msg.html,
+            )
+            is not None
+        ):
+            queued += 1
+    return queued
+
+
+def _transition(
+    session: Session,
+    *,
+    where: Any,
+    frm: SlaState,
+    to: SlaState,
+    office: bool,
+    watch: Watch,
+    now: datetime,
+    actor: str,
+    result: SweepResult,
+) -> int:
+    if office:
+        result.notifications += _sla_notifications(
+            session, where, to=to, watch=watch, now=now, actor=actor
+        )
+    _bulk_events(
+        session, where, kind=f"sla_{to.value}", data={"from": frm.value}, now=now, actor=actor
+    )
+    moved = session.execute(sa.update(_item).where(where).values(sla_state=to.value))
+    return int(moved.rowcount)  # type: ignore[attr-defined]
+
+
+def _escalate_to(
+    session: Session,
+    *,
+    item_id: int,
+    reason: str,
+    level: str,
+    person_key: str,
+    person: Contact,
+    watch: Watch,
+    now: datetime,
+    actor: str,
+    backup_for: str | None = None,
+) -> int:
+    esc = Escalation(
+        item_id=item_id,
+        reason=reason,
+        level=level,
+        person=person_key,
+        person_name=person.name,
+        email=person.email,
+        created_at=now,
+    )
+    session.add(esc)
+    session.flush()
+    esc_id = esc.id or 0
+    record_event(
+        session,
+        actor=actor,
+        kind="escalated" if level == "primary" else "escalation_forwarded",
+        now=now,
+        item_id=item_id,
+        escalation_id=esc_id,
+        level=level,
+        person=person_key,
+        reason=reason,
+    )
+    line = _item_lines(session, _item.c.id == item_id, order=_item.c.id, limit=1)[0]
+    ack_url = f"{watch.base_url.rstrip('/')}/escalations/ack/{ack_token(watch.secret_key, esc_id)}"
+    msg = messages.escalation_message(
+        item=line,
+        reason=reason,
+        person_name=person.name,
+        ack_url=ack_url,
+        base_url=watch.base_url,
+        backup_for=backup_for,
+    )
+    queued = 0
+    if queue_notification(
+        session,
+        kind="email",
+        recipient=person.email,
+        dedup_key=f"escalation:{esc_id}:email",
+        now=now,
+        actor=actor,
+        subject=msg.subject,
+        text=msg.text,
+        html=msg.html,
+        item_id=item_id,
+    ):
+        queued += 1
+    if person.webhook and queue_notification(
+        session,
+        kind="webhook",
+        recipient=person.webhook,
+        dedup_key=f"escalation:{esc_id}:webhook",
+        now=now,
+        actor=actor,
+        subject=msg.subject,
+        payload={
+            "text": f"{msg.subject}: {messages.item_url(watch.base_url, item_id)}",
+            "kind": "escalation",
+            "level": level,
+            "reason": reason,
+            "item_id": item_id,
+            "item_url": messages.item_url(watch.base_url, item_id),
+            "ack_url": ack_url,
+            "person": person.name,
+            "phone": person.phone,
+        },
+        item_id=item_id,
+    ):
+        queued += 1
+    return queued
+
+
+def _assess_urgency(
+    session: Session, *, watch: Watch, now: datetime, actor: str
+) -> tuple[int, int]:
+    """Apply the urgent policy to items not yet assessed (the newly arrived)."""
+    c = _item.c
+    policy = watch.rules.escalation.urgent
+    heat = policy.heating_thread
+    window = timedelta(minutes=heat.within_minutes)
+    rows = session.execute(
+        sa.select(
+            c.id,
+            c.page_id,
+            c.kind,
+            c.flags,
+            c.priority,
+            c.text,
+            c.sentiment,
+            c.post_id,
+            c.received_at,
+        )
+        .where(c.urgency.is_(None), c.status == Status.OPEN.value)
+        .order_by(c.id)
+        .limit(_ASSESS_BATCH)
+    ).all()
+    verdicts: dict[str, list[int]] = {}
+    for row in rows:
+        facts = escalation.ItemFacts(
+            kind=row.kind, flags=row.flags or "", priority=row.priority or "", text=row.text or ""
+        )
+        reason = escalation.urgent_reason(facts, policy)
+        if reason is None and row.sentiment == "negative" and row.post_id:
+            same_thread = sa.and_(
+                c.page_id == row.page_id,
+                c.post_id == row.post_id,
+                c.received_at >= row.received_at - window,
+                c.received_at <= row.received_at,
+            )
+            negative = session.execute(
+                sa.select(sa.func.count()).where(same_thread, c.sentiment == "negative")
+            ).scalar_one()
+            already = session.execute(
+                sa.select(c.id).where(same_thread, c.urgency == "heating").limit(1)
+            ).first()
+            if negative >= heat.negative_comments and already is None:
+                reason = "heating"
+        verdicts.setdefault(reason or "none", []).append(row.id)
+        if reason is not None:
+            # Written now so the heating check of the next row sees it.
+            session.execute(sa.update(_item).where(c.id == row.id).values(urgency=reason))
+            record_event(
+                session, actor=actor, kind="urgent", now=now, item_id=row.id, reason=reason
+            )
+    for start in range(0, len(verdicts.get("none", [])), 500):
+        chunk = verdicts["none"][start : start + 500]
+        session.execute(sa.update(_item).where(c.id.in_(chunk)).values(urgency="none"))
+    return len(rows), sum(len(v) for k, v in verdicts.items() if k != "none")
+
+
+def _escalate_urgent(
+    session: Session, *, watch: Watch, now: datetime, actor: str
+) -> tuple[int, int]:
+    """Outside office hours: urgent, unanswered items nobody has been told about go to duty."""
+    c = _item.c
+    e = _escalation.c
+    rows = session.execute(
+        sa.select(c.id, c.urgency)
+        .where(
+            c.urgency.in_(escalation.URGENT_REASONS),
+            c.status == Status.OPEN.value,
+            c.first_response_at.is_(None),
+            ~sa.exists().where(e.item_id == c.id),
+        )
+        .order_by(c.received_at, c.id)
+        .limit(500)
+    ).all()
+    rota = watch.rules.duty
+    primary, _backup = rota.on_duty(now)
+    queued = 0
+    for item_id, reason in rows:
+        queued += _escalate_to(
+            session,
+            item_id=item_id,
+            reason=reason,
+            level="primary",
+            person_key=rota.key_of(primary),
+            person=primary,
+            watch=watch,
+            now=now,
+            actor=actor,
+        )
+    return len(rows), queued
+
+
+def _forward_unacknowledged(
+    session: Session, *, watch: Watch, now: datetime, actor: str
+) -> tuple[int, int]:
+    """Escalations nobody acknowledged in time go to the backup, once."""
+    c = _item.c
+    timeout = timedelta(minutes=watch.rules.escalation.ack_timeout_minutes)
+    stale = session.exec(
+        select(Escalation)
+        .join(Item, col(Item.id) == col(Escalation.item_id))
+        .where(
+            Escalation.level == "primary",
+            col(Escalation.acknowledged_at).is_(None),
+            col(Escalation.forwarded_at).is_(None),
+            col(Escalation.created_at) <= now - timeout,
+            c.status == Status.OPEN.value,
+            c.first_response_at.is_(None),
+        )
+        .order_by(col(Escalation.id))
+    ).all()
+    rota = watch.rules.duty
+    queued = 0
+    for esc in stale:
+        on_duty, backup = rota.on_duty(now)
+        target = backup if backup.email != esc.email else on_duty
+        esc.forwarded_at = now
+        session.add(esc)
+        queued += _escalate_to(
+            session,
+            item_id=esc.item_id,
+            reason=esc.reason,
+            level="backup",
+            person_key=rota.key_of(target),
+            person=target,
+            watch=watch,
+            now=now,
+            actor=actor,
+            backup_for=esc.person_name,
+        )
+    return len(stale), queued
+
+
+def sla_sweep(
+    session: Session, *, now: datetime, watch: Watch, actor: str = SCHEDULER_ACTOR
+) -> SweepResult:
+    """Move open items to at_risk and breached, and raise escalations by policy.
+
+    Set-based: each transition is one UPDATE and one INSERT ... SELECT of audit
+    events over the index ``ix_item_sweep``; no item is loaded to decide. Repeating
+    a run, or running late, changes nothing twice.
+    """
+    require_aware(now, "now")
+    _lock_sweep(session)
+    c = _item.c
+    result = SweepResult()
+    office = escalation.is_office_time(now, watch.calendar)
+    open_due = sa.and_(c.status == Status.OPEN.value, c.at_risk_at <= now)
+    for frm in (SlaState.OK, SlaState.AT_RISK):
+        result.breached += _transition(
+            session,
+            where=sa.and_(open_due, c.sla_state == frm.value, c.due_at < now),
+            frm=frm,
+            to=SlaState.BREACHED,
+            office=office,
+            watch=watch,
+            now=now,
+            actor=actor,
+            result=result,
+        )
+    result.at_risk = _transition(
+        session,
+        where=sa.and_(open_due, c.sla_state == SlaState.OK.value, c.due_at >= now),
+        frm=SlaState.OK,
+        to=SlaState.AT_RISK,
+        office=office,
+        watch=watch,
+        now=now,
+        actor=actor,
+        result=result,
+    )
+    result.assessed, result.urgent = _assess_urgency(session, watch=watch, now=now, actor=actor)
+    if not office:
+        result.escalated, queued = _escalate_urgent(session, watch=watch, now=now, actor=actor)
+        result.notifications += queued
+    result.forwarded, queued = _forward_unacknowledged(session, watch=watch, now=now, actor=actor)
+    result.notifications += queued
+    return result
+
+
+@dataclass(frozen=True)
+class Acknowledgement:
+    escalation: Escalation
+    already: bool
+
+
+def acknowledge_escalation(
+    session: Session, *, escalation_id: int, actor: str, now: datetime
+) -> Acknowledgement:
+    """Stop an escalation (and its backup): someone has seen the item."""
+    esc = session.get(Escalation, escalation_id)
+    if esc is None:
+        raise ActionError(f"no escalation with id {escalation_id}")
+    if esc.acknowledged_at is not None:
+        return Acknowledgement(esc, already=True)
+    for row in session.exec(
+        select(Escalation).where(
+            Escalation.item_id == esc.item_id, col(Escalation.acknowledged_at).is_(None)
+        )
+    ):
+        row.acknowledged_at = now
+        row.acknowledged_by = actor
+        session.add(row)
+    record_event(
+        session,
+        actor=actor,
+        kind="escalation_acknowledged",
+        now=now,
+        item_id=esc.item_id,
+        escalation_id=escalation_id,
+    )
+    return Acknowledgement(esc, already=False)
+
+
+def record_delivery(
+    session: Session,
+    *,
+    outbox_id: int,
+    error: str | None,
+    now: datetime,
+    max_attempts: int,
+    backoff_seconds: float,
+    actor: str = SCHEDULER_ACTOR,
+) -> str:
+    """Note one delivery attempt; failures wait exponentially longer, then give up."""
+    row = session.get(Outbox, outbox_id)
+    if row is None:
+        raise ActionError(f"no notification with id {outbox_id}")
+    row.attempts += 1
+    if error is None:
+        row.status = "sent"
+        row.sent_at = now
+        row.last_error = None
+        kind = "notification_sent"
+    else:
+        row.last_error = error[:2000]
+        if row.attempts >= max_attempts:
+            row.status = "failed"
+            kind = "notification_failed"
+        else:
+            delay = min(backoff_seconds * 2 ** (row.attempts - 1), 6 * 3600)
+            row.next_attempt_at = now + timedelta(seconds=delay)
+            kind = "notification_retry"
+    session.add(row)
+    record_event(
+        session,
+        actor=actor,
+        kind=kind,
+        now=now,
+        item_id=row.item_id,
+        outbox_id=outbox_id,
+        attempts=row.attempts,
+        recipient=row.recipient,
+        **({"error": row.last_error} if error else {}),
+    )
+    return row.status
+
+
+def _already_done(session: Session, kind: str, since: datetime) -> bool:
+    found = session.execute(
+        sa.select(_event.c.id).where(_event.c.kind == kind, _event.c.at >= since).limit(1)
+    ).first()
+    return found is not None
+
+
+def _previous_working_day(day: date, calendar: OfficeCalendar) -> date:
+    day -= timedelta(days=1)
+    while not calendar.is_working_day(day):
+        day -= timedelta(days=1)
+    return day
+
+
+def queue_daily_digests(
+    session: Session, *, now: datetime, watch: Watch, actor: str = SCHEDULER_ACTOR
+) -> int:
+    """On a working day from the digest time on: one digest per department, once.
+
+    Lists what is open, and first what came in while the office was closed (the
+    night, the weekend): what the urgent policy let wait.
+    """
+    rules = watch.rules.escalation
+    local = now.astimezone(STOCKHOLM)
+    today = local.date()
+    if not watch.calendar.is_working_day(today) or local.time() < rules.digest.daily_at:
+        return 0
+    day_start = local_midnight(today)
+    if _already_done(session, "digests_queued", day_start):
+        return 0
+    c = _item.c
+    since = office_close_utc(_previous_working_day(today, watch.calendar))
+    opened = datetime.combine(today, OFFICE_OPEN, tzinfo=STOCKHOLM).astimezone(UTC)
+    waiting = sa.and_(c.status == Status.OPEN.value, c.first_response_at.is_(None))
+    overnight = sa.and_(waiting, c.received_at >= since, c.received_at < opened)
+    totals = {
+        d: (n, b)
+        for d, n, b in session.execute(
+            sa.select(
+                c.department,
+                sa.func.count(),
+                sa.func.sum(sa.case((c.sla_state == SlaState.BREACHED.value, 1), else_=0)),
+            )
+            .where(waiting)
+            .group_by(c.department)
+        ).all()
+    }
+    waited_counts = dict(
+        session.execute(
+            sa.select(c.department, sa.func.count()).where(overnight).group_by(c.department)
+        ).all()
+    )
+    queued = 0
+    limit = rules.digest.max_items
+    for dept in sorted(totals, key=lambda d: d or ""):
+        count, breached = totals[dept]
+        mine = c.department.is_(None) if dept is None else c.department == dept
+        name = rules.departments[dept].name if dept in rules.departments else None
+        msg = messages.digest_message(
+            department=name or dept or "utan avdelning",
+            open_count=count,
+            breached=int(breached or 0),
+            items=_item_lines(session, sa.and_(waiting, mine), order=c.due_at, limit=limit),
+            waited=_item_lines(session, sa.and_(overnight, mine), order=c.received_at, limit=limit),
+            waited_count=waited_counts.get(dept, 0),
+            base_url=watch.base_url,
+        )
+        for recipient in rules.emails_of(dept):
+            if queue_notification(
+                session,
+                kind="email",
+                recipient=recipient,
+                dedup_key=f"digest:{today.isoformat()}:{dept or '-'}:{recipient}"[:255],
+                now=now,
+                actor=actor,
+                subject=msg.subject,
+                text=msg.text,
+                html=msg.html,
+            ):
+                queued += 1
+    record_event(
+        session, actor=actor, kind="digests_queued", now=now, day=today.isoformat(), sent=queued
+    )
+    return queued
+
+
+def queue_weekly_summary(
+    session: Session, *, now: datetime, watch: Watch, actor: str = SCHEDULER_ACTOR
+) -> int:
+    """The week's figures per page, and what breached, to the supervisors, once a week."""
+    from inbox.report import build_report
+
+    rules = watch.rules.escalation
+    local = now.astimezone(STOCKHOLM)
+    today = local.date()
+    digest = rules.digest
+    if local.weekday() != digest.weekly_summary_weekday or local.time() < digest.weekly_summary_at:
+        return 0
+    if _already_done(session, "weekly_summary_queued", local_midnight(today)):
+        return 0
+    start = today - timedelta(days=7)
+    report = build_report(session.connection(), start=start, end=today, as_of=now)
+    rows = [
+        (
+            key,
+            m.received,
+            m.responded,
+            m.response_rate,
+            m.median_response_minutes,
+            m.breached,
+        )
+        for key, m in report.pages.items()
+    ]
+    c = _item.c
+    breached_items = _item_lines(
+        session,
+        sa.and_(
+            c.received_at >= local_midnight(start),
+            c.received_at < local_midnight(today),
+            c.sla_state.in_([SlaState.BREACHED.value, SlaState.LATE.value]),
+        ),
+        order=c.received_at,
+        limit=digest.max_items,
+    )
+    last = today - timedelta(days=1)
+    week = f"v. {start.isocalendar().week} ({start.isoformat()} – {last.isoformat()})"
+    msg = messages.summary_message(
+        week_label=week, rows=rows, breached_items=breached_items, base_url=watch.base_url
+    )
+    queued = 0
+    for recipient in rules.supervisors():
+        if queue_notification(
+            session,
+            kind="email",
+            recipient=recipient,
+            dedup_key=f"summary:{today.isoformat()}:{recipient}"[:255],
+            now=now,
+            actor=actor,
+            subject=msg.subject,
+            text=msg.text,
+            html=msg.html,
+        ):
+            queued += 1
+    record_event(
+        session,
+        actor=actor,
+        kind="weekly_summary_queued",
+        now=now,
+        week=start.isoformat(),
+        sent=queued,
+    )
+    return queued
+
+
+def take_lease(session: Session, *, name: str, holder: str, now: datetime, seconds: float) -> bool:
+    """Hold or renew the named lease; True when ``holder`` has it until ``now + seconds``."""
+    lease = SchedulerLease.__table__  # type: ignore[attr-defined]
+    until = now + timedelta(seconds=seconds)
+    renewed = session.execute(
+        sa.update(lease)
+        .where(lease.c.name == name, lease.c.holder == holder)
+        .values(expires_at=until)
+    )
+    if renewed.rowcount:  # type: ignore[attr-defined]
+        return True
+    taken = session.execute(
+        sa.update(lease)
+        .where(lease.c.name == name, lease.c.expires_at < now)
+        .values(holder=holder, expires_at=until, acquired_at=now)
+    )
+    if not taken.rowcount:  # type: ignore[attr-defined]
+        insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert
+        created = session.execute(
+            insert(lease)
+            .values(name=name, holder=holder, expires_at=until, acquired_at=now)
+            .on_conflict_do_nothing(index_elements=["name"])
+            .returning(lease.c.name)
+        ).first()
+        if created is None:
+            return False
+    record_event(session, actor=holder[:255], kind="lease_taken", now=now, lease=name)
+    return True
+
+
+def release_lease(session: Session, *, name: str, holder: str, now: datetime) -> None:
+    """Give the lease up at shutdown so another scheduler need not wait for it to expire."""
+    lease = SchedulerLease.__table__  # type: ignore[attr-defined]
+    released = session.execute(
+        sa.delete(lease).where(lease.c.name == name, lease.c.holder == holder)
+    )
+    if released.rowcount:  # type: ignore[attr-defined]
+        record_event(session, actor=holder[:255], kind="lease_released", now=now, lease=name)

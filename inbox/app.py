@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -12,12 +13,16 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from inbox import actions
 from inbox.api.routes import api_routes, http_error
 from inbox.calendar import local_date
+from inbox.db import session_scope
+from inbox.models import Escalation
 from inbox.queries import open_items
 from inbox.report import build_report
 from inbox.runtime import Runtime, start
 from inbox.settings import Settings
+from inbox.signed_links import TokenError, read_ack_token
 from inbox.timeutil import utcnow
 from inbox.web.templating import make_templates
 
@@ -30,9 +35,17 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         runtime = start(settings)
         app.state.runtime = runtime
+        scheduler = None
+        if settings.scheduler == "on":
+            from inbox.scheduler import Scheduler
+
+            scheduler = Scheduler(runtime.engine, settings, calendar=runtime.calendar)
+            scheduler.start()
         try:
             yield
         finally:
+            if scheduler is not None:
+                scheduler.shutdown()
             runtime.engine.dispose()
 
     def runtime_of(request: Request) -> Runtime:
@@ -57,6 +70,36 @@ def create_app(settings: Settings | None = None) -> Starlette:
             request, "report.html", {"report": data, "now": now, "lang": "sv"}
         )
 
+    async def acknowledge(request: Request) -> Response:
+        # The token is single-purpose (signed with its own salt), so the POST needs no
+        # session: a forged form cannot name an escalation it has no token for.
+        token = request.path_params["token"]
+        context: dict[str, Any] = {"lang": "sv", "now": utcnow(), "done": False}
+        try:
+            escalation_id = read_ack_token(settings.secret_key, token)
+        except TokenError as exc:
+            context["error"] = f"Det gick inte att kvittera: {exc}."
+            return templates.TemplateResponse(
+                request, "escalation_ack.html", context, status_code=400
+            )
+        engine = runtime_of(request).engine
+        with session_scope(engine) as session:
+            esc = session.get(Escalation, escalation_id)
+            if esc is None:
+                context["error"] = "Det gick inte att kvittera: larmet finns inte."
+                return templates.TemplateResponse(
+                    request, "escalation_ack.html", context, status_code=404
+                )
+            context["esc"] = esc
+            if request.method == "POST":
+                ack = actions.acknowledge_escalation(
+                    session, escalation_id=escalation_id, actor=esc.email, now=utcnow()
+                )
+                context.update(done=True, already=ack.already)
+            elif esc.acknowledged_at is not None:
+                context.update(done=True, already=True)
+        return templates.TemplateResponse(request, "escalation_ack.html", context)
+
     async def health(_request: Request) -> Response:
         return Response("ok", media_type="text/plain")
 
@@ -66,6 +109,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/report", report),
             Route("/healthz", health),
             *api_routes(),
+            Route("/escalations/ack/{token}", acknowledge, methods=["GET", "POST"]),
         ],
         exception_handlers={HTTPException: http_error},
         lifespan=lifespan,

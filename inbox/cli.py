@@ -109,6 +109,16 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--page", action="append", default=None)
     report.add_argument("--format", choices=["table", "json", "csv"], default="table")
 
+    sweep = sub.add_parser("sweep", help="run the SLA sweep and deliver due notifications once")
+    sweep.add_argument("--now", type=_instant, default=None, help="the moment (ISO 8601)")
+    sub.add_parser("scheduler", help="run the scheduler as its own process")
+    outbox = sub.add_parser("outbox", help="notifications").add_subparsers(
+        dest="outbox_command", required=True
+    )
+    outbox_list = outbox.add_parser("list", help="the newest notifications")
+    outbox_list.add_argument("--status", choices=["pending", "sent", "failed"], default=None)
+    outbox_list.add_argument("--limit", type=int, default=50)
+
     export = sub.add_parser("export", help="one row per item")
     export.add_argument("--format", choices=["csv", "json"], default="csv")
     return parser
@@ -354,6 +364,71 @@ def cmd_export(rt: Runtime, args: argparse.Namespace) -> int:
     return 0
 
 
+def _watch(rt: Runtime) -> Any:
+    from inbox.duty_rules import RulesError
+    from inbox.scheduler import watch_of
+
+    try:
+        return watch_of(rt.settings, rt.calendar)
+    except RulesError as exc:
+        raise CliError(str(exc)) from None
+
+
+def cmd_sweep(rt: Runtime, args: argparse.Namespace) -> int:
+    from inbox.scheduler import run_tick
+
+    now = args.now or utcnow()
+    tick = run_tick(rt.engine, now=now, settings=rt.settings, watch=_watch(rt))
+    s, d = tick.sweep, tick.delivery
+    print(
+        f"sweep at {now.isoformat()}: {s.at_risk} at risk, {s.breached} breached, "
+        f"{s.urgent} urgent of {s.assessed} assessed, {s.escalated} escalated, "
+        f"{s.forwarded} forwarded to backup, {tick.digests} digests, "
+        f"{tick.summaries} summaries; delivered {d.sent}, retrying {d.retrying}, "
+        f"failed {d.failed}"
+    )
+    return 0
+
+
+def cmd_scheduler(rt: Runtime, _args: argparse.Namespace) -> int:
+    import logging
+    import signal
+    import threading
+
+    from inbox.scheduler import Scheduler
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    _watch(rt)
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    scheduler = Scheduler(rt.engine, rt.settings, calendar=rt.calendar)
+    scheduler.start()
+    print(f"scheduler {scheduler.holder} running", flush=True)
+    try:
+        stop.wait()
+    finally:
+        scheduler.shutdown()
+    return 0
+
+
+def cmd_outbox_list(rt: Runtime, args: argparse.Namespace) -> int:
+    from inbox.queries import outbox_list
+
+    if not 1 <= args.limit <= 10000:
+        raise CliError("--limit must be between 1 and 10000")
+    with rt.engine.connect() as conn:
+        rows = outbox_list(conn, status=args.status, limit=args.limit)
+    for row in rows:
+        when = row["sent_at"] or row["next_attempt_at"]
+        error = f"  [{row['last_error']}]" if row["last_error"] else ""
+        print(
+            f"{row['id']:>6}  {row['status']:<7}  {row['attempts']:>2}  {row['kind']:<7}  "
+            f"{when.isoformat()}  {row['recipient']}  {row['subject']}{error}"
+        )
+    return 0
+
+
 def cmd_serve(rt: Runtime, args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -404,6 +479,8 @@ def _dispatch(rt: Runtime, args: argparse.Namespace) -> int:
         "import": cmd_import,
         "report": cmd_report,
         "export": cmd_export,
+        "sweep": cmd_sweep,
+        "scheduler": cmd_scheduler,
     }
     if args.command == "mail":
         return cmd_mail_poll(rt, args)
@@ -413,6 +490,8 @@ def _dispatch(rt: Runtime, args: argparse.Namespace) -> int:
             "list": cmd_tokens_list,
             "revoke": cmd_tokens_revoke,
         }[args.tokens_command](rt, args)
+    if args.command == "outbox":
+        return cmd_outbox_list(rt, args)
     if args.command == "pages":
         return {"add": cmd_pages_add, "list": cmd_pages_list}[args.pages_command](rt, args)
     return handlers[args.command](rt, args)

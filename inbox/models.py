@@ -133,6 +133,8 @@ class Item(SQLModel, table=True):
             "response_office_minutes",
         ),
         sa.Index("ix_item_open_due", "status", "due_at"),
+        # The SLA sweep: open items still on the clock whose at-risk instant has come.
+        sa.Index("ix_item_sweep", "status", "sla_state", "at_risk_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -150,6 +152,13 @@ class Item(SQLModel, table=True):
     received_at: datetime = Field(sa_column=ts_column())
     ingested_at: datetime = Field(sa_column=ts_column())
     due_at: datetime = Field(sa_column=ts_column())
+    # Stored SLA state (ok, at_risk, breached, met, late), moved on by the sweep, and
+    # the instant the item turns at risk, so the sweep is an indexed comparison.
+    sla_state: str = Field(default="ok", max_length=16)
+    at_risk_at: datetime = Field(sa_column=ts_column())
+    # The urgent policy's verdict: NULL until assessed, then "none" or the reason
+    # (threat, offensive, priority, crisis, heating).
+    urgency: str | None = Field(default=None, max_length=16, index=True)
     first_response_at: datetime | None = Field(default=None, sa_column=ts_column(nullable=True))
     # Derived at response time so reports aggregate in SQL instead of in Python.
     response_minutes: float | None = None
@@ -200,6 +209,8 @@ class Response(SQLModel, table=True):
 class Event(SQLModel, table=True):
     """The audit trail: who did what, when."""
 
+    __table_args__ = (sa.Index("ix_event_kind_at", "kind", "at"),)
+
     id: int | None = Field(default=None, primary_key=True)
     item_id: int | None = Field(default=None, foreign_key="item.id", index=True)
     actor: str = Field(max_length=255)
@@ -242,3 +253,57 @@ class ApiToken(SQLModel, table=True):
     token_hash: str = Field(max_length=64, unique=True)
     created_at: datetime = Field(sa_column=ts_column())
     revoked_at: datetime | None = Field(default=None, sa_column=ts_column(nullable=True))
+
+
+class Escalation(SQLModel, table=True):
+    """Someone was told about an item that cannot wait; open until acknowledged."""
+
+    __table_args__ = (sa.UniqueConstraint("item_id", "level", name="uq_escalation_item_level"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(foreign_key="item.id", index=True)
+    reason: str = Field(max_length=32)
+    # primary (the person on duty) or backup (after the acknowledgement timeout)
+    level: str = Field(max_length=8)
+    person: str = Field(max_length=64)
+    person_name: str = Field(max_length=200)
+    email: str = Field(max_length=255)
+    created_at: datetime = Field(sa_column=ts_column(index=True))
+    forwarded_at: datetime | None = Field(default=None, sa_column=ts_column(nullable=True))
+    acknowledged_at: datetime | None = Field(default=None, sa_column=ts_column(nullable=True))
+    acknowledged_by: str | None = Field(default=None, max_length=255)
+
+
+class Outbox(SQLModel, table=True):
+    """Notifications waiting to go out, written in the transaction that caused them."""
+
+    __table_args__ = (sa.Index("ix_outbox_due", "status", "next_attempt_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    # email | webhook
+    kind: str = Field(max_length=8)
+    recipient: str = Field(max_length=500)
+    subject: str = Field(default="", max_length=300)
+    body_text: str = Field(default="", sa_type=sa.Text)
+    body_html: str = Field(default="", sa_type=sa.Text)
+    payload: dict[str, Any] | None = Field(default=None, sa_column=sa.Column(sa.JSON))
+    dedup_key: str = Field(max_length=255, unique=True)
+    # pending | sent | failed (gave up after the last attempt)
+    status: str = Field(default="pending", max_length=8)
+    attempts: int = 0
+    next_attempt_at: datetime = Field(sa_column=ts_column())
+    last_error: str | None = Field(default=None, sa_type=sa.Text)
+    sent_at: datetime | None = Field(default=None, sa_column=ts_column(nullable=True))
+    created_at: datetime = Field(sa_column=ts_column())
+    item_id: int | None = Field(default=None, foreign_key="item.id", index=True)
+
+
+class SchedulerLease(SQLModel, table=True):
+    """Which scheduler process may run jobs; taken over once it expires."""
+
+    __tablename__ = "scheduler_lease"
+
+    name: str = Field(primary_key=True, max_length=32)
+    holder: str = Field(max_length=128)
+    expires_at: datetime = Field(sa_column=ts_column())
+    acquired_at: datetime = Field(sa_column=ts_column())

@@ -246,3 +246,71 @@ def list_items(
         if len(rows) < chunk:
             return found, None
     return found, position
+
+
+@dataclass(frozen=True)
+class OpenEscalation:
+    id: int
+    item_id: int
+    page: str
+    text: str
+    reason: str
+    level: str
+    person: str
+    person_name: str
+    created_at: datetime
+    item_status: str
+
+
+def open_escalations(conn: Connection, *, limit: int = 100) -> list[OpenEscalation]:
+    """Escalations nobody has acknowledged yet, the oldest first (the duty view)."""
+    from inbox.models import Escalation
+
+    e = Escalation.__table__.c  # type: ignore[attr-defined]
+    c = _item.c
+    rows = conn.execute(
+        sa.select(
+            e.id,
+            e.item_id,
+            _page.c.key.label("page"),
+            sa.func.substr(c.text, 1, 300).label("text"),
+            e.reason,
+            e.level,
+            e.person,
+            e.person_name,
+            e.created_at,
+            c.status.label("item_status"),
+        )
+        .join(_item, c.id == e.item_id)
+        .join(_page, _page.c.id == c.page_id)
+        .where(e.acknowledged_at.is_(None))
+        .order_by(e.created_at, e.id)
+        .limit(limit)
+    ).all()
+    return [OpenEscalation(**row._mapping) for row in rows]
+
+
+def outbox_list(
+    conn: Connection, *, status: str | None = None, limit: int = 100
+) -> list[dict[str, Any]]:
+    """The newest notifications with their attempts and last error (the admin view)."""
+    from inbox.models import Outbox
+
+    o = Outbox.__table__.c  # type: ignore[attr-defined]
+    query = sa.select(
+        o.id,
+        o.kind,
+        o.recipient,
+        o.subject,
+        o.status,
+        o.attempts,
+        o.next_attempt_at,
+        o.last_error,
+        o.sent_at,
+        o.created_at,
+        o.item_id,
+        o.dedup_key,
+    ).order_by(o.id.desc())
+    if status is not None:
+        query = query.where(o.status == status)
+    return [dict(row) for row in conn.execute(query.limit(limit)).mappings()]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -46,6 +47,28 @@ class Settings(BaseSettings):
     language: str = "sv"
     # Mailbox pages by page key, as JSON: {"kontakt": {"host": ..., "user": ..., ...}}.
     mailboxes: dict[str, MailboxSettings] = Field(default_factory=dict)
+    # Outgoing mail (notifications).
+    smtp_host: str = "localhost"
+    smtp_port: int = 25
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = False
+    smtp_from: str = "inbox@localhost"
+    smtp_timeout: float = 10.0
+    webhook_timeout: float = 10.0
+    # Notifications: attempts before giving up, and the first retry delay (doubling).
+    outbox_max_attempts: int = Field(default=10, ge=1, le=100)
+    outbox_backoff_seconds: float = Field(default=30.0, gt=0)
+    # The scheduler: "on" runs it inside `inbox serve`, "off" leaves it to
+    # `inbox scheduler` (or to nobody).
+    scheduler: Literal["on", "off"] = "on"
+    scheduler_sweep_seconds: float = Field(default=60.0, gt=0)
+    scheduler_outbox_seconds: float = Field(default=15.0, gt=0)
+    scheduler_poll_seconds: float = Field(default=300.0, gt=0)
+    # The lease that lets one scheduler run at a time: renewed every renew
+    # seconds, taken over by another process once it is lease seconds old.
+    scheduler_lease_seconds: float = Field(default=45.0, gt=0)
+    scheduler_renew_seconds: float = Field(default=15.0, gt=0)
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:

@@ -82,4 +82,6 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     for key in list(os.environ):
         if key.startswith("INBOX_") and key != "INBOX_TEST_DATABASE_URL":
             monkeypatch.delenv(key)
+    # No background jobs in tests unless a test starts them itself.
+    monkeypatch.setenv("INBOX_SCHEDULER", "off")
     monkeypatch.chdir(tmp_path)

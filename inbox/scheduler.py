@@ -1,0 +1,188 @@
+"""The scheduler: APScheduler jobs that only call actions.
+
+One process at a time does the work: a lease row in the database is renewed
+every few seconds, and taken over by another scheduler once it has expired (the
+holder died). Web processes and spare schedulers run side by side harmlessly.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import os
+import socket
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from importlib import import_module
+from typing import Any
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from sqlalchemy.engine import Engine
+
+from inbox import actions
+from inbox.calendar import STOCKHOLM, OfficeCalendar
+from inbox.db import session_scope
+from inbox.delivery import DeliveryResult, deliver_due
+from inbox.duty_rules import WatchRules, load_watch_rules
+from inbox.settings import Settings
+from inbox.timeutil import utcnow
+
+__all__ = ["Scheduler", "TickResult", "run_tick", "watch_of"]
+
+log = logging.getLogger("inbox.scheduler")
+LEASE_NAME = "scheduler"
+
+
+@dataclass
+class TickResult:
+    sweep: actions.SweepResult
+    digests: int
+    summaries: int
+    delivery: DeliveryResult
+
+
+def watch_of(
+    settings: Settings, calendar: OfficeCalendar, rules: WatchRules | None = None
+) -> actions.Watch:
+    return actions.Watch(
+        rules=rules or load_watch_rules(settings.rules_dir),
+        base_url=settings.base_url,
+        secret_key=settings.secret_key,
+        calendar=calendar,
+    )
+
+
+def sweep_once(
+    engine: Engine, *, now: datetime, watch: actions.Watch
+) -> tuple[actions.SweepResult, int, int]:
+    """The minute job: the SLA sweep, then digests and the summary when they are due."""
+    with session_scope(engine) as session:
+        result = actions.sla_sweep(session, now=now, watch=watch)
+        digests = actions.queue_daily_digests(session, now=now, watch=watch)
+        summaries = actions.queue_weekly_summary(session, now=now, watch=watch)
+    return result, digests, summaries
+
+
+def run_tick(
+    engine: Engine, *, now: datetime, settings: Settings, watch: actions.Watch
+) -> TickResult:
+    """What `inbox sweep` does: one sweep, then one delivery of what is due at ``now``."""
+    result, digests, summaries = sweep_once(engine, now=now, watch=watch)
+    delivery = deliver_due(engine, now=now, settings=settings)
+    return TickResult(result, digests, summaries, delivery)
+
+
+def _imap_poller() -> Callable[..., Any] | None:
+    # The mailbox channel may not be installed; then there is nothing to poll.
+    try:
+        module = import_module("inbox.ingest.imap_poll")
+    except ImportError:
+        return None
+    poll = getattr(module, "poll_all_mailboxes", None)
+    return poll if callable(poll) else None
+
+
+class Scheduler:
+    """A BackgroundScheduler whose jobs run only while this process holds the lease."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        settings: Settings,
+        *,
+        calendar: OfficeCalendar | None = None,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.clock = clock
+        self.watch = watch_of(settings, calendar or OfficeCalendar())
+        self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.leader = False
+        self._lock = threading.Lock()
+        self._scheduler = BackgroundScheduler(timezone=STOCKHOLM)
+
+    def start(self) -> None:
+        s = self.settings
+        first = datetime.now(STOCKHOLM)
+        jobs: list[tuple[Callable[[], None], float, str]] = [
+            (self.renew_lease, s.scheduler_renew_seconds, "lease"),
+            (self._guarded(self.sweep), s.scheduler_sweep_seconds, "sla-sweep"),
+            (self._guarded(self.deliver), s.scheduler_outbox_seconds, "outbox"),
+        ]
+        if _imap_poller() is not None:
+            jobs.append((self._guarded(self.poll_mailboxes), s.scheduler_poll_seconds, "imap"))
+        for i, (func, seconds, name) in enumerate(jobs):
+            self._scheduler.add_job(
+                func,
+                "interval",
+                seconds=seconds,
+                id=name,
+                name=name,
+                # The lease first, then the work, without waiting a whole interval.
+                next_run_time=first + timedelta(milliseconds=200 * i),
+                max_instances=1,
+                coalesce=True,
+                misfire_grace_time=None,
+            )
+        self._scheduler.start()
+
+    def shutdown(self) -> None:
+        self._scheduler.shutdown(wait=True)
+        if self.leader:
+            with session_scope(self.engine) as session:
+                actions.release_lease(
+                    session, name=LEASE_NAME, holder=self.holder, now=self.clock()
+                )
+            self.leader = False
+
+    def renew_lease(self) -> None:
+        try:
+            with session_scope(self.engine) as session:
+                held = actions.take_lease(
+                    session,
+                    name=LEASE_NAME,
+                    holder=self.holder,
+                    now=self.clock(),
+                    seconds=self.settings.scheduler_lease_seconds,
+                )
+        except Exception:
+            log.exception("could not renew the scheduler lease")
+            held = False
+        if held != self.leader:
+            log.info("scheduler %s %s the lease", self.holder, "took" if held else "lost")
+        self.leader = held
+
+    def _guarded(self, job: Callable[[], None]) -> Callable[[], None]:
+        def run() -> None:
+            if not self.leader:
+                return
+            try:
+                job()
+            except Exception:
+                log.exception("scheduled job %s failed", job.__name__)
+
+        run.__name__ = job.__name__
+        return run
+
+    def sweep(self) -> None:
+        sweep_once(self.engine, now=self.clock(), watch=self.watch)
+
+    def deliver(self) -> None:
+        deliver_due(self.engine, now=self.clock(), settings=self.settings)
+
+    def poll_mailboxes(self) -> None:
+        poll = _imap_poller()
+        if poll is None:
+            return
+        offered = {
+            "engine": self.engine,
+            "settings": self.settings,
+            "now": self.clock(),
+            "calendar": self.watch.calendar,
+        }
+        accepted = inspect.signature(poll).parameters
+        poll(**{k: v for k, v in offered.items() if k in accepted})
