@@ -27,6 +27,12 @@ def pytest_report_header() -> str:
     return f"database: {'postgresql' if PG_URL else 'sqlite'}"
 
 
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    # Fail rather than skip: a PostgreSQL-only test must never pass silently on SQLite.
+    if item.get_closest_marker("postgresql_only") and not PG_URL:
+        pytest.fail("needs INBOX_TEST_DATABASE_URL (run it in the PostgreSQL pass)")
+
+
 @pytest.fixture(scope="session")
 def _pg_database() -> Iterator[str]:
     url = make_url(PG_URL.replace("postgresql://", "postgresql+psycopg://", 1))

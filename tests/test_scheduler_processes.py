@@ -23,11 +23,9 @@ from inbox.db import session_scope
 from inbox.models import SchedulerLease
 from tests.notify_servers import SmtpServer
 
-# The PostgreSQL pass always runs it (and in CI that pass is mandatory).
-pytestmark = pytest.mark.skipif(
-    not os.environ.get("INBOX_TEST_DATABASE_URL"),
-    reason="the two-scheduler test runs in the PostgreSQL pass",
-)
+# Leases between processes are a PostgreSQL feature: the SQLite pass deselects
+# this module (-m "not postgresql_only"), the PostgreSQL pass always runs it.
+pytestmark = pytest.mark.postgresql_only
 
 INBOX = Path(sys.executable).parent / "inbox"
 
