@@ -32,6 +32,7 @@ from inbox.ingest.shape import NewItem
 from inbox.models import (
     ApiToken,
     Channel,
+    Correction,
     Escalation,
     Event,
     Item,
@@ -45,12 +46,15 @@ from inbox.models import (
     Status,
     UTCDateTime,
 )
+from inbox.rules import Rules
 from inbox.signed_links import ack_token
 from inbox.sla import CalendarKind, SlaPolicy, SlaState, at_risk_from, due_at, sla_state
+from inbox.tagging import TAG_COLUMNS, tag_values
 from inbox.timeutil import local_midnight
 from inbox.tokens import hash_token, new_token, shown_prefix
 
 _item = Item.__table__  # type: ignore[attr-defined]
+_page = Page.__table__  # type: ignore[attr-defined]
 _INGEST_COLUMNS = (
     "page_id",
     "external_id",
@@ -71,10 +75,10 @@ _INGEST_COLUMNS = (
     "status",
     "resolution",
     "closed_at",
-    "priority",
     "sla_state",
     "at_risk_at",
     "urgency",
+    *TAG_COLUMNS,
 )
 
 
@@ -163,11 +167,13 @@ def ingest_items(
     pages: dict[str, Page],
     now: datetime,
     calendar: OfficeCalendar = DEFAULT_CALENDAR,
+    rules: Rules | None = None,
 ) -> IngestResult:
     """Store new items, keyed on (page, external id); repeats are skipped, not doubled.
 
-    Built for bulk (imports and webhook backlogs): rows go in as plain dicts in
-    one statement per batch, never as ORM objects.
+    Built for bulk (imports and webhook backlogs): rows go in as plain tuples in
+    one statement per batch, never as ORM objects. With ``rules`` each item is
+    tagged and routed on the way in; without, ``tag_untagged`` does it later.
     """
     rows: list[tuple[Any, ...]] = []
     policies = {key: policy_of(page) for key, page in pages.items()}
@@ -203,11 +209,11 @@ def ingest_items(
                 Status.CLOSED.value if closed else Status.OPEN.value,
                 new.resolution,
                 now if closed else None,
-                "normal",
                 state.value,
                 at_risk_from(new.received_at, due),
                 # Open items wait for the urgent policy's assessment by the sweep.
                 "none" if closed else None,
+                *_tags(new, page, rules),
             )
         )
     result = IngestResult()
@@ -217,6 +223,96 @@ def ingest_items(
         )
     result.skipped = len(rows) - result.inserted
     return result
+
+
+def _tags(new: NewItem, page: Page, rules: Rules | None) -> tuple[Any, ...]:
+    if rules is None:
+        return (None, None, None, "normal", None, "", "", None, None, None)
+    values = tag_values(
+        new.text,
+        rules,
+        page=page.key,
+        channel=new.channel or page.channel,
+        kind=new.kind,
+        received_at=new.received_at,
+        resolution=new.resolution,
+    )
+    return tuple(values[name] for name in TAG_COLUMNS)
+
+
+def tag_untagged(session: Session, *, rules: Rules, limit: int = 2000) -> int:
+    """Tag and route items stored without tags (bulk imports); returns how many."""
+    c = _item.c
+    rows = session.execute(
+        sa.select(c.id, c.text, _page.c.key, c.channel, c.kind, c.received_at, c.resolution)
+        .join(_page, _page.c.id == c.page_id)
+        .where(c.classification.is_(None))
+        .order_by(c.id)
+        .limit(limit)
+    ).all()
+    if not rows:
+        return 0
+    updates = []
+    for item_id, text, page, channel, kind, received_at, resolution in rows:
+        values = tag_values(
+            text,
+            rules,
+            page=page,
+            channel=channel,
+            kind=kind,
+            received_at=received_at,
+            resolution=resolution,
+        )
+        updates.append({"b_id": item_id, **{f"b_{k}": v for k, v in values.items()}})
+    session.execute(
+        sa.update(_item)
+        .where(c.id == sa.bindparam("b_id"))
+        .values({name: sa.bindparam(f"b_{name}") for name in TAG_COLUMNS}),
+        updates,
+    )
+    return len(rows)
+
+
+def reroute_open_items(
+    session: Session, *, rules: Rules, actor: str, now: datetime
+) -> tuple[int, int]:
+    """Apply changed rules to open items: re-tag them, and re-route those nobody routed by hand.
+
+    Returns (items examined, items whose department or priority changed); every
+    change is recorded with the rule that caused it.
+    """
+    c = _item.c
+    manual = sa.select(col(Correction.item_id)).where(col(Correction.field) == "department")
+    rows = session.execute(
+        sa.select(
+            c.id, c.text, _page.c.key, c.channel, c.kind, c.received_at, c.department, c.priority
+        )
+        .join(_page, _page.c.id == c.page_id)
+        .where(c.status == Status.OPEN.value, c.id.not_in(manual))
+        .order_by(c.id)
+    ).all()
+    changed = 0
+    for item_id, text, page, channel, kind, received_at, department, priority in rows:
+        values = tag_values(
+            text, rules, page=page, channel=channel, kind=kind, received_at=received_at
+        )
+        session.execute(sa.update(_item).where(c.id == item_id).values(values))
+        if (values["department"], values["priority"]) != (department, priority):
+            changed += 1
+            record_event(
+                session,
+                actor=actor,
+                kind="rerouted",
+                now=now,
+                item_id=item_id,
+                old_department=department,
+                department=values["department"],
+                old_priority=priority,
+                priority=values["priority"],
+                rule=values["routing_rule"],
+                reason=values["classification"]["reason"],
+            )
+    return len(rows), changed
 
 
 def get_item(session: Session, item_id: int) -> Item:
@@ -545,10 +641,13 @@ class Watch:
     base_url: str
     secret_key: str
     calendar: OfficeCalendar = DEFAULT_CALENDAR
+    # The tagging rules: items stored untagged are tagged before the urgent policy runs.
+    tagging: Rules | None = None
 
 
 @dataclass
 class SweepResult:
+    tagged: int = 0
     at_risk: int = 0
     breached: int = 0
     assessed: int = 0
@@ -1002,6 +1101,8 @@ def sla_sweep(
         actor=actor,
         result=result,
     )
+    if watch.tagging is not None:
+        result.tagged = tag_untagged(session, rules=watch.tagging)
     result.assessed, result.urgent = _assess_urgency(session, watch=watch, now=now, actor=actor)
     if not office:
         result.escalated, queued = _escalate_urgent(session, watch=watch, now=now, actor=actor)

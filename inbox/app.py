@@ -39,7 +39,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         if settings.scheduler == "on":
             from inbox.scheduler import Scheduler
 
-            scheduler = Scheduler(runtime.engine, settings, calendar=runtime.calendar)
+            scheduler = Scheduler(runtime)
             scheduler.start()
         try:
             yield

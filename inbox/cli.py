@@ -14,14 +14,16 @@ from typing import Any, TextIO
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import col, select
 
-from inbox import actions, formatting
+from inbox import actions, cli_rules, formatting
 from inbox.db import session_scope
 from inbox.ingest.csv_import import CsvFormatError, import_csv
 from inbox.ingest.email_import import EmailSummary, MailboxError, import_mail_file
 from inbox.models import ApiToken, Channel, Page
 from inbox.queries import export_rows
 from inbox.report import Report, build_report
+from inbox.rules import RulesError, load_rules
 from inbox.runtime import Runtime, start
+from inbox.settings import Settings
 from inbox.sla import CalendarKind
 from inbox.timeutil import parse_instant, utcnow
 
@@ -119,6 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
     outbox_list.add_argument("--status", choices=["pending", "sent", "failed"], default=None)
     outbox_list.add_argument("--limit", type=int, default=50)
 
+    cli_rules.add_parsers(sub)
     export = sub.add_parser("export", help="one row per item")
     export.add_argument("--format", choices=["csv", "json"], default="csv")
     return parser
@@ -211,7 +214,9 @@ def cmd_import(rt: Runtime, args: argparse.Namespace) -> int:
     if not path.is_file():
         raise CliError(f"no such file: {path}")
     if path.suffix.lower() in (".eml", ".mbox"):
-        return cmd_import_mail(rt, args)
+        status = cmd_import_mail(rt, args)
+        cli_rules.tag_pending(rt.engine, rt.rules, sys.stdout)
+        return status
     if path.suffix.lower() != ".csv":
         raise CliError(f"cannot import {path.name}: expected a .csv, .eml or .mbox file")
     bar = None
@@ -242,6 +247,8 @@ def cmd_import(rt: Runtime, args: argparse.Namespace) -> int:
         f"{summary.rows} rows: {summary.inserted} imported, {summary.skipped} already present, "
         f"{len(summary.errors)} rejected"
     )
+    # Storage first (fast), then tagging and routing as a pass of its own.
+    cli_rules.tag_pending(rt.engine, rt.rules, sys.stdout)
     return 1 if summary.errors else 0
 
 
@@ -369,7 +376,7 @@ def _watch(rt: Runtime) -> Any:
     from inbox.scheduler import watch_of
 
     try:
-        return watch_of(rt.settings, rt.calendar)
+        return watch_of(rt.settings, rt.calendar, tagging=rt.rules)
     except RulesError as exc:
         raise CliError(str(exc)) from None
 
@@ -402,7 +409,7 @@ def cmd_scheduler(rt: Runtime, _args: argparse.Namespace) -> int:
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
-    scheduler = Scheduler(rt.engine, rt.settings, calendar=rt.calendar)
+    scheduler = Scheduler(rt)
     scheduler.start()
     print(f"scheduler {scheduler.holder} running", flush=True)
     try:
@@ -442,7 +449,7 @@ def cmd_serve(rt: Runtime, args: argparse.Namespace) -> int:
 def cmd_demo(rt: Runtime, args: argparse.Namespace) -> int:
     from inbox.demo import load_demo
 
-    summary = load_demo(rt.engine, now=utcnow(), calendar=rt.calendar)
+    summary = load_demo(rt.engine, now=utcnow(), calendar=rt.calendar, rules=rt.rules)
     print(summary)
     if args.no_serve:
         return 0
@@ -451,8 +458,23 @@ def cmd_demo(rt: Runtime, args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    # These read only the rules files: no database needed.
+    if args.command == "rules" and args.rules_command == "check":
+        return cli_rules.check(args.dir or Settings().rules_dir, sys.stdout)
+    if args.command == "classify":
+        try:
+            rules = load_rules(Settings().rules_dir)
+        except RulesError as exc:
+            print(f"inbox: error: {exc}", file=sys.stderr)
+            return 2
+        return cli_rules.classify_stream(
+            rules, sys.stdin, sys.stdout, json_input=args.json, defaults=args
+        )
     try:
         rt = start()
+    except RulesError as exc:
+        print(f"inbox: error: invalid rules, not starting: {exc}", file=sys.stderr)
+        return 2
     except SQLAlchemyError as exc:
         print(f"inbox: error: cannot open the database: {exc}", file=sys.stderr)
         return 2
@@ -482,8 +504,12 @@ def _dispatch(rt: Runtime, args: argparse.Namespace) -> int:
         "sweep": cmd_sweep,
         "scheduler": cmd_scheduler,
     }
+    if args.command == "rules":
+        return cli_rules.apply(rt.engine, rt.rules, sys.stdout, actor=CLI_ACTOR)
     if args.command == "mail":
-        return cmd_mail_poll(rt, args)
+        status = cmd_mail_poll(rt, args)
+        cli_rules.tag_pending(rt.engine, rt.rules, sys.stdout)
+        return status
     if args.command == "tokens":
         return {
             "create": cmd_tokens_create,

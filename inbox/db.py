@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -76,6 +77,12 @@ def insert_ignoring_duplicates(
     """
     if not rows:
         return []
+    json_positions = [
+        i for i, name in enumerate(columns) if isinstance(table.c[name].type, sa.JSON)
+    ]
+    if json_positions:
+        # JSON goes to the driver as text, exactly as SQLAlchemy's JSON type would write it.
+        rows = [_dump_json(row, json_positions) for row in rows]
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
         if conn.dialect.name == "postgresql":
@@ -83,6 +90,14 @@ def insert_ignoring_duplicates(
         return _sqlite_multirow_insert(cursor, table, columns, rows)
     finally:
         cursor.close()
+
+
+def _dump_json(row: Sequence[Any], positions: list[int]) -> list[Any]:
+    values = list(row)
+    for i in positions:
+        if values[i] is not None:
+            values[i] = json.dumps(values[i], ensure_ascii=False)
+    return values
 
 
 def _sqlite_multirow_insert(

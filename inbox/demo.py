@@ -13,6 +13,7 @@ from inbox.calendar import DEFAULT_CALENDAR, OfficeCalendar
 from inbox.db import session_scope
 from inbox.ingest.shape import NewItem
 from inbox.models import Item, Post
+from inbox.rules import Rules
 
 ACTOR = "demo"
 
@@ -189,6 +190,7 @@ def load_demo(
     *,
     now: datetime,
     calendar: OfficeCalendar = DEFAULT_CALENDAR,
+    rules: Rules | None = None,
     count: int = 3000,
     seed: int = 2026,
 ) -> str:
@@ -260,7 +262,9 @@ def load_demo(
             if first is None and resolution is None:
                 open_targets.append(n)
         items.extend(_showcase(now))
-        result = actions.ingest_items(session, items, pages=pages, now=now, calendar=calendar)
+        result = actions.ingest_items(
+            session, items, pages=pages, now=now, calendar=calendar, rules=rules
+        )
         # A few open items already acknowledged, so the queue shows met and late too.
         for item in session.exec(
             select(Item).where(Item.status == "open").order_by(col(Item.received_at)).limit(6)

@@ -133,6 +133,13 @@ class Item(SQLModel, table=True):
             "response_office_minutes",
         ),
         sa.Index("ix_item_open_due", "status", "due_at"),
+        # Items stored without tags (bulk imports) wait for the tagging pass.
+        sa.Index(
+            "ix_item_untagged",
+            "id",
+            sqlite_where=sa.text("classification IS NULL"),
+            postgresql_where=sa.text("classification IS NULL"),
+        ),
         # The SLA sweep: open items still on the clock whose at-risk instant has come.
         sa.Index("ix_item_sweep", "status", "sla_state", "at_risk_at"),
     )

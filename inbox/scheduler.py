@@ -7,17 +7,14 @@ holder died). Web processes and spare schedulers run side by side harmlessly.
 
 from __future__ import annotations
 
-import inspect
 import logging
 import os
 import socket
 import threading
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from importlib import import_module
-from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy.engine import Engine
@@ -27,6 +24,9 @@ from inbox.calendar import STOCKHOLM, OfficeCalendar
 from inbox.db import session_scope
 from inbox.delivery import DeliveryResult, deliver_due
 from inbox.duty_rules import WatchRules, load_watch_rules
+from inbox.ingest.imap_poll import poll_all_mailboxes
+from inbox.rules import Rules
+from inbox.runtime import Runtime
 from inbox.settings import Settings
 from inbox.timeutil import utcnow
 
@@ -45,13 +45,17 @@ class TickResult:
 
 
 def watch_of(
-    settings: Settings, calendar: OfficeCalendar, rules: WatchRules | None = None
+    settings: Settings,
+    calendar: OfficeCalendar,
+    rules: WatchRules | None = None,
+    tagging: Rules | None = None,
 ) -> actions.Watch:
     return actions.Watch(
         rules=rules or load_watch_rules(settings.rules_dir),
         base_url=settings.base_url,
         secret_key=settings.secret_key,
         calendar=calendar,
+        tagging=tagging,
     )
 
 
@@ -75,31 +79,15 @@ def run_tick(
     return TickResult(result, digests, summaries, delivery)
 
 
-def _imap_poller() -> Callable[..., Any] | None:
-    # The mailbox channel may not be installed; then there is nothing to poll.
-    try:
-        module = import_module("inbox.ingest.imap_poll")
-    except ImportError:
-        return None
-    poll = getattr(module, "poll_all_mailboxes", None)
-    return poll if callable(poll) else None
-
-
 class Scheduler:
     """A BackgroundScheduler whose jobs run only while this process holds the lease."""
 
-    def __init__(
-        self,
-        engine: Engine,
-        settings: Settings,
-        *,
-        calendar: OfficeCalendar | None = None,
-        clock: Callable[[], datetime] = utcnow,
-    ) -> None:
-        self.engine = engine
-        self.settings = settings
+    def __init__(self, runtime: Runtime, *, clock: Callable[[], datetime] = utcnow) -> None:
+        self.runtime = runtime
+        self.engine = runtime.engine
+        self.settings = runtime.settings
         self.clock = clock
-        self.watch = watch_of(settings, calendar or OfficeCalendar())
+        self.watch = watch_of(runtime.settings, runtime.calendar)
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.leader = False
         self._lock = threading.Lock()
@@ -113,7 +101,7 @@ class Scheduler:
             (self._guarded(self.sweep), s.scheduler_sweep_seconds, "sla-sweep"),
             (self._guarded(self.deliver), s.scheduler_outbox_seconds, "outbox"),
         ]
-        if _imap_poller() is not None:
+        if s.mailboxes:
             jobs.append((self._guarded(self.poll_mailboxes), s.scheduler_poll_seconds, "imap"))
         for i, (func, seconds, name) in enumerate(jobs):
             self._scheduler.add_job(
@@ -169,20 +157,14 @@ class Scheduler:
         return run
 
     def sweep(self) -> None:
-        sweep_once(self.engine, now=self.clock(), watch=self.watch)
+        # The rules in force now (they reload when the files change), so new items
+        # are tagged before the urgent policy looks at them.
+        rt = self.runtime
+        watch = replace(self.watch, calendar=rt.calendar, tagging=rt.rules)
+        sweep_once(self.engine, now=self.clock(), watch=watch)
 
     def deliver(self) -> None:
         deliver_due(self.engine, now=self.clock(), settings=self.settings)
 
     def poll_mailboxes(self) -> None:
-        poll = _imap_poller()
-        if poll is None:
-            return
-        offered = {
-            "engine": self.engine,
-            "settings": self.settings,
-            "now": self.clock(),
-            "calendar": self.watch.calendar,
-        }
-        accepted = inspect.signature(poll).parameters
-        poll(**{k: v for k, v in offered.items() if k in accepted})
+        poll_all_mailboxes(self.runtime, now=self.clock())

@@ -2,7 +2,9 @@
 
 Words and phrases carry weights (sentiment_lexicon.py); "inte/ej/aldrig"
 flips the next few words, intensifiers ("jätte", "väldigt") strengthen the
-next one, emojis and emoticons count like words, and exclamation marks
+next one, emojis count with weights from the Emoji Sentiment Ranking
+(emoji_sentiment.py; how far each emoji's published score lies from the
+average emoji's), emoticons count like words, and exclamation marks
 strengthen whatever was said. The sum is squashed into -1..1 as in VADER.
 """
 

@@ -74,7 +74,7 @@ def test_sentiment_macro_f1(results: list[tuple[dict[str, Any], Classification]]
         fp = sum(i["sentiment"] != label == c.sentiment.label for i, c in results)
         fn = sum(i["sentiment"] == label != c.sentiment.label for i, c in results)
         scores.append(f1(tp, fp, fn))
-    assert sum(scores) / len(scores) >= 0.85  # measured 0.904
+    assert sum(scores) / len(scores) >= 0.85  # measured 0.886
 
 
 def test_needs_reply_accuracy(results: list[tuple[dict[str, Any], Classification]]) -> None:

@@ -13,7 +13,6 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from inbox import actions
-from inbox.calendar import OfficeCalendar
 from inbox.ingest import imap_poll
 from inbox.models import MailboxState
 from inbox.runtime import Runtime
@@ -157,7 +156,7 @@ def test_poll_all_reports_each_mailbox(
     append(mailbox, mail_samples.SWEDISH_QP)
     broken = mailbox.model_copy(update={"folder": "Saknas"})
     settings = Settings(database_url=database_url, mailboxes={"kontakt": mailbox, "trasig": broken})
-    runtime = Runtime(settings=settings, engine=engine, calendar=OfficeCalendar())
+    runtime = Runtime(settings=settings, engine=engine)
     make_page(engine, "trasig", channel="email")
     results = imap_poll.poll_all_mailboxes(runtime, now=NOW)
     ok = results["kontakt"]

@@ -6,6 +6,7 @@ Real SMTP and HTTP servers on loopback; the clock is moved by the tests.
 from __future__ import annotations
 
 import re
+import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -92,6 +93,10 @@ def settings(
 ) -> Settings:
     rules = tmp_path / "rules"
     rules.mkdir()
+    # The shipped tagging rules, with this test's own escalation policy and rota.
+    for shipped in (Path(__file__).resolve().parent.parent / "rules").glob("*.toml"):
+        if shipped.name not in ("escalation.toml", "duty.toml"):
+            shutil.copy(shipped, rules / shipped.name)
     (rules / "escalation.toml").write_text(ESCALATION, encoding="utf-8")
     (rules / "duty.toml").write_text(DUTY.format(webhook=receiver.url), encoding="utf-8")
     return Settings(
