@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from inbox.calendar import DEFAULT_CALENDAR, OfficeCalendar
@@ -250,3 +251,16 @@ def ensure_pages(
         existing[key] = add_page(session, key=key, actor=actor, now=now)
         created.append(key)
     return existing, created
+
+
+def process_deliveries(
+    engine: Engine,
+    *,
+    now: datetime,
+    limit: int = 500,
+    calendar: OfficeCalendar = DEFAULT_CALENDAR,
+) -> int:
+    """Turn up to ``limit`` pending webhook deliveries into items (see ``inbox.deliveries``)."""
+    from inbox.deliveries import process_deliveries as process
+
+    return process(engine, now=now, limit=limit, calendar=calendar)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -12,12 +16,51 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from inbox.calendar import local_date
+from inbox.deliveries import process_deliveries
+from inbox.deliveries_store import DeliveryWriter
 from inbox.queries import open_items
 from inbox.report import build_report
 from inbox.runtime import Runtime, start
 from inbox.settings import Settings
 from inbox.timeutil import utcnow
+from inbox.web.meta_webhook import MetaWebhook
 from inbox.web.templating import make_templates
+
+log = logging.getLogger("inbox.app")
+
+# The background processor leaves the database to the webhook writer while
+# deliveries stream in, but never waits longer than this for a quiet moment.
+_QUIET_SECONDS = 0.05
+_MAX_DEFER_SECONDS = 2.0
+_BATCH = 100
+
+
+async def _process_continuously(runtime: Runtime, writer: DeliveryWriter) -> None:
+    """Drain pending deliveries into items for as long as the app runs."""
+    last_run = time.monotonic()
+    while True:
+        since_write = time.monotonic() - writer.last_write
+        if since_write < _QUIET_SECONDS and time.monotonic() - last_run < _MAX_DEFER_SECONDS:
+            await asyncio.sleep(_QUIET_SECONDS)
+            continue
+        last_run = time.monotonic()
+        try:
+            done = await asyncio.to_thread(
+                process_deliveries,
+                runtime.engine,
+                now=utcnow(),
+                limit=_BATCH,
+                calendar=runtime.calendar,
+            )
+        except Exception:
+            log.exception("processing deliveries failed")
+            done = 0
+        if done:
+            continue
+        assert writer.wakeup is not None
+        writer.wakeup.clear()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(writer.wakeup.wait(), timeout=1.0)
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
@@ -28,9 +71,20 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         runtime = start(settings)
         app.state.runtime = runtime
+        writer = DeliveryWriter(runtime.engine)
+        writer.start()
+        app.state.delivery_writer = writer
+        processor = None
+        if settings.process_deliveries:
+            processor = asyncio.create_task(_process_continuously(runtime, writer))
         try:
             yield
         finally:
+            if processor is not None:
+                processor.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await processor
+            writer.stop()
             runtime.engine.dispose()
 
     def runtime_of(request: Request) -> Runtime:
@@ -63,6 +117,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/", queue),
             Route("/report", report),
             Route("/healthz", health),
+            Route("/webhooks/meta", MetaWebhook(settings), methods=["GET", "HEAD", "POST"]),
         ],
         lifespan=lifespan,
     )

@@ -24,6 +24,12 @@ class Settings(BaseSettings):
     # Display defaults; storage is always UTC.
     timezone: str = "Europe/Stockholm"
     language: str = "sv"
+    # Meta webhooks: the app secret signs deliveries, the verify token answers the
+    # subscription handshake. Empty means not configured: every request is refused.
+    meta_app_secret: str = ""
+    meta_verify_token: str = ""
+    # Turn stored deliveries into items inside the web process (off: only the CLI does).
+    process_deliveries: bool = True
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:
