@@ -31,7 +31,7 @@ log = logging.getLogger("inbox.app")
 # The background processor leaves the database to the webhook writer while
 # deliveries stream in, but never waits longer than this for a quiet moment.
 _QUIET_SECONDS = 0.05
-_MAX_DEFER_SECONDS = 2.0
+_MAX_DEFER_SECONDS = 5.0
 _BATCH = 100
 
 
