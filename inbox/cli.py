@@ -192,6 +192,8 @@ TABLE_COLUMNS = (
     ("Inom målet", "within_target", "int"),
     ("Andel inom målet", "within_target_rate", "pct"),
     ("Försenade", "breached", "int"),
+    ("Dialoger", "dialogues", "int"),
+    ("Dialoger där sidan deltog", "dialogues_page_took_part", "int"),
 )
 
 
