@@ -133,6 +133,16 @@ class Item(SQLModel, table=True):
             "response_office_minutes",
         ),
         sa.Index("ix_item_open_due", "status", "due_at"),
+        # Covers the dialogue figures; partial, so items outside any post cost nothing.
+        sa.Index(
+            "ix_item_dialogue",
+            "page_id",
+            "received_at",
+            "post_id",
+            "kind",
+            sqlite_where=sa.text("post_id IS NOT NULL"),
+            postgresql_where=sa.text("post_id IS NOT NULL"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -19,6 +19,14 @@ depends_on = None
 
 def upgrade() -> None:
     ts = inbox.models.UTCDateTime(timezone=True)
+    op.create_index(
+        "ix_item_dialogue",
+        "item",
+        ["page_id", "received_at", "post_id", "kind"],
+        unique=False,
+        sqlite_where=sa.text("post_id IS NOT NULL"),
+        postgresql_where=sa.text("post_id IS NOT NULL"),
+    )
     op.create_table(
         "delivery",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -82,3 +90,4 @@ def downgrade() -> None:
     op.drop_table("processed_event")
     op.drop_index("ix_delivery_status_id", table_name="delivery")
     op.drop_table("delivery")
+    op.drop_index("ix_item_dialogue", table_name="item")
