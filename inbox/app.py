@@ -35,13 +35,25 @@ _MAX_DEFER_SECONDS = 5.0
 _BATCH = 100
 
 
-async def _process_continuously(runtime: Runtime, writer: DeliveryWriter) -> None:
-    """Drain pending deliveries into items for as long as the app runs."""
+async def _pause(stopping: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stopping.wait(), timeout=seconds)
+
+
+async def _process_continuously(
+    runtime: Runtime, writer: DeliveryWriter, stopping: asyncio.Event
+) -> None:
+    """Drain pending deliveries into items until ``stopping`` is set.
+
+    A batch under way is always finished (never cancelled mid-thread), so the
+    database is left with no connection in use when the app shuts down.
+    """
     last_run = time.monotonic()
-    while True:
+    assert writer.wakeup is not None
+    while not stopping.is_set():
         since_write = time.monotonic() - writer.last_write
         if since_write < _QUIET_SECONDS and time.monotonic() - last_run < _MAX_DEFER_SECONDS:
-            await asyncio.sleep(_QUIET_SECONDS)
+            await _pause(stopping, _QUIET_SECONDS)
             continue
         last_run = time.monotonic()
         try:
@@ -57,10 +69,12 @@ async def _process_continuously(runtime: Runtime, writer: DeliveryWriter) -> Non
             done = 0
         if done:
             continue
-        assert writer.wakeup is not None
         writer.wakeup.clear()
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(writer.wakeup.wait(), timeout=1.0)
+        wakeup = asyncio.ensure_future(writer.wakeup.wait())
+        stop = asyncio.ensure_future(stopping.wait())
+        _, waiting = await asyncio.wait({wakeup, stop}, timeout=1.0, return_when="FIRST_COMPLETED")
+        for task in waiting:
+            task.cancel()
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
@@ -75,15 +89,15 @@ def create_app(settings: Settings | None = None) -> Starlette:
         writer.start()
         app.state.delivery_writer = writer
         processor = None
+        stopping = asyncio.Event()
         if settings.process_deliveries:
-            processor = asyncio.create_task(_process_continuously(runtime, writer))
+            processor = asyncio.create_task(_process_continuously(runtime, writer, stopping))
         try:
             yield
         finally:
+            stopping.set()
             if processor is not None:
-                processor.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await processor
+                await processor
             writer.stop()
             runtime.engine.dispose()
 
