@@ -103,6 +103,10 @@ class DeliveryWriter:
     def _run(self) -> None:
         sqlite_db = self._engine.dialect.name == "sqlite"
         raw = self._engine.raw_connection()
+        # On SQLite the connection runs WAL with synchronous=NORMAL (inbox.db): a
+        # committed delivery survives any crash of this process (the SIGKILL test),
+        # though not a power cut in the instant after. synchronous=FULL would sync
+        # every group commit; measured here it cost up to a quarter of the rate.
         try:
             while True:
                 first = self._queue.get()
