@@ -229,8 +229,9 @@ def _dialogues(conn: Connection, where: ColumnElement[bool]) -> dict[int, Dialog
         .select_from(_response.join(answered, _response.c.item_id == answered.c.id))
         .where(
             _response.c.source == "platform",
-            answered.c.page_id == c.page_id,
             answered.c.post_id == c.post_id,
+            # "+ 0" keeps SQLite on the post_id index instead of scanning the page.
+            answered.c.page_id + 0 == c.page_id,
         )
         .exists()
     )

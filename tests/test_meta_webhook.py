@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -445,8 +446,6 @@ def test_one_delivery_with_many_entries_and_events(client: TestClient, engine: E
 def test_background_processor_in_the_web_process(database_url: str, engine: Engine) -> None:
     make_page(engine, "fb", platform_id=PAGE)
     settings = Settings(database_url=database_url, meta_app_secret=SECRET)
-    import time
-
     with TestClient(create_app(settings)) as test_client:
         assert post(test_client, feed(PAGE, comment("c1"))).status_code == 200
         deadline = time.monotonic() + 10
