@@ -49,6 +49,7 @@ test: lint typecheck test-sqlite test-postgres
 
 bench: install-test
 	$(BIN)/python bench/metrics.py
+	$(BIN)/python bench/webhooks.py
 
 clean:
 	rm -rf $(VENV) inbox.db inbox.db-wal inbox.db-shm

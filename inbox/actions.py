@@ -14,6 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from inbox import escalation, messages
@@ -25,7 +26,7 @@ from inbox.calendar import (
     office_close_utc,
     require_aware,
 )
-from inbox.db import insert_ignoring_duplicates
+from inbox.db import insert_ignoring_duplicates, session_scope
 from inbox.duty_rules import Contact, WatchRules
 from inbox.ingest.email_parse import ParsedEmail, to_new_item
 from inbox.ingest.shape import NewItem
@@ -435,12 +436,15 @@ def ingest_one(
     actor: str,
     now: datetime,
     calendar: OfficeCalendar = DEFAULT_CALENDAR,
+    rules: Rules | None = None,
 ) -> tuple[Item, bool]:
     """Store one item, or find the one already stored under its page and external id.
 
     Returns the item and whether it was created now; a repeat changes nothing.
     """
-    result = ingest_items(session, [new], pages={new.page: page}, now=now, calendar=calendar)
+    result = ingest_items(
+        session, [new], pages={new.page: page}, now=now, calendar=calendar, rules=rules
+    )
     if result.inserted_ids:
         item = session.get(Item, result.inserted_ids[0])
         created = True
@@ -1382,3 +1386,24 @@ def release_lease(session: Session, *, name: str, holder: str, now: datetime) ->
     )
     if released.rowcount:  # type: ignore[attr-defined]
         record_event(session, actor=holder[:255], kind="lease_released", now=now, lease=name)
+
+
+def process_deliveries(
+    engine: Engine,
+    *,
+    now: datetime,
+    limit: int = 500,
+    calendar: OfficeCalendar = DEFAULT_CALENDAR,
+    rules: Rules | None = None,
+) -> int:
+    """Turn up to ``limit`` pending webhook deliveries into items (see ``inbox.deliveries``),
+    then tag and route the new items with ``rules``."""
+    from inbox.deliveries import process_deliveries as process
+
+    handled = process(engine, now=now, limit=limit, calendar=calendar)
+    if rules is not None and handled:
+        while True:
+            with session_scope(engine) as session:
+                if not tag_untagged(session, rules=rules):
+                    break
+    return handled

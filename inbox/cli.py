@@ -122,6 +122,20 @@ def build_parser() -> argparse.ArgumentParser:
     outbox_list.add_argument("--limit", type=int, default=50)
 
     cli_rules.add_parsers(sub)
+    deliveries = sub.add_parser("deliveries", help="stored webhook deliveries").add_subparsers(
+        dest="deliveries_command", required=True
+    )
+    dlist = deliveries.add_parser("list", help="list stored deliveries, newest first")
+    dlist.add_argument(
+        "--status", choices=["pending", "processed", "failed", "unknown_page"], default=None
+    )
+    dlist.add_argument("--limit", type=int, default=50)
+    dlist.add_argument("--format", choices=["table", "json"], default="table")
+    dproc = deliveries.add_parser("process", help="turn pending deliveries into items")
+    dproc.add_argument(
+        "--retry-unknown", action="store_true", help="first requeue deliveries for unknown pages"
+    )
+
     export = sub.add_parser("export", help="one row per item")
     export.add_argument("--format", choices=["csv", "json"], default="csv")
     return parser
@@ -264,6 +278,8 @@ TABLE_COLUMNS = (
     ("Inom målet", "within_target", "int"),
     ("Andel inom målet", "within_target_rate", "pct"),
     ("Försenade", "breached", "int"),
+    ("Dialoger", "dialogues", "int"),
+    ("Dialoger där sidan deltog", "dialogues_page_took_part", "int"),
 )
 
 
@@ -436,6 +452,42 @@ def cmd_outbox_list(rt: Runtime, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_deliveries_list(rt: Runtime, args: argparse.Namespace) -> int:
+    from inbox.deliveries import list_deliveries
+
+    with rt.engine.connect() as conn:
+        rows = list_deliveries(conn, status=args.status, limit=args.limit)
+    if args.format == "json":
+        json.dump(rows, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+        return 0
+    for row in rows:
+        error = f"  {row['error']}" if row["error"] else ""
+        print(
+            f"{row['id']:>8}  {row['source']:<5}  {row['received_at'][:19]}  "
+            f"{row['status']:<12}  {row['bytes']:>7} B{error}"
+        )
+    return 0
+
+
+def cmd_deliveries_process(rt: Runtime, args: argparse.Namespace) -> int:
+    from inbox.deliveries import retry_unknown_pages
+
+    if args.retry_unknown:
+        with rt.engine.begin() as conn:
+            print(f"{retry_unknown_pages(conn)} deliveries for unknown pages requeued")
+    total = 0
+    while True:
+        done = actions.process_deliveries(
+            rt.engine, now=utcnow(), calendar=rt.calendar, rules=rt.rules
+        )
+        if not done:
+            break
+        total += done
+    print(f"{total} deliveries processed")
+    return 0
+
+
 def cmd_serve(rt: Runtime, args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -518,6 +570,9 @@ def _dispatch(rt: Runtime, args: argparse.Namespace) -> int:
         }[args.tokens_command](rt, args)
     if args.command == "outbox":
         return cmd_outbox_list(rt, args)
+    if args.command == "deliveries":
+        handler = {"list": cmd_deliveries_list, "process": cmd_deliveries_process}
+        return handler[args.deliveries_command](rt, args)
     if args.command == "pages":
         return {"add": cmd_pages_add, "list": cmd_pages_list}[args.pages_command](rt, args)
     return handlers[args.command](rt, args)

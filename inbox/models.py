@@ -142,6 +142,16 @@ class Item(SQLModel, table=True):
         ),
         # The SLA sweep: open items still on the clock whose at-risk instant has come.
         sa.Index("ix_item_sweep", "status", "sla_state", "at_risk_at"),
+        # Covers the dialogue figures; partial, so items outside any post cost nothing.
+        sa.Index(
+            "ix_item_dialogue",
+            "page_id",
+            "received_at",
+            "post_id",
+            "kind",
+            sqlite_where=sa.text("post_id IS NOT NULL"),
+            postgresql_where=sa.text("post_id IS NOT NULL"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -314,3 +324,77 @@ class SchedulerLease(SQLModel, table=True):
     holder: str = Field(max_length=128)
     expires_at: datetime = Field(sa_column=ts_column())
     acquired_at: datetime = Field(sa_column=ts_column())
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "pending"
+    PROCESSED = "processed"
+    FAILED = "failed"
+    UNKNOWN_PAGE = "unknown_page"
+
+
+class Delivery(SQLModel, table=True):
+    """One webhook request body exactly as received, kept before anything is parsed.
+
+    The raw bytes are the source of truth: items are made from them afterwards by
+    the processor, so a crash between the 200 and the processing loses nothing.
+    """
+
+    __table_args__ = (sa.Index("ix_delivery_status_id", "status", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(max_length=16)
+    received_at: datetime = Field(sa_column=ts_column())
+    body: bytes = Field(sa_column=sa.Column(sa.LargeBinary(), nullable=False))
+    signature_ok: bool = True
+    status: str = Field(default=DeliveryStatus.PENDING.value, max_length=16)
+    error: str | None = Field(default=None, sa_type=sa.Text)
+    processed_at: datetime | None = Field(default=None, sa_column=ts_column(nullable=True))
+    attempts: int = 0
+
+
+class ProcessedEvent(SQLModel, table=True):
+    """Every platform event applied, by its key: a redelivery is recognised here."""
+
+    __tablename__ = "processed_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_key: str = Field(max_length=512, unique=True)
+    delivery_id: int | None = Field(default=None)
+    processed_at: datetime = Field(sa_column=ts_column())
+
+
+class PlatformResponse(SQLModel, table=True):
+    """A comment or message the page itself wrote on the platform.
+
+    Kept even when the item it answers has not arrived yet, so the item gets its
+    first response when it does; also what the dialogue figures read.
+    """
+
+    __tablename__ = "platform_response"
+    __table_args__ = (
+        sa.UniqueConstraint("page_id", "external_id", name="uq_platform_response_page_external"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    page_id: int = Field(foreign_key="page.id")
+    external_id: str = Field(max_length=255)
+    post_id: str | None = Field(default=None, max_length=128, index=True)
+    parent_id: str | None = Field(default=None, max_length=255, index=True)
+    conversation_id: str | None = Field(default=None, max_length=255, index=True)
+    author: str = Field(default="", max_length=255)
+    text: str = Field(default="", sa_type=sa.Text)
+    sent_at: datetime = Field(sa_column=ts_column())
+
+
+class PendingEvent(SQLModel, table=True):
+    """An edit, removal or hide that arrived before the item it concerns."""
+
+    __tablename__ = "pending_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    page_id: int = Field(foreign_key="page.id")
+    external_id: str = Field(max_length=255, index=True)
+    action: str = Field(max_length=16)
+    at: datetime = Field(sa_column=ts_column())
+    text: str = Field(default="", sa_type=sa.Text)

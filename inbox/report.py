@@ -8,7 +8,7 @@ on PostgreSQL). No item is ever turned into a Python object here.
 from __future__ import annotations
 
 import statistics
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -17,11 +17,28 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 
 from inbox.metrics import EXCLUDING, Metrics, metrics_from_parts
-from inbox.models import Item, Page, to_epoch_us
+from inbox.models import Item, Page, PlatformResponse, Response, to_epoch_us
 from inbox.timeutil import local_midnight
 
 _item = Item.__table__  # type: ignore[attr-defined]
 _page = Page.__table__  # type: ignore[attr-defined]
+_platform_response = PlatformResponse.__table__  # type: ignore[attr-defined]
+_response = Response.__table__  # type: ignore[attr-defined]
+
+# The spec's dialogue: a post with this many comments or more.
+DIALOGUE_COMMENTS = 3
+_COMMENT_KINDS = ("comment", "reply")
+
+
+@dataclass(frozen=True)
+class Dialogues:
+    """Posts with a dialogue (three or more comments) and those where the page took part."""
+
+    dialogues: int = 0
+    page_took_part: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return {"dialogues": self.dialogues, "dialogues_page_took_part": self.page_took_part}
 
 
 @dataclass(frozen=True)
@@ -31,14 +48,20 @@ class Report:
     as_of: datetime
     pages: dict[str, Metrics]
     total: Metrics
+    dialogues: dict[str, Dialogues] = field(default_factory=dict)
+    total_dialogues: Dialogues = field(default_factory=Dialogues)
 
     def as_json(self) -> dict[str, Any]:
+        empty = Dialogues()
         return {
             "from": self.start.isoformat(),
             "to": self.end.isoformat(),
             "as_of": self.as_of.isoformat(),
-            "pages": [{"page": key, **m.as_dict()} for key, m in self.pages.items()],
-            "total": self.total.as_dict(),
+            "pages": [
+                {"page": key, **m.as_dict(), **self.dialogues.get(key, empty).as_dict()}
+                for key, m in self.pages.items()
+            ],
+            "total": {**self.total.as_dict(), **self.total_dialogues.as_dict()},
         }
 
 
@@ -168,7 +191,68 @@ def build_report(
     }
     sums = [sum(p[i] for p in parts.values()) for i in range(6)]
     total = _assemble(sums, total_minutes, total_office)
-    return Report(start=start, end=end, as_of=as_of, pages=per_page, total=total)
+    found = _dialogues(conn, where)
+    dialogues = {key: found.get(pid, Dialogues()) for pid, key in pages.items()}
+    total_dialogues = Dialogues(
+        dialogues=sum(d.dialogues for d in dialogues.values()),
+        page_took_part=sum(d.page_took_part for d in dialogues.values()),
+    )
+    return Report(
+        start=start,
+        end=end,
+        as_of=as_of,
+        pages=per_page,
+        total=total,
+        dialogues=dialogues,
+        total_dialogues=total_dialogues,
+    )
+
+
+def _dialogues(conn: Connection, where: ColumnElement[bool]) -> dict[int, Dialogues]:
+    """Per page: posts with three or more comments received in the window, and of
+    those, posts the page took part in (its own comment on the post, or a reply
+    made on the platform to a comment under it). Counted in SQL, grouped by post.
+    """
+    c = _item.c
+    own_comment = (
+        sa.select(sa.literal(1))
+        .select_from(_platform_response)
+        .where(
+            _platform_response.c.page_id == c.page_id,
+            _platform_response.c.post_id == c.post_id,
+        )
+        .exists()
+    )
+    answered = _item.alias("answered")
+    platform_reply = (
+        sa.select(sa.literal(1))
+        .select_from(_response.join(answered, _response.c.item_id == answered.c.id))
+        .where(
+            _response.c.source == "platform",
+            answered.c.post_id == c.post_id,
+            # "+ 0" keeps SQLite on the post_id index instead of scanning the page.
+            answered.c.page_id + 0 == c.page_id,
+        )
+        .exists()
+    )
+    per_post = (
+        sa.select(
+            c.page_id.label("page_id"),
+            _flag(sa.or_(own_comment, platform_reply)).label("took_part"),
+        )
+        .where(where, c.post_id.is_not(None), c.kind.in_(_COMMENT_KINDS))
+        .group_by(c.page_id, c.post_id)
+        .having(sa.func.count() >= DIALOGUE_COMMENTS)
+        .subquery()
+    )
+    rows = conn.execute(
+        sa.select(per_post.c.page_id, sa.func.count(), sa.func.sum(per_post.c.took_part)).group_by(
+            per_post.c.page_id
+        )
+    ).all()
+    return {
+        row[0]: Dialogues(dialogues=int(row[1]), page_took_part=int(row[2] or 0)) for row in rows
+    }
 
 
 def _assemble(parts: list[float], median: float | None, office_median: float | None) -> Metrics:

@@ -69,6 +69,12 @@ class Settings(BaseSettings):
     # seconds, taken over by another process once it is lease seconds old.
     scheduler_lease_seconds: float = Field(default=45.0, gt=0)
     scheduler_renew_seconds: float = Field(default=15.0, gt=0)
+    # Meta webhooks: the app secret signs deliveries, the verify token answers the
+    # subscription handshake. Empty means not configured: every request is refused.
+    meta_app_secret: str = ""
+    meta_verify_token: str = ""
+    # Turn stored deliveries into items inside the web process (off: only the CLI does).
+    process_deliveries: bool = True
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:

@@ -184,7 +184,7 @@ def _create_item(rt: Runtime, data: schemas.ItemIn, now: datetime) -> tuple[dict
             conversation_id=data.conversation_id,
         )
         item, created = actions.ingest_one(
-            session, new, page=page, actor=API_ACTOR, now=now, calendar=rt.calendar
+            session, new, page=page, actor=API_ACTOR, now=now, calendar=rt.calendar, rules=rt.rules
         )
         item_id = item.id or 0
     return _item_json(rt.engine, item_id, now), created
