@@ -133,6 +133,19 @@ class Item(SQLModel, table=True):
             "response_office_minutes",
         ),
         sa.Index("ix_item_open_due", "status", "due_at"),
+        # The queue's counts per filter read only this index (open items, grouped).
+        sa.Index(
+            "ix_item_open_facets",
+            "status",
+            "page_id",
+            "department",
+            "topic",
+            "sentiment",
+            "due_at",
+            "received_at",
+            "first_response_at",
+            "assignee",
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

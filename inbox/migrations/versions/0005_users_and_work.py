@@ -20,6 +20,22 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("item", schema=None) as batch_op:
         batch_op.add_column(sa.Column("first_responder", sa.String(length=255), nullable=True))
+    op.create_index(
+        "ix_item_open_facets",
+        "item",
+        [
+            "status",
+            "page_id",
+            "department",
+            "topic",
+            "sentiment",
+            "due_at",
+            "received_at",
+            "first_response_at",
+            "assignee",
+        ],
+        unique=False,
+    )
     op.create_table(
         "user",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -82,5 +98,6 @@ def downgrade() -> None:
     op.drop_index("ix_loginfailure_key", table_name="loginfailure")
     op.drop_table("loginfailure")
     op.drop_table("user")
+    op.drop_index("ix_item_open_facets", table_name="item")
     with op.batch_alter_table("item", schema=None) as batch_op:
         batch_op.drop_column("first_responder")
