@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import statistics
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -184,3 +184,137 @@ def _assemble(parts: list[float], median: float | None, office_median: float | N
         median_minutes=median,
         median_office_minutes=office_median,
     )
+
+
+# --- Grouped variants for the dashboard ------------------------------------------------
+#
+# The same window and the same conditions as ``build_report``, grouped by another
+# column. Summing any grouping gives ``build_report``'s total.
+
+GROUPINGS = ("department", "person", "topic", "sentiment")
+
+
+def _group_column(by: str) -> Any:
+    c = _item.c
+    columns = {
+        "department": c.department,
+        "person": c.first_responder,
+        "topic": c.topic,
+        "sentiment": c.sentiment,
+    }
+    if by not in columns:
+        raise ValueError(f"cannot group by {by!r}: {', '.join(GROUPINGS)}")
+    return columns[by]
+
+
+def _grouped(
+    conn: Connection, *, start: date, end: date, as_of: datetime, key: Any
+) -> dict[Any, Metrics]:
+    if end <= start:
+        raise ValueError("--to must be after --from")
+    c = _item.c
+    answered, excluded, breached, within = _conditions(as_of)
+    where = _window(start, end)
+    group = key.label("grp")
+    counts = conn.execute(
+        sa.select(
+            group,
+            sa.func.count(),
+            sa.func.sum(_flag(excluded)),
+            sa.func.sum(_flag(answered)),
+            sa.func.sum(_flag(within)),
+            sa.func.sum(_flag(breached)),
+            sa.func.sum(sa.case((answered, c.response_minutes), else_=None)),
+        )
+        .where(where)
+        .group_by(group)
+    ).all()
+    spans: dict[Any, tuple[list[float], list[float]]] = {}
+    for grp, minutes, office in conn.execute(
+        sa.select(group, c.response_minutes, c.response_office_minutes).where(where, answered)
+    ):
+        bucket = spans.setdefault(grp, ([], []))
+        bucket[0].append(minutes)
+        bucket[1].append(office)
+    out: dict[Any, Metrics] = {}
+    for row in counts:
+        m, o = spans.get(row[0], ([], []))
+        out[row[0]] = _assemble(
+            [float(v or 0) for v in row[1:7]],
+            statistics.median(m) if m else None,
+            statistics.median(o) if o else None,
+        )
+    return out
+
+
+def build_grouped_report(
+    conn: Connection, *, start: date, end: date, as_of: datetime, by: str
+) -> dict[str | None, Metrics]:
+    """Metrics per department, per person (who sent the first response), topic or sentiment.
+
+    Items with no value in the column are grouped under ``None``.
+    """
+    return _grouped(conn, start=start, end=end, as_of=as_of, key=_group_column(by))
+
+
+def week_starts(start: date, end: date) -> list[date]:
+    """Mondays from the week holding ``start`` until before ``end``."""
+    monday = start - timedelta(days=start.weekday())
+    out = []
+    while monday < end:
+        out.append(monday)
+        monday += timedelta(days=7)
+    return out
+
+
+def build_trend(
+    conn: Connection, *, start: date, end: date, as_of: datetime
+) -> list[tuple[date, Metrics]]:
+    """Metrics per calendar week (Monday to Sunday, Swedish time) within the window."""
+    c = _item.c
+    weeks = week_starts(start, end)
+    whens = [
+        (c.received_at < local_midnight(monday + timedelta(days=7)), n)
+        for n, monday in enumerate(weeks)
+    ]
+    key = sa.case(*whens, else_=len(weeks) - 1) if whens else sa.literal(0)
+    grouped = _grouped(conn, start=start, end=end, as_of=as_of, key=key)
+    empty = _assemble([0.0] * 6, None, None)
+    return [(monday, grouped.get(n, empty)) for n, monday in enumerate(weeks)]
+
+
+@dataclass(frozen=True)
+class Breach:
+    id: int
+    page: str
+    author: str
+    text: str
+    received_at: datetime
+    due_at: datetime
+    first_response_at: datetime | None
+    department: str | None
+
+
+def breaches(
+    conn: Connection, *, start: date, end: date, as_of: datetime, limit: int = 500
+) -> list[Breach]:
+    """Items in the window that missed their due time (answered late or still unanswered)."""
+    c = _item.c
+    _answered, _excluded, breached, _within = _conditions(as_of)
+    rows = conn.execute(
+        sa.select(
+            c.id,
+            _page.c.key,
+            c.author,
+            sa.func.substr(c.text, 1, 200),
+            c.received_at,
+            c.due_at,
+            c.first_response_at,
+            c.department,
+        )
+        .join(_page, _page.c.id == c.page_id)
+        .where(_window(start, end), breached)
+        .order_by(c.due_at.desc(), c.id.desc())
+        .limit(limit)
+    ).all()
+    return [Breach(*row) for row in rows]
