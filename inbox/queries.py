@@ -141,11 +141,12 @@ def open_items(conn: Connection, *, now: datetime, limit: int = 50) -> list[Queu
 
 def _at_risk_from(conn: Connection) -> Any:
     """SQL for ``sla.at_risk_from``: due minus a quarter of the span."""
-    c = _item.c
     if conn.dialect.name == "sqlite":
         # Integer microseconds: the same margin as sla.at_risk_from, exactly.
-        return sa.type_coerce(c.due_at - (c.due_at - c.received_at - 1) / 4, c.due_at.type)
-    return c.due_at - (c.due_at - c.received_at) / 4
+        text = "(item.due_at - (item.due_at - item.received_at - 1) / 4)"
+    else:
+        text = "(item.due_at - (item.due_at - item.received_at) / 4)"
+    return sa.literal_column(text, type_=_item.c.due_at.type)
 
 
 def _scope(user: CurrentUser, departments: tuple[str, ...] | None) -> Any:
