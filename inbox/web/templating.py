@@ -88,5 +88,9 @@ def render(
         "csrf_token": request.session.get("csrf", ""),
         "catalog": request.app.state.catalog,
         "path": request.url.path,
+        "flash": "",
     }
+    if not name.startswith("_"):
+        # Shown once, on the next full page after the action that set it.
+        base["flash"] = request.session.pop("flash", "")
     return templates.TemplateResponse(request, name, {**base, **context}, status_code=status_code)

@@ -133,7 +133,7 @@ async def item_page(request: Request, ctx: Ctx) -> Response:
     with session_scope(ctx.rt.engine) as session:
         item = fetch_item(session, request, ctx)
         actions.touch_view(session, item_id=item.id or 0, user_email=ctx.user.email, now=ctx.now)
-        context = _context(session, item, ctx, flash=request.session.pop("flash", ""))
+        context = _context(session, item, ctx)
         return render(request, "item.html", context)
 
 
