@@ -1,6 +1,6 @@
 """Real-browser tests: the real server on a loopback port, Debian's Chromium, axe-core.
 
-Run with ``pytest -m browser``. Set ``INBOX_SCREENSHOT_DIR`` to save screenshots
+Run with ``pytest -m browser``. Set ``SCREENSHOT_DIR`` to save screenshots
 of the main pages there (``docs/screenshots`` in the repository).
 """
 
@@ -156,7 +156,7 @@ def _axe(page: Any) -> list[dict[str, Any]]:
 
 
 def _shoot(page: Any, name: str) -> None:
-    target = os.environ.get("INBOX_SCREENSHOT_DIR")
+    target = os.environ.get("SCREENSHOT_DIR")
     if target:
         Path(target).mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(Path(target) / f"{name}.png"), full_page=True)
