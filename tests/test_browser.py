@@ -54,18 +54,44 @@ def _seed(engine: Engine) -> dict[str, int]:
     now = datetime.now(UTC)
     ids = add_items(
         engine,
-        NewItem(page="region_fb", external_id="remiss", received_at=now - timedelta(hours=3),
-                text="Min remiss till ortopeden har inte kommit fram, vem ska jag kontakta?",
-                author="Karin Holm", post_id="post-1"),
-        NewItem(page="region_fb", external_id="xss", received_at=now - timedelta(hours=2),
-                text=XSS, author="Mallory", post_id="post-1"),
-        NewItem(page="trafik_fb", external_id="buss", received_at=now - timedelta(hours=20),
-                text="Varför går inte buss 4 enligt tidtabellen?", author="Per Ek"),
-        NewItem(page="trafik_fb", external_id="hot", received_at=now - timedelta(minutes=20),
-                text="Någon borde bränna ner ungdomsgården", author="Anonym"),
-        NewItem(page="region_fb", external_id="done", received_at=now - timedelta(days=2),
-                text="Tack för hjälpen!", author="Lena Berg",
-                first_response_at=now - timedelta(days=2, hours=-1)),
+        NewItem(
+            page="region_fb",
+            external_id="remiss",
+            received_at=now - timedelta(hours=3),
+            text="Min remiss till ortopeden har inte kommit fram, vem ska jag kontakta?",
+            author="Karin Holm",
+            post_id="post-1",
+        ),
+        NewItem(
+            page="region_fb",
+            external_id="xss",
+            received_at=now - timedelta(hours=2),
+            text=XSS,
+            author="Mallory",
+            post_id="post-1",
+        ),
+        NewItem(
+            page="trafik_fb",
+            external_id="buss",
+            received_at=now - timedelta(hours=20),
+            text="Varför går inte buss 4 enligt tidtabellen?",
+            author="Per Ek",
+        ),
+        NewItem(
+            page="trafik_fb",
+            external_id="hot",
+            received_at=now - timedelta(minutes=20),
+            text="Någon borde bränna ner ungdomsgården",
+            author="Anonym",
+        ),
+        NewItem(
+            page="region_fb",
+            external_id="done",
+            received_at=now - timedelta(days=2),
+            text="Tack för hjälpen!",
+            author="Lena Berg",
+            first_response_at=now - timedelta(days=2, hours=-1),
+        ),
     )
     tags = [
         ("halso_sjukvard", "vard", "negative", "normal", " question "),
@@ -80,18 +106,31 @@ def _seed(engine: Engine) -> dict[str, int]:
             assert item is not None
             item.department, item.topic, item.sentiment = dep, topic, sentiment
             item.priority, item.flags = priority, flags
-            item.classification = {"reason": "Ordet \u201dremiss\u201d tyder på vård.", "pii_spans": []}
+            item.classification = {
+                "reason": "Ordet \u201dremiss\u201d tyder på vård.",
+                "pii_spans": [],
+            }
         page_id = session.get(Item, ids[0]).page_id  # type: ignore[union-attr]
-        session.add(Post(page_id=page_id, external_id="post-1",
-                         text="Nu öppnar den nya vårdcentralen i Norrby!", published_at=now - timedelta(days=3)))
+        session.add(
+            Post(
+                page_id=page_id,
+                external_id="post-1",
+                text="Nu öppnar den nya vårdcentralen i Norrby!",
+                published_at=now - timedelta(days=3),
+            )
+        )
     make_user(engine, "anna@demo", "communicator", ("halso_sjukvard",), name="Anna Kommunikatör")
     make_user(engine, "cecilia@demo", "supervisor", name="Cecilia Chef")
-    make_user(engine, "david@demo", "communicator", ("kontaktcenter",), duty=True, name="David Beredskap")
+    make_user(
+        engine, "david@demo", "communicator", ("kontaktcenter",), duty=True, name="David Beredskap"
+    )
     return {"remiss": ids[0], "xss": ids[1], "buss": ids[2], "hot": ids[3]}
 
 
 @pytest.fixture
-def server(engine: Engine, database_url: str, tmp_path: Path) -> Iterator[tuple[str, dict[str, int]]]:
+def server(
+    engine: Engine, database_url: str, tmp_path: Path
+) -> Iterator[tuple[str, dict[str, int]]]:
     ids = _seed(engine)
     port = _free_port()
     env = {
@@ -102,7 +141,10 @@ def server(engine: Engine, database_url: str, tmp_path: Path) -> Iterator[tuple[
     root = Path(__file__).resolve().parent.parent
     proc = subprocess.Popen(
         [sys.executable, "-m", "inbox.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=env, cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        env=env,
+        cwd=root,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -221,8 +263,10 @@ def test_customer_markup_shows_as_text(server: tuple[str, dict[str, int]], brows
 
 
 def test_duty_view_on_a_phone(server: tuple[str, dict[str, int]], browser: Any) -> None:
-    base, ids = server
-    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    base, _ids = server
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
+    )
     page = context.new_page()
     _login(page, base, "david@demo")
     page.goto(f"{base}/duty")
@@ -230,7 +274,8 @@ def test_duty_view_on_a_phone(server: tuple[str, dict[str, int]], browser: Any) 
     assert _axe(page) == []
     button = page.get_by_role("button", name="Bekräfta")
     box = button.bounding_box()
-    assert box is not None and box["height"] >= 44
+    assert box is not None
+    assert box["height"] >= 44
     _shoot(page, "duty-mobile")
     with page.expect_navigation():
         button.tap()

@@ -10,7 +10,6 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
-from starlette.testclient import TestClient
 
 from inbox.db import session_scope
 from inbox.ingest.shape import NewItem
@@ -29,15 +28,34 @@ def world(engine: Engine) -> dict[str, int]:
     now = datetime.now(UTC)
     ids = add_items(
         engine,
-        NewItem(page="fb", external_id="own", received_at=now - timedelta(hours=2),
-                text="Min remiss har inte kommit", author="Eva Ek", post_id="p1"),
-        NewItem(page="fb", external_id="other", received_at=now - timedelta(hours=1),
-                text="Bussen är sen", author="Olle Berg", post_id="p1"),
-        NewItem(page="fb", external_id="threat", received_at=now - timedelta(minutes=30),
-                text="Jag ska bränna ner stället", author="X"),
+        NewItem(
+            page="fb",
+            external_id="own",
+            received_at=now - timedelta(hours=2),
+            text="Min remiss har inte kommit",
+            author="Eva Ek",
+            post_id="p1",
+        ),
+        NewItem(
+            page="fb",
+            external_id="other",
+            received_at=now - timedelta(hours=1),
+            text="Bussen är sen",
+            author="Olle Berg",
+            post_id="p1",
+        ),
+        NewItem(
+            page="fb",
+            external_id="threat",
+            received_at=now - timedelta(minutes=30),
+            text="Jag ska bränna ner stället",
+            author="X",
+        ),
     )
     with session_scope(engine) as session:
-        for item_id, dep in zip(ids, ["halso_sjukvard", "kollektivtrafik", "kollektivtrafik"], strict=True):
+        for item_id, dep in zip(
+            ids, ["halso_sjukvard", "kollektivtrafik", "kollektivtrafik"], strict=True
+        ):
             item = session.get(Item, item_id)
             assert item is not None
             item.department = dep
@@ -76,7 +94,11 @@ def _routes(ids: dict[str, int]) -> list[tuple[str, str, dict[str, str]]]:
         ("GET", "/dashboard/pages.csv", {}),
         ("GET", "/report", {}),
         ("GET", "/admin/users", {}),
-        ("POST", "/admin/users", {"email": "new@x.se", "name": "N", "password": PASSWORD, "role": "communicator"}),
+        (
+            "POST",
+            "/admin/users",
+            {"email": "new@x.se", "name": "N", "password": PASSWORD, "role": "communicator"},
+        ),
         ("POST", "/logout", {}),
     ]
 
@@ -175,16 +197,22 @@ def test_login_is_throttled_after_five_failures(
     with client_for(database_url, tmp_path) as client:
         token = csrf_of(client)
         for _ in range(5):
-            bad = client.post("/login", data={"email": "anna@x.se", "password": "wrong", "csrf_token": token})
+            bad = client.post(
+                "/login", data={"email": "anna@x.se", "password": "wrong", "csrf_token": token}
+            )
             assert bad.status_code == 400
             assert "Fel e-postadress eller lösenord" in bad.text
-        locked = client.post("/login", data={"email": "anna@x.se", "password": PASSWORD, "csrf_token": token})
+        locked = client.post(
+            "/login", data={"email": "anna@x.se", "password": PASSWORD, "csrf_token": token}
+        )
         assert locked.status_code == 429
         assert "För många misslyckade försök" in locked.text
     # Stored in the database: a restarted server still refuses.
     with client_for(database_url, tmp_path) as client:
         token = csrf_of(client)
-        again = client.post("/login", data={"email": "anna@x.se", "password": PASSWORD, "csrf_token": token})
+        again = client.post(
+            "/login", data={"email": "anna@x.se", "password": PASSWORD, "csrf_token": token}
+        )
         assert again.status_code == 429
 
 
@@ -210,7 +238,9 @@ def test_deactivated_user_is_signed_out(
             from inbox.models import User
 
             anna = session.exec(select(User).where(User.email == "anna@x.se")).one()
-        response = admin.post(f"/admin/users/{anna.id}/active", data={"active": "0", "csrf_token": token})
+        response = admin.post(
+            f"/admin/users/{anna.id}/active", data={"active": "0", "csrf_token": token}
+        )
         assert response.status_code == 303
         assert client.get("/").status_code == 401
 
@@ -220,12 +250,19 @@ def test_open_redirect_refused(database_url: str, tmp_path: Path, world: dict[st
         token = csrf_of(client)
         response = client.post(
             "/login",
-            data={"email": "anna@x.se", "password": PASSWORD, "csrf_token": token, "next": "//evil.example"},
+            data={
+                "email": "anna@x.se",
+                "password": PASSWORD,
+                "csrf_token": token,
+                "next": "//evil.example",
+            },
         )
     assert response.headers["location"] == "/"
 
 
-def test_demo_password_only_shown_with_demo_data(engine: Engine, database_url: str, tmp_path: Path) -> None:
+def test_demo_password_only_shown_with_demo_data(
+    engine: Engine, database_url: str, tmp_path: Path
+) -> None:
     with client_for(database_url, tmp_path) as client:
         assert "Demodata" not in client.get("/login", headers=HTML).text
     with session_scope(engine) as session:
@@ -248,8 +285,14 @@ def test_customer_text_is_escaped_everywhere(
     evil = '<script>alert(1)</script><img src=x onerror="alert(2)">'
     ids = add_items(
         engine,
-        NewItem(page="fb", external_id="xss", received_at=datetime.now(UTC) - timedelta(minutes=5),
-                text=evil, author="<b>Mallory</b>", post_id="p1"),
+        NewItem(
+            page="fb",
+            external_id="xss",
+            received_at=datetime.now(UTC) - timedelta(minutes=5),
+            text=evil,
+            author="<b>Mallory</b>",
+            post_id="p1",
+        ),
     )
     with client_for(database_url, tmp_path) as client:
         login(client, "cecilia@x.se")
@@ -258,7 +301,10 @@ def test_customer_text_is_escaped_everywhere(
             assert "<script>alert" not in text
             assert "<img src=x" not in text
             assert "<b>Mallory" not in text
-        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in client.get(f"/items/{ids[0]}", headers=HTML).text
+        assert (
+            "&lt;script&gt;alert(1)&lt;/script&gt;"
+            in client.get(f"/items/{ids[0]}", headers=HTML).text
+        )
 
 
 def test_personal_identity_numbers_are_masked(
@@ -270,7 +316,10 @@ def test_personal_identity_numbers_are_masked(
         item = session.get(Item, world["own"])
         assert item is not None
         item.text = text
-        item.classification = {"pii_spans": [[start, start + 13, "personnummer"]], "reason": "Ord: remiss"}
+        item.classification = {
+            "pii_spans": [[start, start + 13, "personnummer"]],
+            "reason": "Ord: remiss",
+        }
     with client_for(database_url, tmp_path) as client:
         login(client, "anna@x.se")
         for path in ("/", f"/items/{world['own']}"):
@@ -312,7 +361,10 @@ def test_reply_closes_the_item_counts_first_response_and_warns_a_second_replier(
         assert "Hej Eva!" in page  # saved reply with the first name filled in
         boss.get(f"/items/{own}", headers=HTML)
         # Cecilia has it open: Anna is warned before sending.
-        warned = anna.post(f"/items/{own}/reply", data={"text": "Hej Eva!", "seen_responses": "0", "csrf_token": token})
+        warned = anna.post(
+            f"/items/{own}/reply",
+            data={"text": "Hej Eva!", "seen_responses": "0", "csrf_token": token},
+        )
         assert warned.status_code == 409
         assert "Cecilia" in warned.text
         sent = anna.post(
@@ -320,7 +372,10 @@ def test_reply_closes_the_item_counts_first_response_and_warns_a_second_replier(
             data={"text": "Hej Eva!", "seen_responses": "0", "confirm": "1", "csrf_token": token},
         )
         assert sent.status_code == 303
-        second = boss.post(f"/items/{own}/reply", data={"text": "Hej igen", "seen_responses": "0", "csrf_token": boss_token})
+        second = boss.post(
+            f"/items/{own}/reply",
+            data={"text": "Hej igen", "seen_responses": "0", "csrf_token": boss_token},
+        )
         assert second.status_code == 409
         assert "Någon annan har svarat" in second.text
     with Session(engine) as session:
@@ -338,7 +393,9 @@ def test_acknowledge_counts_as_first_response_and_keeps_item_open(
 ) -> None:
     with client_for(database_url, tmp_path) as client:
         token = login(client, "david@x.se")
-        response = client.post(f"/items/{world['threat']}/acknowledge?next=/duty", data={"csrf_token": token})
+        response = client.post(
+            f"/items/{world['threat']}/acknowledge?next=/duty", data={"csrf_token": token}
+        )
         assert response.status_code == 303
         assert response.headers["location"] == "/duty"
     with Session(engine) as session:
@@ -359,19 +416,34 @@ def test_acknowledge_counts_as_first_response_and_keeps_item_open(
         ("remove", {"reason": "hot", "detail": ""}, lambda i: i.resolution == "removed"),
         ("assign", {"assignee": "me"}, lambda i: i.assignee == "cecilia@x.se"),
         ("assign", {"assignee": "anna@x.se"}, lambda i: i.assignee == "anna@x.se"),
-        ("send", {"department": "kollektivtrafik", "note": "Gäller bussen"}, lambda i: i.department == "kollektivtrafik"),
+        (
+            "send",
+            {"department": "kollektivtrafik", "note": "Gäller bussen"},
+            lambda i: i.department == "kollektivtrafik",
+        ),
         ("correct", {"field": "topic", "value": "buss"}, lambda i: i.topic == "buss"),
-        ("correct", {"field": "sentiment", "value": "negative"}, lambda i: i.sentiment == "negative"),
+        (
+            "correct",
+            {"field": "sentiment", "value": "negative"},
+            lambda i: i.sentiment == "negative",
+        ),
         ("note", {"text": "Ringde upp"}, lambda i: True),
     ],
 )
 def test_item_actions_write_and_audit(
-    engine: Engine, database_url: str, tmp_path: Path, world: dict[str, int],
-    action: str, data: dict[str, str], check: object,
+    engine: Engine,
+    database_url: str,
+    tmp_path: Path,
+    world: dict[str, int],
+    action: str,
+    data: dict[str, str],
+    check: object,
 ) -> None:
     with client_for(database_url, tmp_path) as client:
         token = login(client, "cecilia@x.se")
-        response = client.post(f"/items/{world['own']}/{action}", data={**data, "csrf_token": token})
+        response = client.post(
+            f"/items/{world['own']}/{action}", data={**data, "csrf_token": token}
+        )
         assert response.status_code == 303, response.text[:1000]
     with Session(engine) as session:
         item = session.get(Item, world["own"])
@@ -397,11 +469,18 @@ def test_item_actions_write_and_audit(
     ],
 )
 def test_refused_actions_say_why(
-    database_url: str, tmp_path: Path, world: dict[str, int], action: str, data: dict[str, str], message: str
+    database_url: str,
+    tmp_path: Path,
+    world: dict[str, int],
+    action: str,
+    data: dict[str, str],
+    message: str,
 ) -> None:
     with client_for(database_url, tmp_path) as client:
         token = login(client, "cecilia@x.se")
-        response = client.post(f"/items/{world['own']}/{action}", data={**data, "csrf_token": token})
+        response = client.post(
+            f"/items/{world['own']}/{action}", data={**data, "csrf_token": token}
+        )
     assert response.status_code == 400
     assert message in response.text
 
@@ -410,7 +489,10 @@ def test_unknown_item_and_action(database_url: str, tmp_path: Path, world: dict[
     with client_for(database_url, tmp_path) as client:
         token = login(client, "cecilia@x.se")
         assert client.get("/items/999999", headers=HTML).status_code == 404
-        assert client.post(f"/items/{world['own']}/explode", data={"csrf_token": token}).status_code == 404
+        assert (
+            client.post(f"/items/{world['own']}/explode", data={"csrf_token": token}).status_code
+            == 404
+        )
 
 
 def test_thread_shows_siblings(database_url: str, tmp_path: Path, world: dict[str, int]) -> None:
@@ -428,7 +510,10 @@ def test_dashboard_matches_the_report_and_downloads_csv(
 ) -> None:
     with client_for(database_url, tmp_path) as client:
         token = login(client, "cecilia@x.se")
-        client.post(f"/items/{world['own']}/reply", data={"text": "Svar", "confirm": "1", "csrf_token": token})
+        client.post(
+            f"/items/{world['own']}/reply",
+            data={"text": "Svar", "confirm": "1", "csrf_token": token},
+        )
         page = client.get("/dashboard", headers=HTML)
         assert page.status_code == 200
         assert "<svg" in page.text
@@ -437,7 +522,9 @@ def test_dashboard_matches_the_report_and_downloads_csv(
         for name in ("departments", "topics", "sentiments", "weeks", "breaches"):
             assert client.get(f"/dashboard/{name}.csv").status_code == 200
         assert client.get("/dashboard/nothing.csv").status_code == 404
-        assert client.get("/dashboard?window=custom&from=2026-02-01&to=2026-01-01").status_code == 400
+        assert (
+            client.get("/dashboard?window=custom&from=2026-02-01&to=2026-01-01").status_code == 400
+        )
         for preset in ("week", "month", "quarter"):
             assert client.get(f"/dashboard?window={preset}").status_code == 200
     from inbox.calendar import local_date
@@ -448,7 +535,12 @@ def test_dashboard_matches_the_report_and_downloads_csv(
         report = build_report(conn, start=end - timedelta(days=28), end=end, as_of=now)
     fb = report.pages["fb"]
     line = next(row for row in csv_text.splitlines() if row.startswith("fb,"))
-    assert line.split(",")[1:5] == [str(fb.received), str(fb.excluded), str(fb.requiring_response), str(fb.responded)]
+    assert line.split(",")[1:5] == [
+        str(fb.received),
+        str(fb.excluded),
+        str(fb.requiring_response),
+        str(fb.responded),
+    ]
     assert re.search(r"^anna@x\.se,", people, re.M) is None  # Cecilia replied, not Anna
     assert re.search(r"^cecilia@x\.se,", people, re.M)
 

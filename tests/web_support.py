@@ -75,7 +75,9 @@ def settings_for(database_url: str, tmp_path: Path, **kw: Any) -> Settings:
 
 
 def client_for(database_url: str, tmp_path: Path, **kw: Any) -> TestClient:
-    return TestClient(create_app(settings_for(database_url, tmp_path, **kw)), follow_redirects=False)
+    return TestClient(
+        create_app(settings_for(database_url, tmp_path, **kw)), follow_redirects=False
+    )
 
 
 def csrf_of(client: TestClient, path: str = "/login") -> str:

@@ -56,7 +56,9 @@ def first_line(text: str, limit: int = 140) -> str:
 
 def make_templates(directory: Path) -> Jinja2Templates:
     env = Environment(
-        loader=FileSystemLoader(str(directory)), autoescape=True, extensions=["jinja2.ext.i18n", "jinja2.ext.do"]
+        loader=FileSystemLoader(str(directory)),
+        autoescape=True,
+        extensions=["jinja2.ext.i18n", "jinja2.ext.do"],
     )
     templates = Jinja2Templates(env=env)
     env.install_gettext_callables(  # type: ignore[attr-defined]
