@@ -89,11 +89,11 @@ def build(url: str, total: int, open_count: int, seed: int = 7) -> None:
         sen = " ".join(f"WHEN {i} THEN '{s}'" for i, s in enumerate(SENTIMENTS))
         conn.execute(
             sa.text(
-                f"UPDATE item SET department = CASE id % {len(DEPARTMENTS)} {dep} END, "
-                f"topic = CASE id % {len(TOPICS)} {top} ELSE NULL END, "
-                f"sentiment = CASE id % 3 {sen} END, "
+                f"UPDATE item SET department = CASE (id / 10) % {len(DEPARTMENTS)} {dep} END, "
+                f"topic = CASE (id / 50) % {len(TOPICS)} {top} ELSE NULL END, "
+                f"sentiment = CASE (id / 7) % 3 {sen} END, "
                 "first_responder = CASE WHEN first_response_at IS NOT NULL "
-                "THEN 'person' || (id % 12) || '@bench' END"
+                "THEN 'person' || ((id / 11) % 12) || '@bench' END"
             )
         )
         actions.add_user(

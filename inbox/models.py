@@ -146,6 +146,21 @@ class Item(SQLModel, table=True):
             "first_response_at",
             "assignee",
         ),
+        sa.Index("ix_item_open_department", "status", "department", "due_at"),
+        # Covers the dashboard's groupings: one range scan of the window.
+        sa.Index(
+            "ix_item_window",
+            "received_at",
+            "department",
+            "first_responder",
+            "topic",
+            "sentiment",
+            "first_response_at",
+            "due_at",
+            "resolution",
+            "response_minutes",
+            "response_office_minutes",
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -194,67 +194,15 @@ def _assemble(parts: list[float], median: float | None, office_median: float | N
 GROUPINGS = ("department", "person", "topic", "sentiment")
 
 
-def _group_column(by: str) -> Any:
-    c = _item.c
-    columns = {
-        "department": c.department,
-        "person": c.first_responder,
-        "topic": c.topic,
-        "sentiment": c.sentiment,
-    }
-    if by not in columns:
-        raise ValueError(f"cannot group by {by!r}: {', '.join(GROUPINGS)}")
-    return columns[by]
+@dataclass(frozen=True)
+class Breakdowns:
+    """The window's metrics grouped four ways, and per calendar week."""
 
-
-def _grouped(
-    conn: Connection, *, start: date, end: date, as_of: datetime, key: Any
-) -> dict[Any, Metrics]:
-    if end <= start:
-        raise ValueError("--to must be after --from")
-    c = _item.c
-    answered, excluded, breached, within = _conditions(as_of)
-    where = _window(start, end)
-    group = key.label("grp")
-    counts = conn.execute(
-        sa.select(
-            group,
-            sa.func.count(),
-            sa.func.sum(_flag(excluded)),
-            sa.func.sum(_flag(answered)),
-            sa.func.sum(_flag(within)),
-            sa.func.sum(_flag(breached)),
-            sa.func.sum(sa.case((answered, c.response_minutes), else_=None)),
-        )
-        .where(where)
-        .group_by(group)
-    ).all()
-    spans: dict[Any, tuple[list[float], list[float]]] = {}
-    for grp, minutes, office in conn.execute(
-        sa.select(group, c.response_minutes, c.response_office_minutes).where(where, answered)
-    ):
-        bucket = spans.setdefault(grp, ([], []))
-        bucket[0].append(minutes)
-        bucket[1].append(office)
-    out: dict[Any, Metrics] = {}
-    for row in counts:
-        m, o = spans.get(row[0], ([], []))
-        out[row[0]] = _assemble(
-            [float(v or 0) for v in row[1:7]],
-            statistics.median(m) if m else None,
-            statistics.median(o) if o else None,
-        )
-    return out
-
-
-def build_grouped_report(
-    conn: Connection, *, start: date, end: date, as_of: datetime, by: str
-) -> dict[str | None, Metrics]:
-    """Metrics per department, per person (who sent the first response), topic or sentiment.
-
-    Items with no value in the column are grouped under ``None``.
-    """
-    return _grouped(conn, start=start, end=end, as_of=as_of, key=_group_column(by))
+    department: dict[str | None, Metrics]
+    person: dict[str | None, Metrics]
+    topic: dict[str | None, Metrics]
+    sentiment: dict[str | None, Metrics]
+    weeks: list[tuple[date, Metrics]]
 
 
 def week_starts(start: date, end: date) -> list[date]:
@@ -267,20 +215,92 @@ def week_starts(start: date, end: date) -> list[date]:
     return out
 
 
-def build_trend(
-    conn: Connection, *, start: date, end: date, as_of: datetime
-) -> list[tuple[date, Metrics]]:
-    """Metrics per calendar week (Monday to Sunday, Swedish time) within the window."""
+def build_breakdowns(conn: Connection, *, start: date, end: date, as_of: datetime) -> Breakdowns:
+    """Per department, person (who sent the first response), topic, sentiment and week.
+
+    One grouped scan of the covering index ``ix_item_window`` gives the counts of
+    every combination; each grouping sums them, so every grouping's total equals
+    ``build_report``'s. Medians come from one more read of the answered items.
+    """
+    if end <= start:
+        raise ValueError("--to must be after --from")
     c = _item.c
+    answered, excluded, breached, within = _conditions(as_of)
+    where = _window(start, end)
     weeks = week_starts(start, end)
     whens = [
         (c.received_at < local_midnight(monday + timedelta(days=7)), n)
         for n, monday in enumerate(weeks)
     ]
-    key = sa.case(*whens, else_=len(weeks) - 1) if whens else sa.literal(0)
-    grouped = _grouped(conn, start=start, end=end, as_of=as_of, key=key)
+    week = sa.case(*whens, else_=len(weeks) - 1).label("week")
+    keys = (c.department, c.first_responder, c.topic, c.sentiment, week)
+    counts = conn.execute(
+        sa.select(
+            *keys,
+            sa.func.count(),
+            sa.func.sum(_flag(excluded)),
+            sa.func.sum(_flag(answered)),
+            sa.func.sum(_flag(within)),
+            sa.func.sum(_flag(breached)),
+            sa.func.sum(sa.case((answered, c.response_minutes), else_=None)),
+        )
+        .where(where)
+        .group_by(*keys)
+    ).all()
+    # Five groupings: department, person, topic, sentiment, week.
+    parts: list[dict[Any, list[float]]] = [{} for _ in range(5)]
+    for row in counts:
+        values = [float(v or 0) for v in row[5:11]]
+        for g in range(5):
+            acc = parts[g].setdefault(row[g], [0.0] * 6)
+            for i in range(6):
+                acc[i] += values[i]
+    spans: list[dict[Any, tuple[list[float], list[float]]]] = [{} for _ in range(5)]
+    for row in conn.execute(
+        sa.select(*keys, c.response_minutes, c.response_office_minutes).where(where, answered)
+    ):
+        for g in range(5):
+            bucket = spans[g].setdefault(row[g], ([], []))
+            bucket[0].append(row[5])
+            bucket[1].append(row[6])
+
+    def finish(g: int) -> dict[Any, Metrics]:
+        out = {}
+        for key, acc in parts[g].items():
+            m, o = spans[g].get(key, ([], []))
+            out[key] = _assemble(
+                acc, statistics.median(m) if m else None, statistics.median(o) if o else None
+            )
+        return out
+
+    by_week = finish(4)
     empty = _assemble([0.0] * 6, None, None)
-    return [(monday, grouped.get(n, empty)) for n, monday in enumerate(weeks)]
+    return Breakdowns(
+        department=finish(0),
+        person=finish(1),
+        topic=finish(2),
+        sentiment=finish(3),
+        weeks=[(monday, by_week.get(n, empty)) for n, monday in enumerate(weeks)],
+    )
+
+
+def build_grouped_report(
+    conn: Connection, *, start: date, end: date, as_of: datetime, by: str
+) -> dict[str | None, Metrics]:
+    """Metrics per department, person, topic or sentiment (no value: under ``None``)."""
+    if by not in GROUPINGS:
+        raise ValueError(f"cannot group by {by!r}: {', '.join(GROUPINGS)}")
+    result: dict[str | None, Metrics] = getattr(
+        build_breakdowns(conn, start=start, end=end, as_of=as_of), by
+    )
+    return result
+
+
+def build_trend(
+    conn: Connection, *, start: date, end: date, as_of: datetime
+) -> list[tuple[date, Metrics]]:
+    """Metrics per calendar week (Monday to Sunday, Swedish time) within the window."""
+    return build_breakdowns(conn, start=start, end=end, as_of=as_of).weeks
 
 
 @dataclass(frozen=True)

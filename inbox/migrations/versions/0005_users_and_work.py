@@ -36,6 +36,26 @@ def upgrade() -> None:
         ],
         unique=False,
     )
+    op.create_index(
+        "ix_item_open_department", "item", ["status", "department", "due_at"], unique=False
+    )
+    op.create_index(
+        "ix_item_window",
+        "item",
+        [
+            "received_at",
+            "department",
+            "first_responder",
+            "topic",
+            "sentiment",
+            "first_response_at",
+            "due_at",
+            "resolution",
+            "response_minutes",
+            "response_office_minutes",
+        ],
+        unique=False,
+    )
     op.create_table(
         "user",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -98,6 +118,8 @@ def downgrade() -> None:
     op.drop_index("ix_loginfailure_key", table_name="loginfailure")
     op.drop_table("loginfailure")
     op.drop_table("user")
+    op.drop_index("ix_item_window", table_name="item")
+    op.drop_index("ix_item_open_department", table_name="item")
     op.drop_index("ix_item_open_facets", table_name="item")
     with op.batch_alter_table("item", schema=None) as batch_op:
         batch_op.drop_column("first_responder")

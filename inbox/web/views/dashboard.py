@@ -15,7 +15,7 @@ from starlette.responses import Response
 from inbox.calendar import local_date
 from inbox.charts import Series, line_chart
 from inbox.metrics import METRIC_NAMES, Metrics
-from inbox.report import breaches, build_grouped_report, build_report, build_trend
+from inbox.report import breaches, build_breakdowns, build_report
 from inbox.web.auth import Ctx
 from inbox.web.templating import render
 
@@ -54,13 +54,7 @@ def _data(request: Request, ctx: Ctx) -> dict[str, Any]:
     preset, start, end = window_of(request.query_params, local_date(ctx.now))
     with ctx.rt.engine.connect() as conn:
         report = build_report(conn, start=start, end=end, as_of=ctx.now)
-        departments = build_grouped_report(
-            conn, start=start, end=end, as_of=ctx.now, by="department"
-        )
-        people = build_grouped_report(conn, start=start, end=end, as_of=ctx.now, by="person")
-        topics = build_grouped_report(conn, start=start, end=end, as_of=ctx.now, by="topic")
-        sentiments = build_grouped_report(conn, start=start, end=end, as_of=ctx.now, by="sentiment")
-        trend = build_trend(conn, start=start, end=end, as_of=ctx.now)
+        groups = build_breakdowns(conn, start=start, end=end, as_of=ctx.now)
         breach_list = breaches(conn, start=start, end=end, as_of=ctx.now)
     return {
         "preset": preset,
@@ -68,11 +62,11 @@ def _data(request: Request, ctx: Ctx) -> dict[str, Any]:
         "end": end,
         "last_day": end - timedelta(days=1),
         "report": report,
-        "departments": _sorted(departments),
-        "people": _sorted(people),
-        "topics": _sorted(topics),
-        "sentiments": _sorted(sentiments),
-        "trend": trend,
+        "departments": _sorted(groups.department),
+        "people": _sorted(groups.person),
+        "topics": _sorted(groups.topic),
+        "sentiments": _sorted(groups.sentiment),
+        "trend": groups.weeks,
         "breaches": breach_list,
         "now": ctx.now,
     }
