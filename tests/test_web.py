@@ -575,3 +575,16 @@ def test_grouped_report_sums_to_the_total(engine: Engine, world: dict[str, int])
             assert sum(m.received for m in groups.values()) == total.received
             assert sum(m.breached for m in groups.values()) == total.breached
     assert sa  # keep import used
+
+
+def test_errors_render_html_for_browsers_and_json_otherwise(
+    database_url: str, tmp_path: Path, world: dict[str, int]
+) -> None:
+    with client_for(database_url, tmp_path) as client:
+        login(client, "anna@x.se")
+        page = client.get("/items/999999", headers=HTML)
+        assert page.status_code == 404
+        assert "<h1>Sidan finns inte</h1>" in page.text
+        forbidden = client.get(f"/items/{world['other']}", headers=HTML)
+        assert "Du har inte behörighet (403)" in forbidden.text
+        assert client.get("/items/999999").json() == {"error": "Ärendet finns inte."}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from jinja2 import TemplateNotFound
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -25,6 +26,15 @@ def wants_html(request: Request) -> bool:
     return "text/html" in request.headers.get("accept", "")
 
 
+def _template_for(request: Request, status: int) -> str:
+    """``{status}.html`` when the templates have one, else the general ``error.html``."""
+    try:
+        request.app.state.templates.get_template(f"{status}.html")
+    except TemplateNotFound:
+        return "error.html"
+    return f"{status}.html"
+
+
 async def http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     status = exc.status_code
@@ -34,7 +44,7 @@ async def http_error(request: Request, exc: Exception) -> Response:
         return JSONResponse({"error": detail or TITLES.get(status, "")}, status, headers=headers)
     response = render(
         request,
-        "error.html",
+        _template_for(request, status),
         {"status": status, "title": _(TITLES.get(status, "Något gick fel")), "detail": detail},
         status_code=status,
     )
