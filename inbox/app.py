@@ -80,4 +80,5 @@ def create_app(settings: Settings | None = None) -> Starlette:
     )
     app.state.templates = make_templates(settings.templates_dir)
     app.state.catalog = load_catalog(settings.rules_dir)
+    app.state.dashboard_cache = {}
     return app

@@ -8,6 +8,7 @@ on PostgreSQL). No item is ever turned into a Python object here.
 from __future__ import annotations
 
 import statistics
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -255,14 +256,32 @@ def build_breakdowns(conn: Connection, *, start: date, end: date, as_of: datetim
             acc = parts[g].setdefault(row[g], [0.0] * 6)
             for i in range(6):
                 acc[i] += values[i]
-    spans: list[dict[Any, tuple[list[float], list[float]]]] = [{} for _ in range(5)]
-    for row in conn.execute(
-        sa.select(*keys, c.response_minutes, c.response_office_minutes).where(where, answered)
-    ):
-        for g in range(5):
-            bucket = spans[g].setdefault(row[g], ([], []))
-            bucket[0].append(row[5])
-            bucket[1].append(row[6])
+    # The answered rows straight from the driver (no per-value processing), then
+    # one tight pass per grouping.
+    compiled = (
+        sa.select(*keys, c.response_minutes, c.response_office_minutes)
+        .where(where, answered)
+        .compile(conn, compile_kwargs={"render_postcompile": True})
+    )
+    params = compiled.construct_params()
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        if compiled.positiontup is not None:
+            cursor.execute(str(compiled), [_raw(conn, params[k]) for k in compiled.positiontup])
+        else:
+            cursor.execute(str(compiled), {k: _raw(conn, v) for k, v in params.items()})
+        rows = cursor.fetchall()
+    finally:
+        cursor.close()
+    spans: list[dict[Any, tuple[list[float], list[float]]]] = []
+    for g in range(5):
+        minutes: dict[Any, list[float]] = defaultdict(list)
+        office: dict[Any, list[float]] = defaultdict(list)
+        for row in rows:
+            key = row[g]
+            minutes[key].append(row[5])
+            office[key].append(row[6])
+        spans.append({key: (minutes[key], office[key]) for key in minutes})
 
     def finish(g: int) -> dict[Any, Metrics]:
         out = {}
@@ -282,6 +301,13 @@ def build_breakdowns(conn: Connection, *, start: date, end: date, as_of: datetim
         sentiment=finish(3),
         weeks=[(monday, by_week.get(n, empty)) for n, monday in enumerate(weeks)],
     )
+
+
+def _raw(conn: Connection, value: Any) -> Any:
+    """A bound value as the driver takes it (SQLite stores instants as epoch microseconds)."""
+    if isinstance(value, datetime) and conn.dialect.name == "sqlite":
+        return to_epoch_us(value)
+    return value
 
 
 def build_grouped_report(

@@ -588,3 +588,22 @@ def test_errors_render_html_for_browsers_and_json_otherwise(
         forbidden = client.get(f"/items/{world['other']}", headers=HTML)
         assert "Du har inte behörighet (403)" in forbidden.text
         assert client.get("/items/999999").json() == {"error": "Ärendet finns inte."}
+
+
+def test_dashboard_figures_follow_every_write(
+    database_url: str, tmp_path: Path, world: dict[str, int]
+) -> None:
+    with client_for(database_url, tmp_path) as client:
+        token = login(client, "cecilia@x.se")
+
+        def responded() -> str:
+            rows = client.get("/dashboard/pages.csv").text.splitlines()
+            return next(r for r in rows if r.startswith("fb,")).split(",")[4]
+
+        before = responded()
+        assert responded() == before  # reused while nothing was written
+        client.post(
+            f"/items/{world['own']}/reply",
+            data={"text": "Svar", "confirm": "1", "csrf_token": token},
+        )
+        assert int(responded()) == int(before) + 1
