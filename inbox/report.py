@@ -8,7 +8,6 @@ on PostgreSQL). No item is ever turned into a Python object here.
 from __future__ import annotations
 
 import statistics
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -219,9 +218,9 @@ def week_starts(start: date, end: date) -> list[date]:
 def build_breakdowns(conn: Connection, *, start: date, end: date, as_of: datetime) -> Breakdowns:
     """Per department, person (who sent the first response), topic, sentiment and week.
 
-    One grouped scan of the covering index ``ix_item_window`` gives the counts of
-    every combination; each grouping sums them, so every grouping's total equals
-    ``build_report``'s. Medians come from one more read of the answered items.
+    One read of the window through the covering index ``ix_item_window``, with
+    ``build_report``'s conditions; every grouping sums the same rows, so each
+    grouping's counts add up to ``build_report``'s total.
     """
     if end <= start:
         raise ValueError("--to must be after --from")
@@ -235,32 +234,19 @@ def build_breakdowns(conn: Connection, *, start: date, end: date, as_of: datetim
     ]
     week = sa.case(*whens, else_=len(weeks) - 1).label("week")
     keys = (c.department, c.first_responder, c.topic, c.sentiment, week)
-    counts = conn.execute(
+    # One read of the window (the covering index ``ix_item_window``), straight from
+    # the driver; the conditions are the report's, evaluated in SQL as 0/1.
+    compiled = (
         sa.select(
             *keys,
-            sa.func.count(),
-            sa.func.sum(_flag(excluded)),
-            sa.func.sum(_flag(answered)),
-            sa.func.sum(_flag(within)),
-            sa.func.sum(_flag(breached)),
-            sa.func.sum(sa.case((answered, c.response_minutes), else_=None)),
+            _flag(excluded),
+            _flag(answered),
+            _flag(within),
+            _flag(breached),
+            sa.case((answered, c.response_minutes), else_=None),
+            sa.case((answered, c.response_office_minutes), else_=None),
         )
         .where(where)
-        .group_by(*keys)
-    ).all()
-    # Five groupings: department, person, topic, sentiment, week.
-    parts: list[dict[Any, list[float]]] = [{} for _ in range(5)]
-    for row in counts:
-        values = [float(v or 0) for v in row[5:11]]
-        for g in range(5):
-            acc = parts[g].setdefault(row[g], [0.0] * 6)
-            for i in range(6):
-                acc[i] += values[i]
-    # The answered rows straight from the driver (no per-value processing), then
-    # one tight pass per grouping.
-    compiled = (
-        sa.select(*keys, c.response_minutes, c.response_office_minutes)
-        .where(where, answered)
         .compile(conn, compile_kwargs={"render_postcompile": True})
     )
     params = compiled.construct_params()
@@ -273,15 +259,35 @@ def build_breakdowns(conn: Connection, *, start: date, end: date, as_of: datetim
         rows = cursor.fetchall()
     finally:
         cursor.close()
-    spans: list[dict[Any, tuple[list[float], list[float]]]] = []
-    for g in range(5):
-        minutes: dict[Any, list[float]] = defaultdict(list)
-        office: dict[Any, list[float]] = defaultdict(list)
-        for row in rows:
-            key = row[g]
-            minutes[key].append(row[5])
-            office[key].append(row[6])
-        spans.append({key: (minutes[key], office[key]) for key in minutes})
+    # Group once by the full key, then merge per grouping (sums, and whole lists).
+    combos: dict[tuple[Any, ...], tuple[list[float], list[float], list[float]]] = {}
+    for row in rows:
+        combo = combos.get(row[:5])
+        if combo is None:
+            combo = combos[row[:5]] = ([0.0] * 6, [], [])
+        acc = combo[0]
+        acc[0] += 1
+        acc[1] += row[5]
+        acc[2] += row[6]
+        acc[3] += row[7]
+        acc[4] += row[8]
+        if row[9] is not None:
+            acc[5] += row[9]
+            combo[1].append(row[9])
+            combo[2].append(row[10])
+    parts: list[dict[Any, list[float]]] = [{} for _ in range(5)]
+    spans: list[dict[Any, tuple[list[float], list[float]]]] = [{} for _ in range(5)]
+    for key, (acc, minutes, office) in combos.items():
+        for g in range(5):
+            total = parts[g].get(key[g])
+            if total is None:
+                total = parts[g][key[g]] = [0.0] * 6
+                spans[g][key[g]] = ([], [])
+            for i in range(6):
+                total[i] += acc[i]
+            bucket = spans[g][key[g]]
+            bucket[0].extend(minutes)
+            bucket[1].extend(office)
 
     def finish(g: int) -> dict[Any, Metrics]:
         out = {}
