@@ -6,7 +6,13 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
-.PHONY: run test install install-test lint typecheck test-sqlite test-postgres bench clean
+# Interface texts: Swedish msgids in the code, English in inbox/locale/en.
+translations: install-test
+	$(BIN)/pybabel extract -F babel.cfg -k _ -k gettext_ --no-location --sort-output -o inbox/locale/messages.pot .
+	$(BIN)/pybabel update -i inbox/locale/messages.pot -d inbox/locale -D messages --no-fuzzy-matching
+	$(BIN)/pybabel compile -d inbox/locale -D messages
+
+.PHONY: translations run test install install-test lint typecheck test-sqlite test-postgres bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)

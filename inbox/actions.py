@@ -32,21 +32,28 @@ from inbox.ingest.email_parse import ParsedEmail, to_new_item
 from inbox.ingest.shape import NewItem
 from inbox.models import (
     ApiToken,
+    AppFlag,
     Channel,
     Correction,
     Escalation,
     Event,
     Item,
     ItemSource,
+    ItemView,
+    LoginFailure,
     MailboxState,
+    Note,
     Outbox,
     Page,
     Resolution,
     Response,
+    Role,
     SchedulerLease,
     Status,
+    User,
     UTCDateTime,
 )
+from inbox.passwords import hash_password, password_problem
 from inbox.rules import Rules
 from inbox.signed_links import ack_token
 from inbox.sla import CalendarKind, SlaPolicy, SlaState, at_risk_from, due_at, sla_state
@@ -334,8 +341,13 @@ def record_response(
     now: datetime,
     calendar: OfficeCalendar = DEFAULT_CALENDAR,
     external_id: str | None = None,
+    responder: str | None = None,
 ) -> Response:
-    """Store a response; the earliest one sets the item's first response."""
+    """Store a response; the earliest one sets the item's first response.
+
+    ``responder`` is the signed-in user who sent it (their email), counted in the
+    per-person figures when this is the first response.
+    """
     if sent_at < item.received_at:
         raise ActionError("a response cannot be earlier than the item it answers")
     response = Response(
@@ -353,6 +365,7 @@ def record_response(
             item.received_at, sent_at, calendar
         )
         item.sla_state = SlaState.MET.value if sent_at <= item.due_at else SlaState.LATE.value
+        item.first_responder = responder
         session.add(item)
     record_event(
         session,
@@ -1407,3 +1420,295 @@ def process_deliveries(
                 if not tag_untagged(session, rules=rules):
                     break
     return handled
+
+
+# --- People and sign-in ---------------------------------------------------------------
+
+REMOVAL_REASONS = ("kränkande", "hot", "personuppgifter", "reklam", "olagligt innehåll", "annat")
+CORRECTABLE = ("topic", "sentiment", "department")
+SENTIMENTS = ("positive", "neutral", "negative")
+MAX_TEXT = 8000
+
+
+def _email(value: str) -> str:
+    email = value.strip().lower()
+    local, _, domain = email.partition("@")
+    if not local or not domain or " " in email or len(email) > 255:
+        raise ActionError(f"not an email address: {value!r}")
+    return email
+
+
+def add_user(
+    session: Session,
+    *,
+    email: str,
+    name: str,
+    password: str,
+    role: str,
+    departments: Sequence[str] = (),
+    duty: bool = False,
+    actor: str,
+    now: datetime,
+) -> User:
+    address = _email(email)
+    if role not in {r.value for r in Role}:
+        raise ActionError(f"unknown role {role!r}: communicator, supervisor or admin")
+    problem = password_problem(password)
+    if problem:
+        raise ActionError(problem)
+    if session.exec(select(User).where(User.email == address)).first() is not None:
+        raise ActionError(f"a user {address} already exists")
+    keys = sorted({d.strip() for d in departments if d.strip()})
+    user = User(
+        email=address,
+        name=(name.strip() or address)[:200],
+        password_hash=hash_password(password),
+        role=role,
+        departments=keys,
+        duty=duty,
+        active=True,
+        created_at=now,
+    )
+    session.add(user)
+    session.flush()
+    record_event(
+        session, actor=actor, kind="user_added", now=now, user=address, role=role, departments=keys
+    )
+    return user
+
+
+def set_user_active(
+    session: Session, *, user_id: int, active: bool, actor: str, now: datetime
+) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise ActionError(f"no user with id {user_id}")
+    if user.email == actor and not active:
+        raise ActionError("you cannot deactivate yourself")
+    user.active = active
+    session.add(user)
+    kind = "user_activated" if active else "user_deactivated"
+    record_event(session, actor=actor, kind=kind, now=now, user=user.email)
+    return user
+
+
+def set_user_language(session: Session, *, user: User, language: str, now: datetime) -> None:
+    if language not in {"sv", "en"}:
+        raise ActionError(f"unknown language {language!r}: sv or en")
+    user.language = language
+    session.add(user)
+
+
+def record_login_failure(session: Session, *, email: str, key: str, now: datetime) -> None:
+    session.add(LoginFailure(key=key, at=now))
+    record_event(session, actor=email[:255] or "-", kind="login_failed", now=now)
+
+
+def clear_login_failures(session: Session, *, key: str) -> None:
+    session.execute(sa.delete(LoginFailure).where(col(LoginFailure.key) == key))
+
+
+def set_flag(session: Session, *, key: str, value: str) -> None:
+    flag = session.get(AppFlag, key) or AppFlag(key=key)
+    flag.value = value
+    session.add(flag)
+
+
+# --- Work on items --------------------------------------------------------------------
+
+
+def _text(value: str, what: str) -> str:
+    text = value.strip()
+    if not text:
+        raise ActionError(f"the {what} is empty")
+    if len(text) > MAX_TEXT:
+        raise ActionError(f"the {what} is longer than {MAX_TEXT} characters")
+    return text
+
+
+def reply(
+    session: Session,
+    item: Item,
+    *,
+    text: str,
+    actor: str,
+    author: str,
+    now: datetime,
+    calendar: OfficeCalendar = DEFAULT_CALENDAR,
+) -> Response:
+    """Answer the author; an open item is then closed as answered."""
+    response = record_response(
+        session,
+        item,
+        author=author,
+        text=_text(text, "reply"),
+        sent_at=now,
+        source="inbox",
+        now=now,
+        calendar=calendar,
+        responder=actor,
+    )
+    if item.status == Status.OPEN.value:
+        item.status = Status.CLOSED.value
+        item.resolution = Resolution.ANSWERED.value
+        item.closed_at = now
+        session.add(item)
+    return response
+
+
+def acknowledge(
+    session: Session,
+    item: Item,
+    *,
+    text: str,
+    actor: str,
+    author: str,
+    now: datetime,
+    calendar: OfficeCalendar = DEFAULT_CALENDAR,
+) -> Response:
+    """Tell the author the question was seen: counts as first response, the item stays open."""
+    if item.status != Status.OPEN.value:
+        raise ActionError("the item is closed")
+    return record_response(
+        session,
+        item,
+        author=author,
+        text=_text(text, "acknowledgement"),
+        sent_at=now,
+        source="acknowledgement",
+        now=now,
+        calendar=calendar,
+        responder=actor,
+    )
+
+
+def remove_item(
+    session: Session, item: Item, *, reason: str, detail: str = "", actor: str, now: datetime
+) -> Item:
+    if reason not in REMOVAL_REASONS:
+        raise ActionError(f"unknown reason {reason!r}: {', '.join(REMOVAL_REASONS)}")
+    detail = detail.strip()[:500]
+    if reason == "annat" and not detail:
+        raise ActionError("describe the reason when it is 'annat'")
+    if item.status == Status.CLOSED.value and item.resolution == Resolution.REMOVED.value:
+        raise ActionError("the item is already removed")
+    item.status = Status.CLOSED.value
+    item.resolution = Resolution.REMOVED.value
+    item.closed_at = now
+    session.add(item)
+    record_event(
+        session, actor=actor, kind="removed", now=now, item_id=item.id, reason=reason, detail=detail
+    )
+    return item
+
+
+def assign_item(
+    session: Session, item: Item, *, assignee: str | None, actor: str, now: datetime
+) -> Item:
+    previous = item.assignee
+    item.assignee = assignee or None
+    session.add(item)
+    record_event(
+        session,
+        actor=actor,
+        kind="assigned",
+        now=now,
+        item_id=item.id,
+        assignee=item.assignee,
+        previous=previous,
+    )
+    return item
+
+
+def add_note(session: Session, item: Item, *, text: str, actor: str, now: datetime) -> Note:
+    note = Note(item_id=item.id or 0, author=actor, text=_text(text, "note"), at=now)
+    session.add(note)
+    record_event(session, actor=actor, kind="note", now=now, item_id=item.id)
+    return note
+
+
+def send_to_department(
+    session: Session,
+    item: Item,
+    *,
+    department: str,
+    note: str,
+    known: set[str],
+    actor: str,
+    now: datetime,
+) -> Item:
+    """Route the item to another department; the assignee is cleared, the note kept."""
+    if department not in known:
+        raise ActionError(f"unknown department {department!r}")
+    if department == item.department:
+        raise ActionError("the item is already with that department")
+    previous = item.department
+    item.department = department
+    item.assignee = None
+    session.add(item)
+    if note.strip():
+        add_note(session, item, text=note, actor=actor, now=now)
+    record_event(
+        session,
+        actor=actor,
+        kind="sent_to_department",
+        now=now,
+        item_id=item.id,
+        department=department,
+        previous=previous,
+    )
+    return item
+
+
+def correct_item(
+    session: Session,
+    item: Item,
+    *,
+    field: str,
+    value: str,
+    allowed: set[str],
+    actor: str,
+    now: datetime,
+) -> Correction:
+    """Correct topic, sentiment or department, kept as a labelled example for the tagger."""
+    if field not in CORRECTABLE:
+        raise ActionError(f"cannot correct {field!r}: {', '.join(CORRECTABLE)}")
+    if value not in allowed:
+        raise ActionError(f"unknown {field} {value!r}")
+    old = getattr(item, field)
+    if old == value:
+        raise ActionError(f"the {field} is already {value}")
+    correction = Correction(
+        item_id=item.id or 0,
+        field=field,
+        old_value=old,
+        new_value=value,
+        text=item.text,
+        actor=actor,
+        at=now,
+    )
+    session.add(correction)
+    setattr(item, field, value)
+    session.add(item)
+    record_event(
+        session,
+        actor=actor,
+        kind="corrected",
+        now=now,
+        item_id=item.id,
+        field=field,
+        old=old,
+        new=value,
+    )
+    return correction
+
+
+def touch_view(session: Session, *, item_id: int, user_email: str, now: datetime) -> None:
+    """Presence heartbeat: not audited, it records no decision."""
+    view = session.exec(
+        select(ItemView).where(ItemView.item_id == item_id, ItemView.user_email == user_email)
+    ).first()
+    if view is None:
+        view = ItemView(item_id=item_id, user_email=user_email, seen_at=now)
+    view.seen_at = now
+    session.add(view)

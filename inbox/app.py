@@ -8,29 +8,62 @@ import logging
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import timedelta
-from typing import Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from inbox import actions
-from inbox.api.routes import api_routes, http_error
-from inbox.calendar import local_date
-from inbox.db import session_scope
+from inbox.api.routes import PREFIX, api_routes
+from inbox.api.routes import http_error as api_http_error
 from inbox.deliveries_store import DeliveryWriter
-from inbox.models import Escalation
-from inbox.queries import open_items
-from inbox.report import build_report
 from inbox.runtime import Runtime, start
 from inbox.settings import Settings
-from inbox.signed_links import TokenError, read_ack_token
 from inbox.timeutil import utcnow
+from inbox.web.auth import public
+from inbox.web.catalog import load_catalog
+from inbox.web.errors import http_error as page_http_error
 from inbox.web.meta_webhook import MetaWebhook
+from inbox.web.routes import routes
 from inbox.web.templating import make_templates
+from inbox.web.views import escalations
+
+# Everything is served from here: no inline scripts, no other origins.
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; "
+    "object-src 'none'"
+)
+SECURITY_HEADERS = [
+    (b"content-security-policy", CSP.encode()),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),
+    (b"x-frame-options", b"DENY"),
+]
+
+
+class SecurityHeaders:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", [])
+                message["headers"] = [*message["headers"], *SECURITY_HEADERS]
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
 
 log = logging.getLogger("inbox.app")
 
@@ -86,9 +119,16 @@ async def _process_continuously(
             task.cancel()
 
 
+async def http_error(request: Request, exc: Exception) -> Response:
+    """JSON errors under the API, pages (or JSON for scripts) everywhere else."""
+    path = request.url.path
+    if path == PREFIX or path.startswith(PREFIX + "/"):
+        return api_http_error(request, exc)
+    return await page_http_error(request, exc)
+
+
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings()
-    templates = make_templates(settings.templates_dir)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -118,70 +158,32 @@ def create_app(settings: Settings | None = None) -> Starlette:
             writer.stop()
             runtime.engine.dispose()
 
-    def runtime_of(request: Request) -> Runtime:
-        rt: Runtime = request.app.state.runtime
-        return rt
-
-    async def queue(request: Request) -> Response:
-        now = utcnow()
-        with runtime_of(request).engine.connect() as conn:
-            rows = open_items(conn, now=now, limit=200)
-        return templates.TemplateResponse(
-            request, "queue.html", {"rows": rows, "now": now, "lang": "sv"}
-        )
-
-    async def report(request: Request) -> Response:
-        now = utcnow()
-        end = local_date(now) + timedelta(days=1)
-        start_day = end - timedelta(days=28)
-        with runtime_of(request).engine.connect() as conn:
-            data = build_report(conn, start=start_day, end=end, as_of=now)
-        return templates.TemplateResponse(
-            request, "report.html", {"report": data, "now": now, "lang": "sv"}
-        )
-
-    async def acknowledge(request: Request) -> Response:
-        # The token is single-purpose (signed with its own salt), so the POST needs no
-        # session: a forged form cannot name an escalation it has no token for.
-        token = request.path_params["token"]
-        context: dict[str, Any] = {"lang": "sv", "now": utcnow(), "done": False}
-        try:
-            escalation_id = read_ack_token(settings.secret_key, token)
-        except TokenError as exc:
-            context["error"] = f"Det gick inte att kvittera: {exc}."
-            return templates.TemplateResponse(
-                request, "escalation_ack.html", context, status_code=400
-            )
-        engine = runtime_of(request).engine
-        with session_scope(engine) as session:
-            esc = session.get(Escalation, escalation_id)
-            if esc is None:
-                context["error"] = "Det gick inte att kvittera: larmet finns inte."
-                return templates.TemplateResponse(
-                    request, "escalation_ack.html", context, status_code=404
-                )
-            context["esc"] = esc
-            if request.method == "POST":
-                ack = actions.acknowledge_escalation(
-                    session, escalation_id=escalation_id, actor=esc.email, now=utcnow()
-                )
-                context.update(done=True, already=ack.already)
-            elif esc.acknowledged_at is not None:
-                context.update(done=True, already=True)
-        return templates.TemplateResponse(request, "escalation_ack.html", context)
-
-    async def health(_request: Request) -> Response:
-        return Response("ok", media_type="text/plain")
-
-    return Starlette(
+    app = Starlette(
         routes=[
-            Route("/", queue),
-            Route("/report", report),
-            Route("/healthz", health),
+            *routes(settings),
             *api_routes(),
-            Route("/escalations/ack/{token}", acknowledge, methods=["GET", "POST"]),
+            Route(
+                "/escalations/ack/{token}",
+                public(escalations.acknowledge),
+                methods=["GET", "POST"],
+            ),
             Route("/webhooks/meta", MetaWebhook(settings), methods=["GET", "HEAD", "POST"]),
         ],
-        exception_handlers={HTTPException: http_error},
         lifespan=lifespan,
+        middleware=[
+            Middleware(SecurityHeaders),
+            Middleware(
+                SessionMiddleware,
+                secret_key=settings.secret_key,
+                session_cookie="inbox_session",
+                max_age=12 * 60 * 60,
+                same_site="lax",
+                https_only=settings.base_url.startswith("https://"),
+            ),
+        ],
+        exception_handlers={HTTPException: http_error},
     )
+    app.state.templates = make_templates(settings.templates_dir)
+    app.state.catalog = load_catalog(settings.rules_dir)
+    app.state.dashboard_cache = {}
+    return app

@@ -18,7 +18,7 @@ from inbox import actions, cli_rules, formatting
 from inbox.db import session_scope
 from inbox.ingest.csv_import import CsvFormatError, import_csv
 from inbox.ingest.email_import import EmailSummary, MailboxError, import_mail_file
-from inbox.models import ApiToken, Channel, Page
+from inbox.models import ApiToken, Channel, Page, Role, User
 from inbox.queries import export_rows
 from inbox.report import Report, build_report
 from inbox.rules import RulesError, load_rules
@@ -135,6 +135,19 @@ def build_parser() -> argparse.ArgumentParser:
     dproc.add_argument(
         "--retry-unknown", action="store_true", help="first requeue deliveries for unknown pages"
     )
+    users = sub.add_parser("users", help="manage users").add_subparsers(
+        dest="users_command", required=True
+    )
+    uadd = users.add_parser("add", help="add a user (prompts for the password)")
+    uadd.add_argument("email")
+    uadd.add_argument("--role", choices=[r.value for r in Role], required=True)
+    uadd.add_argument("--department", action="append", default=[], dest="departments")
+    uadd.add_argument("--name", default="")
+    uadd.add_argument("--duty", action="store_true", help="may act as the person on duty")
+    uadd.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+    users.add_parser("list", help="list users")
 
     export = sub.add_parser("export", help="one row per item")
     export.add_argument("--format", choices=["csv", "json"], default="csv")
@@ -488,6 +501,46 @@ def cmd_deliveries_process(rt: Runtime, args: argparse.Namespace) -> int:
     return 0
 
 
+def _read_password(args: argparse.Namespace) -> str:
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    import getpass
+
+    first = getpass.getpass("Lösenord: ")
+    if getpass.getpass("Upprepa lösenordet: ") != first:
+        raise CliError("the passwords differ")
+    return first
+
+
+def cmd_users_add(rt: Runtime, args: argparse.Namespace) -> int:
+    password = _read_password(args)
+    with session_scope(rt.engine) as session:
+        try:
+            user = actions.add_user(
+                session,
+                email=args.email,
+                name=args.name,
+                password=password,
+                role=args.role,
+                departments=args.departments,
+                duty=args.duty,
+                actor=CLI_ACTOR,
+                now=utcnow(),
+            )
+        except actions.ActionError as exc:
+            raise CliError(str(exc)) from None
+        print(f"added user {user.email} ({user.role})")
+    return 0
+
+
+def cmd_users_list(rt: Runtime, _args: argparse.Namespace) -> int:
+    with session_scope(rt.engine) as session:
+        for u in session.exec(select(User).order_by(col(User.email))).all():
+            state = "active" if u.active else "inactive"
+            print(f"{u.email}  {u.role}  {state}  {' '.join(u.departments)}  {u.name}")
+    return 0
+
+
 def cmd_serve(rt: Runtime, args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -573,6 +626,8 @@ def _dispatch(rt: Runtime, args: argparse.Namespace) -> int:
     if args.command == "deliveries":
         handler = {"list": cmd_deliveries_list, "process": cmd_deliveries_process}
         return handler[args.deliveries_command](rt, args)
+    if args.command == "users":
+        return {"add": cmd_users_add, "list": cmd_users_list}[args.users_command](rt, args)
     if args.command == "pages":
         return {"add": cmd_pages_add, "list": cmd_pages_list}[args.pages_command](rt, args)
     return handlers[args.command](rt, args)

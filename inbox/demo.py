@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import random
+import secrets
 from datetime import datetime, timedelta
 
 from sqlalchemy.engine import Engine
-from sqlmodel import col, func, select
+from sqlmodel import Session, col, func, select
 
 from inbox import actions
 from inbox.calendar import DEFAULT_CALENDAR, OfficeCalendar
@@ -280,6 +281,42 @@ def load_demo(
                 now=now,
                 calendar=calendar,
             )
+        password = add_demo_users(session, now=now)
     return (
-        f"demo data loaded: {len(pages)} pages, {result.inserted} items, {len(open_targets)} open"
+        f"demo data loaded: {len(pages)} pages, {result.inserted} items, {len(open_targets)} open\n"
+        f"demo users ({', '.join(u[0] for u in DEMO_USERS)}) have the password {password}"
     )
+
+
+DEMO_USERS: tuple[tuple[str, str, str, list[str], bool], ...] = (
+    # email, name, role, departments, may take duty
+    ("anna@demo", "Anna Kommunikatör", "communicator", ["halso_sjukvard", "folktandvarden"], False),
+    ("bjorn@demo", "Björn Kontaktcenter", "communicator", ["kontaktcenter"], False),
+    ("cecilia@demo", "Cecilia Chef", "supervisor", [], False),
+    ("david@demo", "David Beredskap", "communicator", ["kommunikation"], True),
+    ("admin@demo", "Admin Demo", "admin", [], False),
+)
+
+
+def add_demo_users(session: Session, *, now: datetime) -> str:
+    """Demo users of each role, one random password for all of them, shown on the login page.
+
+    The password lives in the database only because it is demo data; a real
+    installation has no user until one is created on the command line.
+    """
+    password = "demo-" + secrets.token_urlsafe(8)
+    for email, name, role, departments, duty in DEMO_USERS:
+        actions.add_user(
+            session,
+            email=email,
+            name=name,
+            password=password,
+            role=role,
+            departments=departments,
+            duty=duty,
+            actor=ACTOR,
+            now=now,
+        )
+    actions.set_flag(session, key="demo_password", value=password)
+    actions.set_flag(session, key="demo_users", value=" ".join(u[0] for u in DEMO_USERS))
+    return password

@@ -152,6 +152,34 @@ class Item(SQLModel, table=True):
             sqlite_where=sa.text("post_id IS NOT NULL"),
             postgresql_where=sa.text("post_id IS NOT NULL"),
         ),
+        # The queue's counts per filter read only this index (open items, grouped).
+        sa.Index(
+            "ix_item_open_facets",
+            "status",
+            "page_id",
+            "department",
+            "topic",
+            "sentiment",
+            "due_at",
+            "received_at",
+            "first_response_at",
+            "assignee",
+        ),
+        sa.Index("ix_item_open_department", "status", "department", "due_at"),
+        # Covers the dashboard's groupings: one range scan of the window.
+        sa.Index(
+            "ix_item_window",
+            "received_at",
+            "department",
+            "first_responder",
+            "topic",
+            "sentiment",
+            "first_response_at",
+            "due_at",
+            "resolution",
+            "response_minutes",
+            "response_office_minutes",
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -197,6 +225,8 @@ class Item(SQLModel, table=True):
     needs_reply: bool | None = None
     routing_rule: str | None = Field(default=None, max_length=128)
     classification: dict[str, Any] | None = Field(default=None, sa_column=sa.Column(sa.JSON))
+    # Who sent the first response (a user's email), for the per-person figures.
+    first_responder: str | None = Field(default=None, max_length=255)
 
 
 class Correction(SQLModel, table=True):
@@ -398,3 +428,63 @@ class PendingEvent(SQLModel, table=True):
     action: str = Field(max_length=16)
     at: datetime = Field(sa_column=ts_column())
     text: str = Field(default="", sa_type=sa.Text)
+
+
+class Role(StrEnum):
+    COMMUNICATOR = "communicator"
+    SUPERVISOR = "supervisor"
+    ADMIN = "admin"
+
+
+class User(SQLModel, table=True):
+    """A person who signs in. Departments are department keys from the rules files."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=255, unique=True)
+    name: str = Field(max_length=200)
+    password_hash: str = Field(max_length=255)
+    role: str = Field(default=Role.COMMUNICATOR.value, max_length=16)
+    departments: list[str] = Field(
+        default_factory=list, sa_column=sa.Column(sa.JSON, nullable=False)
+    )
+    # May act as the person on duty: sees urgent items of every department.
+    duty: bool = Field(default=False)
+    language: str | None = Field(default=None, max_length=8)
+    active: bool = Field(default=True)
+    created_at: datetime = Field(sa_column=ts_column())
+
+
+class LoginFailure(SQLModel, table=True):
+    """A failed sign-in, keyed on email and address; read to throttle guessing."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=320, index=True)
+    at: datetime = Field(sa_column=ts_column())
+
+
+class Note(SQLModel, table=True):
+    """An internal note on an item, never sent to the author."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(foreign_key="item.id", index=True)
+    author: str = Field(max_length=255)
+    text: str = Field(default="", sa_type=sa.Text)
+    at: datetime = Field(sa_column=ts_column())
+
+
+class ItemView(SQLModel, table=True):
+    """Who has an item open right now: a heartbeat per person and item."""
+
+    __table_args__ = (sa.UniqueConstraint("item_id", "user_email", name="uq_item_view"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(foreign_key="item.id", index=True)
+    user_email: str = Field(max_length=255)
+    seen_at: datetime = Field(sa_column=ts_column())
+
+
+class AppFlag(SQLModel, table=True):
+    """Small facts about the installation, e.g. that it holds demo data."""
+
+    key: str = Field(primary_key=True, max_length=64)
+    value: str = Field(default="", max_length=255)

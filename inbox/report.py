@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import statistics
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -268,3 +268,189 @@ def _assemble(parts: list[float], median: float | None, office_median: float | N
         median_minutes=median,
         median_office_minutes=office_median,
     )
+
+
+# --- Grouped variants for the dashboard ------------------------------------------------
+#
+# The same window and the same conditions as ``build_report``, grouped by another
+# column. Summing any grouping gives ``build_report``'s total.
+
+GROUPINGS = ("department", "person", "topic", "sentiment")
+
+
+@dataclass(frozen=True)
+class Breakdowns:
+    """The window's metrics grouped four ways, and per calendar week."""
+
+    department: dict[str | None, Metrics]
+    person: dict[str | None, Metrics]
+    topic: dict[str | None, Metrics]
+    sentiment: dict[str | None, Metrics]
+    weeks: list[tuple[date, Metrics]]
+
+
+def week_starts(start: date, end: date) -> list[date]:
+    """Mondays from the week holding ``start`` until before ``end``."""
+    monday = start - timedelta(days=start.weekday())
+    out = []
+    while monday < end:
+        out.append(monday)
+        monday += timedelta(days=7)
+    return out
+
+
+def build_breakdowns(conn: Connection, *, start: date, end: date, as_of: datetime) -> Breakdowns:
+    """Per department, person (who sent the first response), topic, sentiment and week.
+
+    One read of the window through the covering index ``ix_item_window``, with
+    ``build_report``'s conditions; every grouping sums the same rows, so each
+    grouping's counts add up to ``build_report``'s total.
+    """
+    if end <= start:
+        raise ValueError("--to must be after --from")
+    c = _item.c
+    answered, excluded, breached, within = _conditions(as_of)
+    where = _window(start, end)
+    weeks = week_starts(start, end)
+    whens = [
+        (c.received_at < local_midnight(monday + timedelta(days=7)), n)
+        for n, monday in enumerate(weeks)
+    ]
+    week = sa.case(*whens, else_=len(weeks) - 1).label("week")
+    keys = (c.department, c.first_responder, c.topic, c.sentiment, week)
+    # One read of the window (the covering index ``ix_item_window``), straight from
+    # the driver; the conditions are the report's, evaluated in SQL as 0/1.
+    compiled = (
+        sa.select(
+            *keys,
+            _flag(excluded),
+            _flag(answered),
+            _flag(within),
+            _flag(breached),
+            sa.case((answered, c.response_minutes), else_=None),
+            sa.case((answered, c.response_office_minutes), else_=None),
+        )
+        .where(where)
+        .compile(conn, compile_kwargs={"render_postcompile": True})
+    )
+    params = compiled.construct_params()
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        if compiled.positiontup is not None:
+            cursor.execute(str(compiled), [_raw(conn, params[k]) for k in compiled.positiontup])
+        else:
+            cursor.execute(str(compiled), {k: _raw(conn, v) for k, v in params.items()})
+        rows = cursor.fetchall()
+    finally:
+        cursor.close()
+    # Group once by the full key, then merge per grouping (sums, and whole lists).
+    combos: dict[tuple[Any, ...], tuple[list[float], list[float], list[float]]] = {}
+    for row in rows:
+        combo = combos.get(row[:5])
+        if combo is None:
+            combo = combos[row[:5]] = ([0.0] * 6, [], [])
+        acc = combo[0]
+        acc[0] += 1
+        acc[1] += row[5]
+        acc[2] += row[6]
+        acc[3] += row[7]
+        acc[4] += row[8]
+        if row[9] is not None:
+            acc[5] += row[9]
+            combo[1].append(row[9])
+            combo[2].append(row[10])
+    parts: list[dict[Any, list[float]]] = [{} for _ in range(5)]
+    spans: list[dict[Any, tuple[list[float], list[float]]]] = [{} for _ in range(5)]
+    for key, (acc, minutes, office) in combos.items():
+        for g in range(5):
+            total = parts[g].get(key[g])
+            if total is None:
+                total = parts[g][key[g]] = [0.0] * 6
+                spans[g][key[g]] = ([], [])
+            for i in range(6):
+                total[i] += acc[i]
+            bucket = spans[g][key[g]]
+            bucket[0].extend(minutes)
+            bucket[1].extend(office)
+
+    def finish(g: int) -> dict[Any, Metrics]:
+        out = {}
+        for key, acc in parts[g].items():
+            m, o = spans[g].get(key, ([], []))
+            out[key] = _assemble(
+                acc, statistics.median(m) if m else None, statistics.median(o) if o else None
+            )
+        return out
+
+    by_week = finish(4)
+    empty = _assemble([0.0] * 6, None, None)
+    return Breakdowns(
+        department=finish(0),
+        person=finish(1),
+        topic=finish(2),
+        sentiment=finish(3),
+        weeks=[(monday, by_week.get(n, empty)) for n, monday in enumerate(weeks)],
+    )
+
+
+def _raw(conn: Connection, value: Any) -> Any:
+    """A bound value as the driver takes it (SQLite stores instants as epoch microseconds)."""
+    if isinstance(value, datetime) and conn.dialect.name == "sqlite":
+        return to_epoch_us(value)
+    return value
+
+
+def build_grouped_report(
+    conn: Connection, *, start: date, end: date, as_of: datetime, by: str
+) -> dict[str | None, Metrics]:
+    """Metrics per department, person, topic or sentiment (no value: under ``None``)."""
+    if by not in GROUPINGS:
+        raise ValueError(f"cannot group by {by!r}: {', '.join(GROUPINGS)}")
+    result: dict[str | None, Metrics] = getattr(
+        build_breakdowns(conn, start=start, end=end, as_of=as_of), by
+    )
+    return result
+
+
+def build_trend(
+    conn: Connection, *, start: date, end: date, as_of: datetime
+) -> list[tuple[date, Metrics]]:
+    """Metrics per calendar week (Monday to Sunday, Swedish time) within the window."""
+    return build_breakdowns(conn, start=start, end=end, as_of=as_of).weeks
+
+
+@dataclass(frozen=True)
+class Breach:
+    id: int
+    page: str
+    author: str
+    text: str
+    received_at: datetime
+    due_at: datetime
+    first_response_at: datetime | None
+    department: str | None
+
+
+def breaches(
+    conn: Connection, *, start: date, end: date, as_of: datetime, limit: int = 500
+) -> list[Breach]:
+    """Items in the window that missed their due time (answered late or still unanswered)."""
+    c = _item.c
+    _answered, _excluded, breached, _within = _conditions(as_of)
+    rows = conn.execute(
+        sa.select(
+            c.id,
+            _page.c.key,
+            c.author,
+            sa.func.substr(c.text, 1, 200),
+            c.received_at,
+            c.due_at,
+            c.first_response_at,
+            c.department,
+        )
+        .join(_page, _page.c.id == c.page_id)
+        .where(_window(start, end), breached)
+        .order_by(c.due_at.desc(), c.id.desc())
+        .limit(limit)
+    ).all()
+    return [Breach(*row) for row in rows]

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy.engine import Engine
 from starlette.testclient import TestClient
@@ -17,6 +18,7 @@ from inbox.ingest.meta_signature import expected_signature
 from inbox.report import build_report
 from inbox.settings import Settings
 from tests.factories import make_page
+from tests.web_support import client_for, login, make_user
 
 SECRET = "s"
 PAGE = "555"
@@ -104,9 +106,17 @@ def test_dialogues_per_page_in_the_report(engine: Engine, database_url: str) -> 
     assert later.total_dialogues.dialogues == 0
 
 
-def test_report_page_shows_dialogues(engine: Engine, database_url: str) -> None:
+def test_dashboard_shows_dialogues(engine: Engine, database_url: str, tmp_path: Path) -> None:
     make_page(engine, "fb")
-    with TestClient(create_app(Settings(database_url=database_url))) as client:
-        page = client.get("/report")
+    make_user(engine, "cecilia@demo", "supervisor")
+    with client_for(database_url, tmp_path) as client:
+        login(client, "cecilia@demo")
+        page = client.get("/dashboard", headers={"accept": "text/html"})
+        table = client.get("/dashboard/dialogues.csv")
     assert page.status_code == 200
     assert "Dialoger där sidan deltog" in page.text
+    assert table.text.splitlines() == [
+        "page,dialogues,dialogues_page_took_part",
+        "fb,0,0",
+        "Totalt,0,0",
+    ]

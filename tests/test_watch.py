@@ -205,11 +205,16 @@ def test_weekend_threat_reaches_duty_then_backup_and_thanks_wait_for_monday(
         assert [e.level for e in open_escalations(conn)] == ["primary", "backup"]
 
     # David acknowledges from the link: GET asks, POST acknowledges, both stop.
-    with TestClient(create_app(settings)) as client:
+    # The session cookie is Secure because base_url is https, as in production.
+    with TestClient(create_app(settings), base_url="https://testserver") as client:
         page = client.get(ack_url.group(1))
         assert page.status_code == 200
         assert "<form" in page.text
-        done = client.post(ack_url.group(1))
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+        assert token is not None
+        # Without the form's CSRF token a forged POST is refused.
+        assert client.post(ack_url.group(1)).status_code == 403
+        done = client.post(ack_url.group(1), data={"csrf_token": token.group(1)})
         assert done.status_code == 200
         assert "Kvitterat" in done.text
         assert client.get("/escalations/ack/forged").status_code == 400

@@ -1,13 +1,18 @@
-"""Jinja2 environment with autoescape on and the Swedish formatting filters."""
+"""Jinja2 environment: autoescape on, Swedish formatting filters, gettext."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
+from jinja2 import Environment, FileSystemLoader
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
 from inbox import formatting
 from inbox.sla import time_left_words
+from inbox.web import i18n
 
 STATE_LABELS = {
     "sv": {
@@ -25,16 +30,69 @@ STATE_LABELS = {
         "late": "answered late",
     },
 }
+# A shape beside the colour, so the state never rests on colour alone.
+STATE_ICONS = {"ok": "○", "at_risk": "◐", "breached": "●", "met": "✓", "late": "✓!"}
+
+
+def masked(text: str, spans: Any) -> str:
+    """Personal data (``pii_spans`` from the classification) replaced by bullets."""
+    if not spans or not isinstance(spans, list):
+        return text
+    chars = list(text)
+    for span in spans:
+        if isinstance(span, list | tuple) and len(span) >= 2:
+            start, end = span[0], span[1]
+            if isinstance(start, int) and isinstance(end, int) and 0 <= start < end:
+                for i in range(start, min(end, len(chars))):
+                    if not chars[i].isspace():
+                        chars[i] = "•"
+    return "".join(chars)
+
+
+def first_line(text: str, limit: int = 140) -> str:
+    line = text.strip().splitlines()[0] if text.strip() else ""
+    return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
 def make_templates(directory: Path) -> Jinja2Templates:
-    templates = Jinja2Templates(directory=str(directory))
-    env = templates.env
-    env.autoescape = True
-    env.filters["percent"] = formatting.percent
-    env.filters["number"] = formatting.number
+    env = Environment(
+        loader=FileSystemLoader(str(directory)),
+        autoescape=True,
+        extensions=["jinja2.ext.i18n", "jinja2.ext.do"],
+    )
+    templates = Jinja2Templates(env=env)
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        i18n.gettext_, i18n.ngettext_, newstyle=True
+    )
+    env.filters["percent"] = lambda v: formatting.percent(v, i18n.current_language())
+    env.filters["number"] = lambda v: formatting.number(v, i18n.current_language())
     env.filters["duration"] = formatting.duration
-    env.filters["localtime"] = formatting.local_datetime
-    env.globals["time_left"] = time_left_words
+    env.filters["localtime"] = lambda v, pattern="EEE d MMM HH:mm": formatting.local_datetime(
+        v, i18n.current_language(), pattern
+    )
+    env.filters["masked"] = masked
+    env.filters["first_line"] = first_line
+    env.globals["time_left"] = lambda due, now: time_left_words(due, now, i18n.current_language())
     env.globals["state_labels"] = STATE_LABELS
+    env.globals["state_icons"] = STATE_ICONS
     return templates
+
+
+def render(
+    request: Request, name: str, context: dict[str, Any], *, status_code: int = 200
+) -> Response:
+    templates: Jinja2Templates = request.app.state.templates
+    lang = getattr(request.state, "lang", i18n.DEFAULT_LANGUAGE)
+    i18n.set_language(lang)
+    base = {
+        "lang": lang,
+        "user": getattr(request.state, "user", None),
+        "csrf_token": request.session.get("csrf", ""),
+        "catalog": request.app.state.catalog,
+        "path": request.url.path,
+        "flash": "",
+    }
+    if not name.startswith("_"):
+        # Shown once, on the next full page after the action that set it.
+        base["flash"] = request.session.pop("flash", "")
+    return templates.TemplateResponse(request, name, {**base, **context}, status_code=status_code)

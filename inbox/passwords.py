@@ -1,0 +1,46 @@
+"""Password hashing (argon2id) and the sign-in throttle's rule."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+_hasher = PasswordHasher()
+
+MIN_LENGTH = 10
+MAX_FAILURES = 5
+LOCKOUT = timedelta(minutes=15)
+
+# Verified against when the email is unknown, so both paths cost the same time.
+_DUMMY_HASH = _hasher.hash("not-a-real-password-0")
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def password_problem(password: str) -> str | None:
+    """Why a new password is refused, or None."""
+    if len(password) < MIN_LENGTH:
+        return f"the password must have at least {MIN_LENGTH} characters"
+    if len(password) > 1024:
+        return "the password is longer than 1024 characters"
+    return None
+
+
+def locked_until(failures: Sequence[datetime], now: datetime) -> datetime | None:
+    """After MAX_FAILURES failures within LOCKOUT, sign-in waits until LOCKOUT after the last."""
+    recent = sorted(t for t in failures if now - t < LOCKOUT)
+    if len(recent) < MAX_FAILURES:
+        return None
+    return recent[-1] + LOCKOUT

@@ -1,0 +1,52 @@
+"""One error renderer: ``{status}.html`` (or ``error.html``) for browsers, JSON otherwise."""
+
+from __future__ import annotations
+
+from jinja2 import TemplateNotFound
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from inbox.web.i18n import gettext_ as _
+from inbox.web.templating import render
+
+TITLES = {
+    400: "Felaktig begäran",
+    401: "Du behöver logga in",
+    403: "Du har inte behörighet",
+    404: "Sidan finns inte",
+    405: "Metoden stöds inte",
+    429: "För många försök",
+}
+
+
+def wants_html(request: Request) -> bool:
+    if request.headers.get("hx-request"):
+        return False
+    return "text/html" in request.headers.get("accept", "")
+
+
+def _template_for(request: Request, status: int) -> str:
+    """``{status}.html`` when the templates have one, else the general ``error.html``."""
+    try:
+        request.app.state.templates.get_template(f"{status}.html")
+    except TemplateNotFound:
+        return "error.html"
+    return f"{status}.html"
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    status = exc.status_code
+    detail = exc.detail if isinstance(exc.detail, str) else ""
+    headers = dict(exc.headers or {})
+    if not wants_html(request):
+        return JSONResponse({"error": detail or TITLES.get(status, "")}, status, headers=headers)
+    response = render(
+        request,
+        _template_for(request, status),
+        {"status": status, "title": _(TITLES.get(status, "Något gick fel")), "detail": detail},
+        status_code=status,
+    )
+    response.headers.update(headers)
+    return response

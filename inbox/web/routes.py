@@ -1,0 +1,46 @@
+"""Every route, with the roles allowed on it."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from inbox.settings import Settings
+from inbox.web.auth import ADMINS, SUPERVISORS, guarded, public
+from inbox.web.views import admin, dashboard, item, login, queue
+
+
+async def health(_request: Request) -> Response:
+    return Response("ok", media_type="text/plain")
+
+
+def routes(settings: Settings) -> list[BaseRoute]:
+    return [
+        Route("/", guarded(queue.queue), name="queue"),
+        Route("/queue/rows", guarded(queue.queue_rows), name="queue_rows"),
+        Route("/duty", guarded(queue.duty), name="duty"),
+        Route("/items/{item_id:int}", guarded(item.item_page), name="item"),
+        Route("/items/{item_id:int}/presence", guarded(item.presence), methods=["POST"]),
+        Route("/items/{item_id:int}/{action:str}", guarded(item.act), methods=["POST"]),
+        Route("/dashboard", guarded(dashboard.dashboard, roles=SUPERVISORS), name="dashboard"),
+        Route(
+            "/dashboard/{table:str}.csv",
+            guarded(dashboard.dashboard_csv, roles=SUPERVISORS),
+        ),
+        Route("/report", guarded(dashboard.dashboard, roles=SUPERVISORS)),
+        Route("/admin/users", guarded(admin.users, roles=ADMINS)),
+        Route("/admin/users", guarded(admin.add_user, roles=ADMINS), methods=["POST"]),
+        Route(
+            "/admin/users/{user_id:int}/active",
+            guarded(admin.set_active, roles=ADMINS),
+            methods=["POST"],
+        ),
+        Route("/login", public(login.login_form), name="login"),
+        Route("/login", public(login.login), methods=["POST"]),
+        Route("/logout", guarded(login.logout), methods=["POST"]),
+        Route("/language", public(login.set_language), methods=["POST"]),
+        Route("/healthz", health),
+        Mount("/static", StaticFiles(directory=str(settings.static_dir)), name="static"),
+    ]

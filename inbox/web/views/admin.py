@@ -1,0 +1,75 @@
+"""Administration of users."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, col, select
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from inbox import actions
+from inbox.access import ROLE_LABELS
+from inbox.db import session_scope
+from inbox.models import User
+from inbox.web.auth import Ctx, field
+from inbox.web.templating import render
+
+
+def _page(request: Request, ctx: Ctx, *, error: str = "", status: int = 200) -> Response:
+    with Session(ctx.rt.engine) as session:
+        users = session.exec(select(User).order_by(col(User.email))).all()
+    return render(
+        request,
+        "admin_users.html",
+        {
+            "users": users,
+            "roles": ROLE_LABELS,
+            "error": error,
+            "flash": request.session.pop("flash", ""),
+        },
+        status_code=status,
+    )
+
+
+async def users(request: Request, ctx: Ctx) -> Response:
+    return _page(request, ctx)
+
+
+async def add_user(request: Request, ctx: Ctx) -> Response:
+    departments = [d for d in ctx.form.getlist("departments") if isinstance(d, str)]
+    unknown = sorted(set(departments) - set(ctx.catalog.departments))
+    if unknown and ctx.catalog.departments:
+        return _page(request, ctx, error=f"Okänd förvaltning: {', '.join(unknown)}", status=400)
+    try:
+        with session_scope(ctx.rt.engine) as session:
+            user = actions.add_user(
+                session,
+                email=field(ctx.form, "email", limit=255),
+                name=field(ctx.form, "name", limit=200),
+                password=field(ctx.form, "password", limit=1024),
+                role=field(ctx.form, "role", limit=16),
+                departments=departments,
+                duty=field(ctx.form, "duty", limit=4) == "1",
+                actor=ctx.user.email,
+                now=ctx.now,
+            )
+            request.session["flash"] = f"Användaren {user.email} är tillagd."
+    except actions.ActionError as exc:
+        return _page(request, ctx, error=str(exc), status=400)
+    return RedirectResponse("/admin/users", status_code=303)
+
+
+async def set_active(request: Request, ctx: Ctx) -> Response:
+    user_id = request.path_params["user_id"]
+    value = field(ctx.form, "active", limit=4)
+    if value not in ("0", "1"):
+        raise HTTPException(400, "active: 0 or 1")
+    try:
+        with session_scope(ctx.rt.engine) as session:
+            user = actions.set_user_active(
+                session, user_id=user_id, active=value == "1", actor=ctx.user.email, now=ctx.now
+            )
+            request.session["flash"] = f"{user.email}: {'aktiv' if user.active else 'avaktiverad'}."
+    except actions.ActionError as exc:
+        return _page(request, ctx, error=str(exc), status=400)
+    return RedirectResponse("/admin/users", status_code=303)

@@ -1,0 +1,304 @@
+"""The item page and every action on an item."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from inbox import actions
+from inbox.access import may_handle
+from inbox.db import session_scope
+from inbox.models import Event, Item, ItemView, Note, Page, Post, Resolution, User
+from inbox.models import Response as ItemResponse
+from inbox.queries import thread_items
+from inbox.saved_replies import acknowledgement_text, fill, for_department
+from inbox.sla import sla_state
+from inbox.web.auth import Ctx, field
+from inbox.web.templating import render
+from inbox.web.views.login import safe_next
+
+PRESENCE_WINDOW = timedelta(seconds=45)
+
+
+def _item_id(request: Request) -> int:
+    raw = request.path_params["item_id"]
+    if not isinstance(raw, int) or raw < 1:
+        raise HTTPException(404, "Ärendet finns inte.")
+    return raw
+
+
+def fetch_item(session: Session, request: Request, ctx: Ctx) -> Item:
+    """The item, if it exists and the user may handle it (get-and-authorise)."""
+    item = session.get(Item, _item_id(request))
+    if item is None:
+        raise HTTPException(404, "Ärendet finns inte.")
+    if not may_handle(
+        ctx.user,
+        department=item.department,
+        priority=item.priority,
+        flags=item.flags,
+        assignee=item.assignee,
+    ):
+        raise HTTPException(403, "Ärendet hör till en annan förvaltning.")
+    return item
+
+
+def _others_viewing(session: Session, item_id: int, ctx: Ctx) -> list[str]:
+    names = session.exec(
+        select(User.name)
+        .join(ItemView, col(ItemView.user_email) == col(User.email))
+        .where(
+            ItemView.item_id == item_id,
+            ItemView.user_email != ctx.user.email,
+            col(ItemView.seen_at) > ctx.now - PRESENCE_WINDOW,
+        )
+        .order_by(col(User.name))
+    ).all()
+    return list(names)
+
+
+def _context(session: Session, item: Item, ctx: Ctx, **extra: Any) -> dict[str, Any]:
+    page = session.get(Page, item.page_id)
+    assert page is not None
+    post = None
+    if item.post_id:
+        post = session.exec(
+            select(Post).where(Post.page_id == item.page_id, Post.external_id == item.post_id)
+        ).first()
+    conn = session.connection()
+    thread = thread_items(conn, item, now=ctx.now)
+    responses = session.exec(
+        select(ItemResponse)
+        .where(ItemResponse.item_id == item.id)
+        .order_by(col(ItemResponse.sent_at))
+    ).all()
+    notes = session.exec(select(Note).where(Note.item_id == item.id).order_by(col(Note.at))).all()
+    events = session.exec(
+        select(Event).where(Event.item_id == item.id).order_by(col(Event.at), col(Event.id))
+    ).all()
+    colleagues = session.exec(
+        select(User).where(User.active == sa.true()).order_by(col(User.name))
+    ).all()
+    catalog = ctx.catalog
+    replies = [
+        (r.title, fill(r.text, author=item.author, page=page.name, agent=ctx.user.name))
+        for r in for_department(catalog.saved_replies, item.department)
+    ]
+    names = {u.email: u.name for u in colleagues}
+    return {
+        "item": item,
+        "page": page,
+        "post": post,
+        "thread": thread,
+        "responses": responses,
+        "notes": notes,
+        "events": events,
+        "colleagues": colleagues,
+        "names": names,
+        "replies": replies,
+        "acknowledgement": fill(
+            acknowledgement_text(catalog.saved_replies),
+            author=item.author,
+            page=page.name,
+            agent=ctx.user.name,
+        ),
+        "state": sla_state(
+            received_at=item.received_at,
+            due_at=item.due_at,
+            first_response_at=item.first_response_at,
+            now=ctx.now,
+        ),
+        "others": _others_viewing(session, item.id or 0, ctx),
+        "now": ctx.now,
+        "reasons": actions.REMOVAL_REASONS,
+        "sentiments": actions.SENTIMENTS,
+        "classification": item.classification if isinstance(item.classification, dict) else {},
+        "pii_spans": (item.classification or {}).get("pii_spans") or []
+        if isinstance(item.classification, dict)
+        else [],
+        "reply_text": "",
+        "warning": "",
+        "error": "",
+        **extra,
+    }
+
+
+async def item_page(request: Request, ctx: Ctx) -> Response:
+    with session_scope(ctx.rt.engine) as session:
+        item = fetch_item(session, request, ctx)
+        actions.touch_view(session, item_id=item.id or 0, user_email=ctx.user.email, now=ctx.now)
+        context = _context(session, item, ctx)
+        return render(request, "item.html", context)
+
+
+async def presence(request: Request, ctx: Ctx) -> Response:
+    with session_scope(ctx.rt.engine) as session:
+        item = fetch_item(session, request, ctx)
+        actions.touch_view(session, item_id=item.id or 0, user_email=ctx.user.email, now=ctx.now)
+        others = _others_viewing(session, item.id or 0, ctx)
+        count = session.exec(
+            select(sa.func.count()).select_from(ItemResponse).where(ItemResponse.item_id == item.id)
+        ).one()
+    return render(request, "_presence.html", {"others": others, "response_count": count})
+
+
+def _done(request: Request, item: Item, message: str, *, to_queue: bool = False) -> Response:
+    request.session["flash"] = message
+    target = request.query_params.get("next") or ("/" if to_queue else f"/items/{item.id}")
+    return RedirectResponse(safe_next(target), status_code=303)
+
+
+def _refused(request: Request, session: Session, item: Item, ctx: Ctx, message: str) -> Response:
+    context = _context(session, item, ctx, error=message)
+    return render(request, "item.html", context, status_code=400)
+
+
+async def act(request: Request, ctx: Ctx) -> Response:
+    """One endpoint per action name; each calls exactly one function in ``inbox.actions``."""
+    action = request.path_params["action"]
+    handler = ACTIONS.get(action)
+    if handler is None:
+        raise HTTPException(404, f"Okänd åtgärd {action!r}.")
+    with session_scope(ctx.rt.engine) as session:
+        item = fetch_item(session, request, ctx)
+        try:
+            return handler(request, session, item, ctx)
+        except actions.ActionError as exc:
+            session.rollback()
+            item = fetch_item(session, request, ctx)
+            return _refused(request, session, item, ctx, str(exc))
+
+
+def _reply(request: Request, session: Session, item: Item, ctx: Ctx) -> Response:
+    text = field(ctx.form, "text")
+    seen = field(ctx.form, "seen_responses", limit=10)
+    count = session.exec(
+        select(sa.func.count()).select_from(ItemResponse).where(ItemResponse.item_id == item.id)
+    ).one()
+    others = _others_viewing(session, item.id or 0, ctx)
+    confirmed = field(ctx.form, "confirm", limit=4) == "1"
+    if not confirmed and ((seen.isdigit() and count > int(seen)) or others):
+        warning = (
+            "Någon annan har svarat sedan du öppnade ärendet."
+            if seen.isdigit() and count > int(seen)
+            else "Någon annan har ärendet öppet just nu: " + ", ".join(others) + "."
+        )
+        context = _context(session, item, ctx, warning=warning, reply_text=text)
+        return render(request, "item.html", context, status_code=409)
+    actions.reply(
+        session,
+        item,
+        text=text,
+        actor=ctx.user.email,
+        author=ctx.user.name,
+        now=ctx.now,
+        calendar=ctx.rt.calendar,
+    )
+    return _done(request, item, "Svaret är skickat.", to_queue=True)
+
+
+def _acknowledge(request: Request, session: Session, item: Item, ctx: Ctx) -> Response:
+    text = field(ctx.form, "text") or acknowledgement_text(ctx.catalog.saved_replies)
+    actions.acknowledge(
+        session,
+        item,
+        text=text,
+        actor=ctx.user.email,
+        author=ctx.user.name,
+        now=ctx.now,
+        calendar=ctx.rt.calendar,
+    )
+    return _done(request, item, "Bekräftelsen är skickad.")
+
+
+def _close(request: Request, session: Session, item: Item, ctx: Ctx) -> Response:
+    value = field(ctx.form, "resolution", limit=32)
+    if value not in (Resolution.NO_REPLY_NEEDED.value, Resolution.SPAM.value):
+        raise actions.ActionError("välj kräver inget svar eller skräp")
+    actions.close_item(
+        session, item, resolution=Resolution(value), actor=ctx.user.email, now=ctx.now
+    )
+    return _done(request, item, "Ärendet är stängt.", to_queue=True)
+
+
+def _remove(request: Request, session: Session, item: Item, ctx: Ctx) -> Response:
+    actions.remove_item(
+        session,
+        item,
+        reason=field(ctx.form, "reason", limit=32),
+        detail=field(ctx.form, "detail", limit=500),
+        actor=ctx.user.email,
+        now=ctx.now,
+    )
+    return _done(request, item, "Ärendet är borttaget.", to_queue=True)
+
+
+def _assign(request: Request, session: Session, item: Item, ctx: Ctx) -> Response:
+    who = field(ctx.form, "assignee", limit=255).strip()
+    if who == "me":
+        who = ctx.user.email
+    if who:
+        user = session.exec(select(User).where(User.email == who)).first()
+        if user is None or not user.active:
+            raise actions.ActionError(f"ingen aktiv användare {who}")
+    actions.assign_item(session, item, assignee=who or None, actor=ctx.user.email, now=ctx.now)
+    return _done(request, item, "Ärendet är tilldelat." if who else "Tilldelningen är borttagen.")
+
+
+def _send(request: Request, session: Session, item: Item, ctx: Ctx) -> Response:
+    catalog = ctx.catalog
+    actions.send_to_department(
+        session,
+        item,
+        department=field(ctx.form, "department", limit=64),
+        note=field(ctx.form, "note", limit=4000),
+        known=set(catalog.departments) | set(ctx.user.departments),
+        actor=ctx.user.email,
+        now=ctx.now,
+    )
+    return _done(request, item, "Ärendet är skickat till en annan förvaltning.", to_queue=True)
+
+
+def _note(request: Request, session: Session, item: Item, ctx: Ctx) -> Response:
+    actions.add_note(
+        session, item, text=field(ctx.form, "text", limit=4000), actor=ctx.user.email, now=ctx.now
+    )
+    return _done(request, item, "Anteckningen är sparad.")
+
+
+def _correct(request: Request, session: Session, item: Item, ctx: Ctx) -> Response:
+    catalog = ctx.catalog
+    name = field(ctx.form, "field", limit=16)
+    allowed = {
+        "topic": set(catalog.topics),
+        "sentiment": set(actions.SENTIMENTS),
+        "department": set(catalog.departments),
+    }.get(name, set())
+    actions.correct_item(
+        session,
+        item,
+        field=name,
+        value=field(ctx.form, "value", limit=64),
+        allowed=allowed,
+        actor=ctx.user.email,
+        now=ctx.now,
+    )
+    return _done(request, item, "Rättelsen är sparad.")
+
+
+ACTIONS = {
+    "reply": _reply,
+    "acknowledge": _acknowledge,
+    "close": _close,
+    "remove": _remove,
+    "assign": _assign,
+    "send": _send,
+    "note": _note,
+    "correct": _correct,
+}

@@ -1,0 +1,133 @@
+"""Sign in, sign out, choose the language."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from sqlmodel import Session, col, select
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from inbox import actions
+from inbox.db import session_scope
+from inbox.models import AppFlag, LoginFailure, User
+from inbox.passwords import LOCKOUT, locked_until, verify_password
+from inbox.runtime import Runtime
+from inbox.timeutil import utcnow
+from inbox.web import csrf
+from inbox.web.auth import Ctx, field
+from inbox.web.i18n import LANGUAGES
+from inbox.web.i18n import gettext_ as _
+from inbox.web.templating import render
+
+DEMO_FLAG = "demo_password"
+DEMO_USERS_FLAG = "demo_users"
+
+
+def safe_next(target: str) -> str:
+    """Only a path on this site: never another host (open redirect)."""
+    parts = urlsplit(target)
+    if not target.startswith("/") or target.startswith("//") or parts.netloc or "\\" in target:
+        return "/"
+    return target
+
+
+def _demo(rt: Runtime) -> tuple[str, list[str]] | None:
+    with Session(rt.engine) as session:
+        flag = session.get(AppFlag, DEMO_FLAG)
+        users = session.get(AppFlag, DEMO_USERS_FLAG)
+    if flag is None or not flag.value:
+        return None
+    return flag.value, (users.value.split() if users else [])
+
+
+def _page(
+    request: Request, rt: Runtime, *, error: str = "", email: str = "", status: int = 200
+) -> Response:
+    return render(
+        request,
+        "login.html",
+        {
+            "error": error,
+            "email": email,
+            "next": safe_next(request.query_params.get("next", "/")),
+            "demo": _demo(rt),
+        },
+        status_code=status,
+    )
+
+
+async def login_form(request: Request, rt: Runtime, _form: FormData) -> Response:
+    return _page(request, rt)
+
+
+async def login(request: Request, rt: Runtime, form: FormData) -> Response:
+    email = field(form, "email", limit=255).strip().lower()
+    password = field(form, "password", limit=1024)
+    target = safe_next(field(form, "next", limit=2000) or "/")
+    client = request.client.host if request.client else "-"
+    key = f"{email}|{client}"
+    now = utcnow()
+    with session_scope(rt.engine) as session:
+        failures = [
+            f.at
+            for f in session.exec(
+                select(LoginFailure).where(
+                    LoginFailure.key == key, col(LoginFailure.at) > now - LOCKOUT
+                )
+            )
+        ]
+        until = locked_until(failures, now)
+        if until is not None:
+            minutes = max(1, int((until - now).total_seconds() // 60) + 1)
+            return _page(
+                request,
+                rt,
+                email=email,
+                status=429,
+                error=_("För många misslyckade försök. Försök igen om %(minutes)s min.")
+                % {"minutes": minutes},
+            )
+        user = session.exec(select(User).where(User.email == email)).first()
+        ok = verify_password(user.password_hash if user else None, password)
+        if not ok or user is None or not user.active:
+            actions.record_login_failure(session, email=email, key=key, now=now)
+            return _page(
+                request,
+                rt,
+                email=email,
+                status=400,
+                error=_("Fel e-postadress eller lösenord."),
+            )
+        actions.clear_login_failures(session, key=key)
+        actions.record_event(session, actor=user.email, kind="login", now=now)
+        uid = user.id
+    # A new session on sign-in: nothing planted before it survives (session fixation).
+    lang = request.session.get("lang")
+    request.session.clear()
+    request.session["uid"] = uid
+    if lang:
+        request.session["lang"] = lang
+    csrf.token_of(request)
+    return RedirectResponse(target, status_code=303)
+
+
+async def logout(request: Request, ctx: Ctx) -> Response:
+    request.session.clear()
+    return RedirectResponse("/login", status_code=303)
+
+
+async def set_language(request: Request, rt: Runtime, form: FormData) -> Response:
+    lang = field(form, "lang", limit=8)
+    if lang not in LANGUAGES:
+        raise HTTPException(400, f"lang: {lang!r} is not one of sv, en")
+    request.session["lang"] = lang
+    uid = request.session.get("uid")
+    if isinstance(uid, int):
+        with session_scope(rt.engine) as session:
+            user = session.get(User, uid)
+            if user is not None:
+                actions.set_user_language(session, user=user, language=lang, now=utcnow())
+    return RedirectResponse(safe_next(field(form, "next", limit=2000) or "/"), status_code=303)

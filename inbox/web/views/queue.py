@@ -1,0 +1,56 @@
+"""The queue (start page) and its self-refreshing table body."""
+
+from __future__ import annotations
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from inbox.queries import queue_counts, queue_items
+from inbox.queue_filters import MINE_DEPARTMENTS, PAGE_SIZE, FilterError, parse_filters
+from inbox.web.auth import Ctx
+from inbox.web.templating import render
+
+
+def _filters(request: Request, ctx: Ctx):  # type: ignore[no-untyped-def]
+    default = "" if ctx.user.sees_all or not ctx.user.departments else MINE_DEPARTMENTS
+    try:
+        return parse_filters(request.query_params, default_department=default)
+    except FilterError as exc:
+        raise HTTPException(400, str(exc)) from None
+
+
+async def queue(request: Request, ctx: Ctx) -> Response:
+    filters = _filters(request, ctx)
+    with ctx.rt.engine.connect() as conn:
+        rows = queue_items(conn, filters=filters, user=ctx.user, now=ctx.now)
+        counts = queue_counts(conn, user=ctx.user, now=ctx.now)
+    return render(
+        request,
+        "queue.html",
+        {
+            "rows": rows,
+            "counts": counts,
+            "filters": filters,
+            "now": ctx.now,
+            "page_size": PAGE_SIZE,
+            "mine_departments": MINE_DEPARTMENTS,
+        },
+    )
+
+
+async def queue_rows(request: Request, ctx: Ctx) -> Response:
+    filters = _filters(request, ctx)
+    with ctx.rt.engine.connect() as conn:
+        rows = queue_items(conn, filters=filters, user=ctx.user, now=ctx.now)
+    return render(request, "_queue_rows.html", {"rows": rows, "filters": filters, "now": ctx.now})
+
+
+async def duty(request: Request, ctx: Ctx) -> Response:
+    from inbox.queries import duty_items
+
+    if not ctx.user.may_use_duty_view:
+        raise HTTPException(403, "Beredskapsvyn är för den som har beredskap.")
+    with ctx.rt.engine.connect() as conn:
+        rows = duty_items(conn, user=ctx.user, now=ctx.now)
+    return render(request, "duty.html", {"rows": rows, "now": ctx.now})

@@ -1,0 +1,291 @@
+"""Real-browser tests: the real server on a loopback port, Debian's Chromium, axe-core.
+
+Run with ``pytest -m browser``. Set ``SCREENSHOT_DIR`` to save screenshots
+of the main pages there (``docs/screenshots`` in the repository).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy.engine import Engine
+
+from inbox.db import session_scope
+from inbox.ingest.shape import NewItem
+from inbox.models import Item, Post
+from tests.factories import add_items, make_page
+from tests.web_support import PASSWORD, make_user, write_rules
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+XSS = 'Hej <script>window.__xss = 1</script><img src=x onerror="window.__xss = 2"> hur gör jag?'
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def _seed(engine: Engine) -> dict[str, int]:
+    make_page(engine, "region_fb", name="Region Västmark")
+    make_page(engine, "trafik_fb", name="Länstrafiken")
+    now = datetime.now(UTC)
+    ids = add_items(
+        engine,
+        NewItem(
+            page="region_fb",
+            external_id="remiss",
+            received_at=now - timedelta(hours=3),
+            text="Min remiss till ortopeden har inte kommit fram, vem ska jag kontakta?",
+            author="Karin Holm",
+            post_id="post-1",
+        ),
+        NewItem(
+            page="region_fb",
+            external_id="xss",
+            received_at=now - timedelta(hours=2),
+            text=XSS,
+            author="Mallory",
+            post_id="post-1",
+        ),
+        NewItem(
+            page="trafik_fb",
+            external_id="buss",
+            received_at=now - timedelta(hours=20),
+            text="Varför går inte buss 4 enligt tidtabellen?",
+            author="Per Ek",
+        ),
+        NewItem(
+            page="trafik_fb",
+            external_id="hot",
+            received_at=now - timedelta(minutes=20),
+            text="Någon borde bränna ner ungdomsgården",
+            author="Anonym",
+        ),
+        NewItem(
+            page="region_fb",
+            external_id="done",
+            received_at=now - timedelta(days=2),
+            text="Tack för hjälpen!",
+            author="Lena Berg",
+            first_response_at=now - timedelta(days=2, hours=-1),
+        ),
+    )
+    tags = [
+        ("halso_sjukvard", "vard", "negative", "normal", " question "),
+        ("halso_sjukvard", "vard", "neutral", "normal", " question "),
+        ("kollektivtrafik", "kollektivtrafik", "negative", "normal", " question "),
+        ("kollektivtrafik", None, "negative", "urgent", " threat "),
+        ("halso_sjukvard", None, "positive", "normal", ""),
+    ]
+    with session_scope(engine) as session:
+        for item_id, (dep, topic, sentiment, priority, flags) in zip(ids, tags, strict=True):
+            item = session.get(Item, item_id)
+            assert item is not None
+            item.department, item.topic, item.sentiment = dep, topic, sentiment
+            item.priority, item.flags = priority, flags
+            item.classification = {
+                "reason": "Ordet \u201dremiss\u201d tyder på vård.",
+                "pii_spans": [],
+            }
+        page_id = session.get(Item, ids[0]).page_id  # type: ignore[union-attr]
+        session.add(
+            Post(
+                page_id=page_id,
+                external_id="post-1",
+                text="Nu öppnar den nya vårdcentralen i Norrby!",
+                published_at=now - timedelta(days=3),
+            )
+        )
+    make_user(engine, "anna@demo", "communicator", ("halso_sjukvard",), name="Anna Kommunikatör")
+    make_user(engine, "cecilia@demo", "supervisor", name="Cecilia Chef")
+    make_user(
+        engine, "david@demo", "communicator", ("kontaktcenter",), duty=True, name="David Beredskap"
+    )
+    return {"remiss": ids[0], "xss": ids[1], "buss": ids[2], "hot": ids[3]}
+
+
+@pytest.fixture
+def server(
+    engine: Engine, database_url: str, tmp_path: Path
+) -> Iterator[tuple[str, dict[str, int]]]:
+    ids = _seed(engine)
+    port = _free_port()
+    env = {
+        **os.environ,
+        "INBOX_DATABASE_URL": database_url,
+        "INBOX_RULES_DIR": str(write_rules(tmp_path / "rules")),
+    }
+    root = Path(__file__).resolve().parent.parent
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "inbox.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        cwd=root,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).text == "ok":
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        else:
+            raise RuntimeError("the server did not start")
+        yield base, ids
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        if proc.stderr:
+            proc.stderr.close()
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (.ci/run does it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+def _login(page: Any, base: str, email: str) -> None:
+    page.goto(f"{base}/login")
+    page.get_by_label("E-postadress").fill(email)
+    page.get_by_label("Lösenord").fill(PASSWORD)
+    page.get_by_role("button", name="Logga in").click()
+    page.wait_for_url(f"{base}/")
+
+
+def _axe(page: Any) -> list[dict[str, Any]]:
+    # Served from our own origin, so the strict CSP lets it run.
+    page.add_script_tag(url="/static/vendor/axe.min.js")
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    return [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
+
+
+def _shoot(page: Any, name: str) -> None:
+    target = os.environ.get("SCREENSHOT_DIR")
+    if target:
+        Path(target).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(target) / f"{name}.png"), full_page=True)
+
+
+def _responded(page: Any, base: str) -> str:
+    page.goto(f"{base}/dashboard")
+    row = page.locator("table.metrics").first.locator("tbody tr", has_text="region_fb")
+    return str(row.locator("td").nth(2).inner_text())
+
+
+def test_supervisor_day(server: tuple[str, dict[str, int]], browser: Any) -> None:
+    base, ids = server
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    _login(page, base, "cecilia@demo")
+    before = _responded(page, base)
+    assert _axe(page) == []
+    _shoot(page, "dashboard")
+
+    page.goto(f"{base}/")
+    assert page.get_by_role("cell", name="Hälso- och sjukvården").count() >= 1
+    page.get_by_label("Förvaltning").select_option("kollektivtrafik")
+    page.get_by_role("button", name="Visa").click()
+    page.wait_for_url("**department=kollektivtrafik**")
+    assert page.locator("#queue tbody tr[data-href]").count() == 2
+    assert "remiss" not in page.locator("#queue").inner_text()
+    page.get_by_label("Förvaltning").select_option("")
+    page.get_by_role("button", name="Visa").click()
+    assert _axe(page) == []
+    _shoot(page, "queue")
+
+    # Keyboard: j selects the first row, Enter opens it.
+    page.locator("body").press("j")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/items/**")
+    page.goto(f"{base}/items/{ids['remiss']}")
+    assert "Nu öppnar den nya vårdcentralen" in page.inner_text("body")
+    assert _axe(page) == []
+    _shoot(page, "item")
+    page.get_by_label("Sparat svar").select_option(label="Remiss")
+    assert "Hej Karin!" in page.get_by_label("Svar till Karin Holm").input_value()
+    page.get_by_role("button", name="Skicka svar").click()
+    page.wait_for_url(f"{base}/")
+    assert "Svaret är skickat" in page.inner_text("main")
+    after = _responded(page, base)
+    assert int(after) == int(before) + 1
+
+
+def test_customer_markup_shows_as_text(server: tuple[str, dict[str, int]], browser: Any) -> None:
+    base, ids = server
+    page = browser.new_page()
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    _login(page, base, "anna@demo")
+    assert "<script>window.__xss = 1</script>" in page.inner_text("#queue")
+    page.goto(f"{base}/items/{ids['xss']}")
+    quote = page.locator("blockquote.customer").inner_text()
+    assert '<img src=x onerror="window.__xss = 2">' in quote
+    assert page.evaluate("window.__xss === undefined")
+    assert page.locator("main img").count() == 0
+    assert dialogs == []
+
+
+def test_duty_view_on_a_phone(server: tuple[str, dict[str, int]], browser: Any) -> None:
+    base, _ids = server
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
+    )
+    page = context.new_page()
+    _login(page, base, "david@demo")
+    page.goto(f"{base}/duty")
+    assert "bränna ner" in page.inner_text("main")
+    assert _axe(page) == []
+    button = page.get_by_role("button", name="Bekräfta")
+    box = button.bounding_box()
+    assert box is not None
+    assert box["height"] >= 44
+    _shoot(page, "duty-mobile")
+    with page.expect_navigation():
+        button.tap()
+    assert "Bekräftelsen är skickad" in page.inner_text("main")
+    assert page.get_by_role("button", name="Bekräfta").count() == 0
+    context.close()
+
+
+def test_login_page_is_accessible(server: tuple[str, dict[str, int]], browser: Any) -> None:
+    base, _ids = server
+    page = browser.new_page()
+    page.goto(f"{base}/login")
+    assert _axe(page) == []
