@@ -21,6 +21,11 @@ def routes(settings: Settings) -> list[BaseRoute]:
         Route("/", guarded(queue.queue), name="queue"),
         Route("/queue/rows", guarded(queue.queue_rows), name="queue_rows"),
         Route("/duty", guarded(queue.duty), name="duty"),
+        Route(
+            "/escalations/{escalation_id:int}/acknowledge",
+            guarded(queue.acknowledge_alarm),
+            methods=["POST"],
+        ),
         Route("/items/{item_id:int}", guarded(item.item_page), name="item"),
         Route("/items/{item_id:int}/presence", guarded(item.presence), methods=["POST"]),
         Route("/items/{item_id:int}/{action:str}", guarded(item.act), methods=["POST"]),

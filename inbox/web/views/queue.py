@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 
-from inbox.queries import queue_counts, queue_items
+from inbox import actions
+from inbox.db import session_scope
+from inbox.queries import open_escalations, queue_counts, queue_items
 from inbox.queue_filters import MINE_DEPARTMENTS, PAGE_SIZE, FilterError, parse_filters
 from inbox.web.auth import Ctx
 from inbox.web.templating import render
@@ -53,4 +55,21 @@ async def duty(request: Request, ctx: Ctx) -> Response:
         raise HTTPException(403, "Beredskapsvyn är för den som har beredskap.")
     with ctx.rt.engine.connect() as conn:
         rows = duty_items(conn, user=ctx.user, now=ctx.now)
-    return render(request, "duty.html", {"rows": rows, "now": ctx.now})
+        alarms = open_escalations(conn)
+    return render(request, "duty.html", {"rows": rows, "alarms": alarms, "now": ctx.now})
+
+
+async def acknowledge_alarm(request: Request, ctx: Ctx) -> Response:
+    """Stop an escalation from the duty view (its backup is then not called)."""
+    if not ctx.user.may_use_duty_view:
+        raise HTTPException(403, "Beredskapsvyn är för den som har beredskap.")
+    escalation_id = request.path_params["escalation_id"]
+    with session_scope(ctx.rt.engine) as session:
+        try:
+            actions.acknowledge_escalation(
+                session, escalation_id=escalation_id, actor=ctx.user.email, now=ctx.now
+            )
+        except actions.ActionError as exc:
+            raise HTTPException(404, str(exc)) from None
+    request.session["flash"] = "Larmet är kvitterat."
+    return RedirectResponse("/duty", status_code=303)
