@@ -54,7 +54,7 @@ from inbox.models import (
     UTCDateTime,
 )
 from inbox.passwords import hash_password, password_problem
-from inbox.rules import Rules
+from inbox.rules import PageSettings, Rules
 from inbox.signed_links import ack_token
 from inbox.sla import CalendarKind, SlaPolicy, SlaState, at_risk_from, due_at, sla_state
 from inbox.tagging import TAG_COLUMNS, tag_values
@@ -393,6 +393,83 @@ def close_item(
         session, actor=actor, kind="closed", now=now, item_id=item.id, resolution=resolution.value
     )
     return item
+
+
+def sync_pages(
+    session: Session,
+    pages: dict[str, PageSettings],
+    *,
+    actor: str,
+    now: datetime,
+    calendar: OfficeCalendar = DEFAULT_CALENDAR,
+) -> tuple[list[str], list[str]]:
+    """Create the pages the rules files list and bring existing ones in line with them.
+
+    A changed calendar or target moves the due time of the page's open items;
+    answered and closed items keep theirs. Returns (created, updated) page keys.
+    """
+    existing = {p.key: p for p in session.exec(select(Page).where(col(Page.key).in_(pages)))}
+    created: list[str] = []
+    updated: list[str] = []
+    for key, conf in sorted(pages.items()):
+        page = existing.get(key)
+        if page is None:
+            add_page(
+                session,
+                key=key,
+                name=conf.name,
+                channel=conf.channel,
+                calendar=conf.calendar,
+                target_hours=conf.target_hours,
+                platform_id=conf.platform_id,
+                actor=actor,
+                now=now,
+            )
+            created.append(key)
+            continue
+        wanted = {
+            "name": conf.name or page.name,
+            "channel": conf.channel,
+            "calendar": conf.calendar,
+            "target_hours": conf.target_hours,
+            "platform_id": conf.platform_id or page.platform_id,
+        }
+        changes = {k: v for k, v in wanted.items() if getattr(page, k) != v}
+        if not changes:
+            continue
+        clock_changed = "calendar" in changes or "target_hours" in changes
+        for name, value in changes.items():
+            setattr(page, name, value)
+        session.add(page)
+        if clock_changed:
+            _retime_open_items(session, page, calendar=calendar, now=now)
+        record_event(
+            session, actor=actor, kind="page_updated", now=now, page=key, changes=sorted(changes)
+        )
+        updated.append(key)
+    return created, updated
+
+
+def _retime_open_items(
+    session: Session, page: Page, *, calendar: OfficeCalendar, now: datetime
+) -> None:
+    policy = policy_of(page)
+    c = _item.c
+    rows = session.execute(
+        sa.select(c.id, c.received_at).where(
+            c.page_id == page.id,
+            c.status == Status.OPEN.value,
+            c.first_response_at.is_(None),
+        )
+    ).all()
+    for item_id, received_at in rows:
+        due = due_at(received_at, policy, calendar)
+        state = sla_state(received_at=received_at, due_at=due, first_response_at=None, now=now)
+        session.execute(
+            sa.update(_item)
+            .where(c.id == item_id)
+            .values(due_at=due, at_risk_at=at_risk_from(received_at, due), sla_state=state.value)
+        )
 
 
 def ensure_pages(

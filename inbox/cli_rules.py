@@ -13,6 +13,7 @@ from typing import TextIO
 from sqlalchemy.engine import Engine
 
 from inbox import actions
+from inbox.calendar import OfficeCalendar
 from inbox.db import session_scope
 from inbox.duty_rules import check_rules as check_duty_rules
 from inbox.rules import Rules, RulesError, load_rules
@@ -127,10 +128,18 @@ def _fields(
 
 
 def apply(engine: Engine, rules: Rules, out: TextIO, *, actor: str) -> int:
+    calendar = OfficeCalendar(closing_days=frozenset(rules.closing_days))
     with session_scope(engine) as session:
+        created, updated = actions.sync_pages(
+            session, rules.pages, actor=actor, now=utcnow(), calendar=calendar
+        )
         examined, changed = actions.reroute_open_items(
             session, rules=rules, actor=actor, now=utcnow()
         )
+    for key in created:
+        print(f"created page {key}", file=out)
+    for key in updated:
+        print(f"updated page {key} from pages.toml", file=out)
     print(
         f"{examined} open items re-tagged, {changed} re-routed (recorded in the audit trail)",
         file=out,

@@ -13,19 +13,24 @@ from inbox import actions
 from inbox.calendar import DEFAULT_CALENDAR, OfficeCalendar
 from inbox.db import session_scope
 from inbox.ingest.shape import NewItem
-from inbox.models import Item, Post
+from inbox.models import Item, Page, Post
 from inbox.rules import Rules
 
 ACTOR = "demo"
 
+# The region's pages with their share of the traffic. Their names and SLA settings
+# come from rules/pages.toml; these are used for a page the rules do not list.
 PAGES = (
     # key, name, channel, calendar, target hours, share of traffic
-    ("region_fb", "Region Västmark", "facebook", "office", 24.0, 0.34),
-    ("region_ig", "regionvastmark", "instagram", "office", 24.0, 0.16),
-    ("region_dm", "Region Västmark (Messenger)", "messenger", "office", 24.0, 0.12),
-    ("kontaktcenter", "Kontaktcenter (e-post)", "email", "office", 24.0, 0.18),
-    ("lanstrafiken_fb", "Länstrafiken Västmark", "facebook", "24x7", 8.0, 0.20),
+    ("region_facebook", "Region Västmark", "facebook", "office", 24.0, 0.30),
+    ("region_instagram", "regionvastmark", "instagram", "office", 24.0, 0.14),
+    ("region_messenger", "Region Västmark (Messenger)", "messenger", "office", 24.0, 0.10),
+    ("kontaktcenter_epost", "Kontaktcenter (e-post)", "email", "office", 24.0, 0.16),
+    ("lanstrafiken_facebook", "Länstrafiken Västmark", "facebook", "24x7", 4.0, 0.18),
+    ("sjukhuset_facebook", "Universitetssjukhuset", "facebook", "office", 1.0, 0.07),
+    ("folktandvarden_facebook", "Folktandvården", "facebook", "office", 24.0, 0.05),
 )
+SHOWCASE_PAGE = "lanstrafiken_facebook"
 
 FIRST = (
     "Anna",
@@ -160,29 +165,26 @@ def _text(rng: random.Random) -> tuple[str, str | None]:
     return rng.choice(OFFENSIVE), "removed"
 
 
-def _showcase(now: datetime) -> list[NewItem]:
-    """Open items on the round-the-clock page (8 h target) that are in each SLA state whenever
-    the demo is loaded, whatever the day of the week."""
+def _showcase(now: datetime, target_hours: float) -> list[NewItem]:
+    """Open items on the round-the-clock page that are in each SLA state whenever the
+    demo is loaded, whatever the day of the week (ages are shares of its target)."""
     ages = (
-        (timedelta(minutes=12), "Kör nattbussen 91 som vanligt i natt trots stormen?"),
-        (timedelta(hours=2), "Hur köper jag en sommarbiljett för ungdomar?"),
-        (timedelta(hours=6, minutes=40), "Spårvagnen står still vid Centralen, vad har hänt?"),
-        (
-            timedelta(hours=7, minutes=30),
-            "Ingen ersättningsbuss kom till Björkvik. Hur ska vi ta oss till jobbet?",
-        ),
-        (timedelta(hours=11), "Jag har väntat på svar om min reseersättning sedan i går."),
+        (0.05, "Kör nattbussen 91 som vanligt i natt trots stormen?"),
+        (0.4, "Hur köper jag en sommarbiljett för ungdomar?"),
+        (0.83, "Spårvagnen står still vid Centralen, vad har hänt?"),
+        (0.92, "Ingen ersättningsbuss kom till Björkvik. Hur ska vi ta oss till jobbet?"),
+        (1.6, "Jag har väntat på svar om min reseersättning sedan i går."),
     )
     return [
         NewItem(
-            page="lanstrafiken_fb",
+            page=SHOWCASE_PAGE,
             external_id=f"demo-showcase-{n}",
-            received_at=now - age,
+            received_at=now - timedelta(hours=share * target_hours),
             text=text,
             author=f"{FIRST[n]} {LAST[n]}",
-            post_id="lanstrafiken_fb-post-2",
+            post_id=f"{SHOWCASE_PAGE}-post-2",
         )
-        for n, (age, text) in enumerate(ages)
+        for n, (share, text) in enumerate(ages)
     ]
 
 
@@ -199,18 +201,21 @@ def load_demo(
     with session_scope(engine) as session:
         if session.exec(select(func.count()).select_from(Item)).one():
             return "demo data not loaded: the database already has items"
-        pages = {}
+        configured = rules.pages if rules is not None else {}
+        actions.sync_pages(session, configured, actor=ACTOR, now=now, calendar=calendar)
+        pages = {p.key: p for p in session.exec(select(Page))}
         for key, name, channel, cal, hours, _share in PAGES:
-            pages[key] = actions.add_page(
-                session,
-                key=key,
-                name=name,
-                channel=channel,
-                calendar=cal,
-                target_hours=hours,
-                actor=ACTOR,
-                now=now,
-            )
+            if key not in pages:
+                pages[key] = actions.add_page(
+                    session,
+                    key=key,
+                    name=name,
+                    channel=channel,
+                    calendar=cal,
+                    target_hours=hours,
+                    actor=ACTOR,
+                    now=now,
+                )
         post_ids: dict[str, list[str]] = {}
         for key, page in pages.items():
             if page.channel not in {"facebook", "instagram"}:
@@ -262,7 +267,7 @@ def load_demo(
             )
             if first is None and resolution is None:
                 open_targets.append(n)
-        items.extend(_showcase(now))
+        items.extend(_showcase(now, pages[SHOWCASE_PAGE].target_hours))
         result = actions.ingest_items(
             session, items, pages=pages, now=now, calendar=calendar, rules=rules
         )

@@ -139,8 +139,14 @@ class RoutingRule(_Model):
 
 class PageSettings(_Model):
     name: Text | None = None
+    channel: Literal["facebook", "instagram", "messenger", "linkedin", "email", "web", "other"] = (
+        "facebook"
+    )
     calendar: Literal["office", "24x7"] = "office"
     target_hours: float = Field(default=24.0, gt=0, le=24 * 31)
+    # The platform's id of the page (Facebook page id, Instagram account id), so
+    # webhook deliveries find it.
+    platform_id: Text | None = None
 
 
 class OfficeHours(_Model):

@@ -153,5 +153,13 @@ def test_demo_loads_every_sla_state(cli) -> None:
     open_states = {r["sla_state"] for r in rows if r["status"] == "open"}
     assert {"ok", "at_risk", "breached", "met"} <= open_states
     assert {r["channel"] for r in rows} == {"facebook", "instagram", "messenger", "email"}
+    # Tagged and routed on the way in, to the departments of the shipped rules.
+    assert all(r["department"] for r in rows)
+    departments = {r["department"] for r in rows}
+    assert {"halso_sjukvard", "kollektivtrafik", "folktandvarden"} <= departments
+    # The pages come from rules/pages.toml, with their own SLA settings.
+    code, out, _ = cli("pages", "list")
+    assert "lanstrafiken_facebook" in out
+    assert "region_messenger" in out
     code, out, _ = cli("demo", "--no-serve")
     assert "already has items" in out

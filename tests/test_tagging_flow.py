@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import shutil
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -195,3 +196,34 @@ def test_rules_apply_reroutes_open_items_and_records_why(
         event = conn.execute(sa.select(Event.data).where(Event.kind == "rerouted")).scalar_one()
     assert event["old_department"] == "kultur"
     assert event["department"] == "kontaktcenter"
+
+
+def test_rules_apply_creates_pages_and_moves_open_due_times(
+    engine: Engine, cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    directory = tmp_path / "rules"
+    shutil.copytree(RULES, directory)
+    monkeypatch.setenv("INBOX_RULES_DIR", str(directory))
+    code, out, _ = cli("rules", "apply")
+    assert code == 0
+    assert "created page lanstrafiken_facebook" in out
+    received = datetime(2026, 11, 17, 9, 0, tzinfo=UTC)  # Tuesday 10:00 in Stockholm
+    with session_scope(engine) as session:
+        pages, _ = actions.ensure_pages(session, {"region_facebook"}, actor="t", now=NOW)
+        actions.ingest_items(
+            session,
+            [NewItem(page="region_facebook", external_id="q", received_at=received, text="Fråga?")],
+            pages=pages,
+            now=NOW,
+        )
+    assert _items(engine)["q"].due_at == received + timedelta(hours=24)
+    text = (directory / "pages.toml").read_text(encoding="utf-8")
+    start = text.index("[pages.region_facebook]")
+    section = text[start : text.index("[pages.", start + 1)]
+    (directory / "pages.toml").write_text(
+        text.replace(section, section.replace("target_hours = 24", "target_hours = 2")),
+        encoding="utf-8",
+    )
+    code, out, _ = cli("rules", "apply")
+    assert "updated page region_facebook" in out
+    assert _items(engine)["q"].due_at == received + timedelta(hours=2)
