@@ -9,7 +9,7 @@ from starlette.staticfiles import StaticFiles
 
 from inbox.settings import Settings
 from inbox.web.auth import ADMINS, SUPERVISORS, guarded, public
-from inbox.web.views import admin, dashboard, item, login, queue
+from inbox.web.views import admin, classify, dashboard, item, login, queue
 
 
 async def health(_request: Request) -> Response:
@@ -36,6 +36,11 @@ def routes(settings: Settings) -> list[BaseRoute]:
         ),
         Route("/report", guarded(dashboard.dashboard, roles=SUPERVISORS)),
         Route("/admin/users", guarded(admin.users, roles=ADMINS)),
+        Route(
+            "/admin/classify",
+            guarded(classify.classify_page, roles=ADMINS),
+            methods=["GET", "POST"],
+        ),
         Route("/admin/users", guarded(admin.add_user, roles=ADMINS), methods=["POST"]),
         Route(
             "/admin/users/{user_id:int}/active",

@@ -1,0 +1,52 @@
+"""The admin's test bench for the rules: paste a text, see the tags and the rule that fired."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from inbox.models import Channel, Kind
+from inbox.tagging import tag_values
+from inbox.web.auth import Ctx, field
+from inbox.web.templating import render
+
+KINDS = [k.value for k in Kind]
+CHANNELS = [c.value for c in Channel]
+
+
+async def classify_page(request: Request, ctx: Ctx) -> Response:
+    context: dict[str, Any] = {
+        "kinds": KINDS,
+        "channels": CHANNELS,
+        "pages": sorted(ctx.rt.rules.pages),
+        "text": "",
+        "chosen": {"page": "", "channel": "facebook", "kind": "comment"},
+        "result": None,
+        "error": "",
+    }
+    if request.method == "POST":
+        text = field(ctx.form, "text", limit=10_000)
+        chosen = {
+            "page": field(ctx.form, "page", limit=64),
+            "channel": field(ctx.form, "channel", limit=16),
+            "kind": field(ctx.form, "kind", limit=24),
+        }
+        context.update(text=text, chosen=chosen)
+        if chosen["channel"] not in CHANNELS or chosen["kind"] not in KINDS:
+            context["error"] = "Okänd kanal eller typ."
+            return render(request, "admin_classify.html", context, status_code=400)
+        if not text.strip():
+            context["error"] = "Skriv eller klistra in en text."
+            return render(request, "admin_classify.html", context, status_code=400)
+        values = tag_values(
+            text,
+            ctx.rt.rules,
+            page=chosen["page"],
+            channel=chosen["channel"],
+            kind=chosen["kind"],
+            received_at=ctx.now,
+        )
+        context["result"] = values["classification"]
+    return render(request, "admin_classify.html", context)
