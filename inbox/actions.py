@@ -183,6 +183,20 @@ def ingest_items(
     one statement per batch, never as ORM objects. With ``rules`` each item is
     tagged and routed on the way in; without, ``tag_untagged`` does it later.
     """
+    rows = item_rows(items, pages=pages, now=now, calendar=calendar, rules=rules)
+    return store_item_rows(session, rows)
+
+
+def item_rows(
+    items: Sequence[NewItem],
+    *,
+    pages: dict[str, Page],
+    now: datetime,
+    calendar: OfficeCalendar = DEFAULT_CALENDAR,
+    rules: Rules | None = None,
+) -> list[tuple[Any, ...]]:
+    """The database rows of new items (due time, SLA state, tags): pure computation,
+    so a bulk import can prepare the next batch while the last one is written."""
     rows: list[tuple[Any, ...]] = []
     policies = {key: policy_of(page) for key, page in pages.items()}
     for new in items:
@@ -224,6 +238,12 @@ def ingest_items(
                 *_tags(new, page, rules),
             )
         )
+    return rows
+
+
+def store_item_rows(session: Session, rows: Sequence[tuple[Any, ...]]) -> IngestResult:
+    """Insert rows made by ``item_rows``; those already stored (same page and
+    external id) are skipped."""
     result = IngestResult()
     if rows:
         result.inserted_ids = insert_ignoring_duplicates(

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from sqlalchemy.engine import Engine
 
@@ -150,22 +151,37 @@ def import_csv(
     progress: Callable[[int], None] | None = None,
 ) -> ImportSummary:
     summary = ImportSummary()
-    # utf-8-sig: spreadsheet programs often start UTF-8 files with a byte-order mark.
-    with path.open(encoding="utf-8-sig", newline="") as handle:
+
+    def store(rows: list[tuple[Any, ...]]) -> actions.IngestResult:
+        with session_scope(engine) as session:
+            return actions.store_item_rows(session, rows)
+
+    def collect(result: actions.IngestResult, count: int) -> None:
+        summary.inserted += result.inserted
+        summary.skipped += result.skipped
+        summary.inserted_ids.extend(result.inserted_ids)
+        if progress is not None:
+            progress(count)
+
+    # The database writes a batch (releasing the GIL) while this thread parses and
+    # prepares the next one; each batch is still its own transaction, in order.
+    pending: tuple[Future[actions.IngestResult], int] | None = None
+    with (
+        ThreadPoolExecutor(max_workers=1) as writer,
+        path.open(encoding="utf-8-sig", newline="") as handle,  # BOM from spreadsheets
+    ):
         for batch in _batches(_records(handle, summary), BATCH):
             with session_scope(engine) as session:
                 pages, created = actions.ensure_pages(
                     session, {item.page for item in batch}, actor=actor, now=now
                 )
-                result = actions.ingest_items(
-                    session, batch, pages=pages, now=now, calendar=calendar
-                )
-                summary.created_pages.extend(created)
-            summary.inserted += result.inserted
-            summary.skipped += result.skipped
-            summary.inserted_ids.extend(result.inserted_ids)
-            if progress is not None:
-                progress(len(batch))
+            summary.created_pages.extend(created)
+            rows = actions.item_rows(batch, pages=pages, now=now, calendar=calendar)
+            if pending is not None:
+                collect(pending[0].result(), pending[1])
+            pending = (writer.submit(store, rows), len(batch))
+        if pending is not None:
+            collect(pending[0].result(), pending[1])
     with session_scope(engine) as session:
         actions.record_event(
             session,
