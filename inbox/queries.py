@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from inbox.access import URGENT_FLAGS, URGENT_PRIORITIES, CurrentUser
-from inbox.models import Item, Page, Status
+from inbox.models import Item, Page
 from inbox.queue_filters import MINE_DEPARTMENTS, PAGE_SIZE, QueueFilters
 from inbox.sla import SlaState, sla_state
 
@@ -71,69 +71,6 @@ def export_rows(conn: Connection, *, now: datetime) -> Iterator[dict[str, Any]]:
         }
         out.update({k: _iso(row[k]) for k in EXPORT_COLUMNS if k not in out})
         yield out
-
-
-@dataclass(frozen=True)
-class QueueRow:
-    id: int
-    page: str
-    page_name: str
-    channel: str
-    author: str
-    text: str
-    received_at: datetime
-    due_at: datetime
-    first_response_at: datetime | None
-    department: str | None
-    assignee: str | None
-    topic: str | None
-    sentiment: str | None
-    state: SlaState
-
-
-def open_items(conn: Connection, *, now: datetime, limit: int = 50) -> list[QueueRow]:
-    """Open items, the soonest due first."""
-    c = _item.c
-    rows = conn.execute(
-        sa.select(
-            c.id,
-            _page.c.key,
-            _page.c.name,
-            c.channel,
-            c.author,
-            sa.func.substr(c.text, 1, 300),
-            c.received_at,
-            c.due_at,
-            c.first_response_at,
-            c.department,
-            c.assignee,
-            c.topic,
-            c.sentiment,
-        )
-        .join(_page, _page.c.id == c.page_id)
-        .where(c.status == Status.OPEN.value)
-        .order_by(c.due_at, c.id)
-        .limit(limit)
-    ).all()
-    return [
-        QueueRow(
-            id=row[0],
-            page=row[1],
-            page_name=row[2],
-            channel=row[3],
-            author=row[4],
-            text=row[5],
-            received_at=row[6],
-            due_at=row[7],
-            first_response_at=row[8],
-            department=row[9],
-            assignee=row[10],
-            topic=row[11],
-            sentiment=row[12],
-            state=sla_state(received_at=row[6], due_at=row[7], first_response_at=row[8], now=now),
-        )
-        for row in rows
-    ]
 
 
 ITEM_COLUMNS = (
