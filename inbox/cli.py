@@ -15,7 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import col, select
 
 from inbox import actions, cli_rules, formatting
-from inbox.db import session_scope
+from inbox.db import refresh_statistics, session_scope
 from inbox.ingest.csv_import import CsvFormatError, import_csv
 from inbox.ingest.email_import import EmailSummary, MailboxError, import_mail_file
 from inbox.models import ApiToken, Channel, Page, Role, User
@@ -28,6 +28,8 @@ from inbox.sla import CalendarKind
 from inbox.timeutil import parse_instant, utcnow
 
 CLI_ACTOR = "cli"
+# An import this large changes the table enough to refresh the planner's statistics.
+BULK_ROWS = 10_000
 
 
 class CliError(Exception):
@@ -276,6 +278,8 @@ def cmd_import(rt: Runtime, args: argparse.Namespace) -> int:
     )
     # Storage first (fast), then tagging and routing as a pass of its own.
     cli_rules.tag_pending(rt.engine, rt.rules, sys.stdout)
+    if summary.inserted >= BULK_ROWS:
+        refresh_statistics(rt.engine)
     return 1 if summary.errors else 0
 
 

@@ -143,3 +143,15 @@ def _copy_then_insert(
         "ON CONFLICT DO NOTHING RETURNING id"
     )
     return [r[0] for r in cursor.fetchall()]
+
+
+def refresh_statistics(engine: Engine) -> None:
+    """After a bulk load: fresh planner statistics, and on PostgreSQL a vacuum so the
+    report's index-only scans need not visit the table (what autovacuum would do,
+    only now rather than minutes later)."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("VACUUM ANALYZE item")
+    else:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("ANALYZE")

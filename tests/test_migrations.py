@@ -25,3 +25,22 @@ def test_downgrade_to_base_and_back(engine: Engine) -> None:
     migrate(engine)
     with engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), SQLModel.metadata) == []
+
+
+def test_statistics_are_refreshed_after_a_bulk_load(engine: Engine) -> None:
+    import sqlalchemy as sa
+
+    from inbox.db import refresh_statistics
+
+    refresh_statistics(engine)
+    with engine.connect() as conn:
+        if engine.dialect.name == "postgresql":
+            vacuumed = conn.execute(
+                sa.text("SELECT last_vacuum FROM pg_stat_user_tables WHERE relname = 'item'")
+            ).scalar_one()
+            assert vacuumed is not None
+        else:
+            tables = conn.execute(
+                sa.text("SELECT name FROM sqlite_master WHERE name = 'sqlite_stat1'")
+            ).all()
+            assert tables
