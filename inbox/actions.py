@@ -31,6 +31,7 @@ from inbox.duty_rules import Contact, WatchRules
 from inbox.ingest.email_parse import ParsedEmail, to_new_item
 from inbox.ingest.shape import NewItem
 from inbox.models import (
+    OPEN,
     ApiToken,
     AppFlag,
     Channel,
@@ -316,7 +317,7 @@ def reroute_open_items(
             c.id, c.text, _page.c.key, c.channel, c.kind, c.received_at, c.department, c.priority
         )
         .join(_page, _page.c.id == c.page_id)
-        .where(c.status == Status.OPEN.value, c.id.not_in(manual))
+        .where(c.status == OPEN, c.id.not_in(manual))
         .order_by(c.id)
     ).all()
     changed = 0
@@ -478,7 +479,7 @@ def _retime_open_items(
     rows = session.execute(
         sa.select(c.id, c.received_at).where(
             c.page_id == page.id,
-            c.status == Status.OPEN.value,
+            c.status == OPEN,
             c.first_response_at.is_(None),
         )
     ).all()
@@ -1063,7 +1064,7 @@ def _assess_urgency(
             c.post_id,
             c.received_at,
         )
-        .where(c.urgency.is_(None), c.status == Status.OPEN.value)
+        .where(c.urgency.is_(None), c.status == OPEN)
         .order_by(c.id)
         .limit(_ASSESS_BATCH)
     ).all()
@@ -1111,7 +1112,7 @@ def _escalate_urgent(
         sa.select(c.id, c.urgency)
         .where(
             c.urgency.in_(escalation.URGENT_REASONS),
-            c.status == Status.OPEN.value,
+            c.status == OPEN,
             c.first_response_at.is_(None),
             ~sa.exists().where(e.item_id == c.id),
         )
@@ -1150,7 +1151,7 @@ def _forward_unacknowledged(
             col(Escalation.acknowledged_at).is_(None),
             col(Escalation.forwarded_at).is_(None),
             col(Escalation.created_at) <= now - timeout,
-            c.status == Status.OPEN.value,
+            c.status == OPEN,
             c.first_response_at.is_(None),
         )
         .order_by(col(Escalation.id))
@@ -1191,7 +1192,7 @@ def sla_sweep(
     c = _item.c
     result = SweepResult()
     office = escalation.is_office_time(now, watch.calendar)
-    open_due = sa.and_(c.status == Status.OPEN.value, c.at_risk_at <= now)
+    open_due = sa.and_(c.status == OPEN, c.at_risk_at <= now)
     for frm in (SlaState.OK, SlaState.AT_RISK):
         result.breached += _transition(
             session,
@@ -1337,7 +1338,7 @@ def queue_daily_digests(
     c = _item.c
     since = office_close_utc(_previous_working_day(today, watch.calendar))
     opened = datetime.combine(today, OFFICE_OPEN, tzinfo=STOCKHOLM).astimezone(UTC)
-    waiting = sa.and_(c.status == Status.OPEN.value, c.first_response_at.is_(None))
+    waiting = sa.and_(c.status == OPEN, c.first_response_at.is_(None))
     overnight = sa.and_(waiting, c.received_at >= since, c.received_at < opened)
     totals = {
         d: (n, b)

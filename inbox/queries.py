@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from inbox.access import URGENT_FLAGS, URGENT_PRIORITIES, CurrentUser
-from inbox.models import Item, Page
+from inbox.models import OPEN, Item, Page
 from inbox.queue_filters import MINE_DEPARTMENTS, PAGE_SIZE, QueueFilters
 from inbox.sla import SlaState, sla_state
 
@@ -400,7 +400,10 @@ def _filter_conditions(
 ) -> list[Any]:
     c = _item.c
     now_param = sa.bindparam("now", now, type_=c.due_at.type)
-    conds: list[Any] = [c.status == filters.status, _scope(user, None)]
+    conds: list[Any] = [
+        c.status == (OPEN if filters.status == "open" else filters.status),
+        _scope(user, None),
+    ]
     departments = _departments_of(filters, user)
     if departments is not None:
         conds.append(c.department.in_(list(departments)))
@@ -463,7 +466,7 @@ def queue_counts(conn: Connection, *, user: CurrentUser, now: datetime) -> Facet
         sa.select(
             c.page_id, c.department, c.topic, c.sentiment, sla, sa.func.count(), sa.func.sum(mine)
         )
-        .where(c.status == "open", _scope(user, None))
+        .where(c.status == OPEN, _scope(user, None))
         .group_by(c.page_id, c.department, c.topic, c.sentiment, sla)
     ).all()
     keys: dict[int, str] = {r[0]: r[1] for r in conn.execute(sa.select(_page.c.id, _page.c.key))}
@@ -492,7 +495,7 @@ def duty_items(
     c = _item.c
     query = (
         _entry_select()
-        .where(c.status == "open", _urgent(), _scope(user, None))
+        .where(c.status == OPEN, _urgent(), _scope(user, None))
         .order_by(c.due_at, c.id)
         .limit(limit)
     )
