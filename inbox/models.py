@@ -125,6 +125,11 @@ _OPEN_ONLY: dict[str, Any] = {
 }
 
 
+def _not_null(column: str) -> dict[str, Any]:
+    where = sa.text(f"{column} IS NOT NULL")
+    return {"sqlite_where": where, "postgresql_where": where}
+
+
 class Item(SQLModel, table=True):
     __table_args__ = (
         sa.UniqueConstraint("page_id", "external_id", name="uq_item_page_external"),
@@ -182,6 +187,10 @@ class Item(SQLModel, table=True):
             **_OPEN_ONLY,
         ),
         sa.Index("ix_item_open_department", "status", "department", "due_at", **_OPEN_ONLY),
+        sa.Index("ix_item_urgency", "urgency", **_OPEN_ONLY),
+        # Thread look-ups are by equality, so items outside any thread need no entry.
+        sa.Index("ix_item_post_id", "post_id", **_not_null("post_id")),
+        sa.Index("ix_item_conversation_id", "conversation_id", **_not_null("conversation_id")),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -193,9 +202,9 @@ class Item(SQLModel, table=True):
     author_id: str | None = Field(default=None, max_length=128)
     text: str = Field(default="", sa_type=sa.Text)
     # Thread: the post it sits under, the comment it replies to, the conversation.
-    post_id: str | None = Field(default=None, max_length=128, index=True)
+    post_id: str | None = Field(default=None, max_length=128)
     parent_id: str | None = Field(default=None, max_length=255)
-    conversation_id: str | None = Field(default=None, max_length=255, index=True)
+    conversation_id: str | None = Field(default=None, max_length=255)
     received_at: datetime = Field(sa_column=ts_column())
     ingested_at: datetime = Field(sa_column=ts_column())
     due_at: datetime = Field(sa_column=ts_column())
@@ -205,7 +214,7 @@ class Item(SQLModel, table=True):
     at_risk_at: datetime = Field(sa_column=ts_column())
     # The urgent policy's verdict: NULL until assessed, then "none" or the reason
     # (threat, offensive, priority, crisis, heating).
-    urgency: str | None = Field(default=None, max_length=16, index=True)
+    urgency: str | None = Field(default=None, max_length=16)
     first_response_at: datetime | None = Field(default=None, sa_column=ts_column(nullable=True))
     # Derived at response time so reports aggregate in SQL instead of in Python.
     response_minutes: float | None = None
@@ -213,7 +222,7 @@ class Item(SQLModel, table=True):
     status: str = Field(default=Status.OPEN.value, max_length=8)
     resolution: str | None = Field(default=None, max_length=16)
     closed_at: datetime | None = Field(default=None, sa_column=ts_column(nullable=True))
-    department: str | None = Field(default=None, max_length=64, index=True)
+    department: str | None = Field(default=None, max_length=64)
     assignee: str | None = Field(default=None, max_length=255)
     topic: str | None = Field(default=None, max_length=64)
     sentiment: str | None = Field(default=None, max_length=16)
