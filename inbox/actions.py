@@ -6,7 +6,7 @@ reads the time itself, so tests and backfills can move it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -772,6 +772,33 @@ class SweepResult:
     notifications: int = 0
 
 
+def _queue_emails(
+    session: Session,
+    msg: messages.Message,
+    recipients: Iterable[str],
+    *,
+    key: str,
+    now: datetime,
+    actor: str,
+) -> int:
+    """One message to each recipient, deduplicated per recipient; returns how many were new."""
+    queued = 0
+    for recipient in recipients:
+        if queue_notification(
+            session,
+            kind="email",
+            recipient=recipient,
+            dedup_key=f"{key}:{recipient}"[:255],
+            now=now,
+            actor=actor,
+            subject=msg.subject,
+            text=msg.text,
+            html=msg.html,
+        ):
+            queued += 1
+    return queued
+
+
 def queue_notification(
     session: Session,
     *,
@@ -1372,19 +1399,14 @@ def queue_daily_digests(
             waited_count=waited_counts.get(dept, 0),
             base_url=watch.base_url,
         )
-        for recipient in rules.emails_of(dept):
-            if queue_notification(
-                session,
-                kind="email",
-                recipient=recipient,
-                dedup_key=f"digest:{today.isoformat()}:{dept or '-'}:{recipient}"[:255],
-                now=now,
-                actor=actor,
-                subject=msg.subject,
-                text=msg.text,
-                html=msg.html,
-            ):
-                queued += 1
+        queued += _queue_emails(
+            session,
+            msg,
+            rules.emails_of(dept),
+            key=f"digest:{today.isoformat()}:{dept or '-'}",
+            now=now,
+            actor=actor,
+        )
     record_event(
         session, actor=actor, kind="digests_queued", now=now, day=today.isoformat(), sent=queued
     )
@@ -1434,20 +1456,14 @@ def queue_weekly_summary(
     msg = messages.summary_message(
         week_label=week, rows=rows, breached_items=breached_items, base_url=watch.base_url
     )
-    queued = 0
-    for recipient in rules.supervisors():
-        if queue_notification(
-            session,
-            kind="email",
-            recipient=recipient,
-            dedup_key=f"summary:{today.isoformat()}:{recipient}"[:255],
-            now=now,
-            actor=actor,
-            subject=msg.subject,
-            text=msg.text,
-            html=msg.html,
-        ):
-            queued += 1
+    queued = _queue_emails(
+        session,
+        msg,
+        rules.supervisors(),
+        key=f"summary:{today.isoformat()}",
+        now=now,
+        actor=actor,
+    )
     record_event(
         session,
         actor=actor,
