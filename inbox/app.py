@@ -28,6 +28,7 @@ from inbox.timeutil import utcnow
 from inbox.web.auth import public
 from inbox.web.catalog import load_catalog
 from inbox.web.errors import http_error as page_http_error
+from inbox.web.figures import FigureStore
 from inbox.web.meta_webhook import MetaWebhook
 from inbox.web.routes import routes
 from inbox.web.templating import make_templates
@@ -134,6 +135,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         runtime = start(settings)
         app.state.runtime = runtime
+        app.state.dashboard_figures = FigureStore()
         writer = DeliveryWriter(runtime.engine)
         writer.start()
         app.state.delivery_writer = writer
@@ -156,6 +158,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             if processor is not None:
                 await processor
             writer.stop()
+            app.state.dashboard_figures.close()
             runtime.engine.dispose()
 
     app = Starlette(
@@ -185,5 +188,4 @@ def create_app(settings: Settings | None = None) -> Starlette:
     )
     app.state.templates = make_templates(settings.templates_dir)
     app.state.catalog = load_catalog(settings.rules_dir)
-    app.state.dashboard_cache = {}
     return app

@@ -599,15 +599,35 @@ def test_dashboard_figures_follow_every_write(
 ) -> None:
     with client_for(database_url, tmp_path) as client:
         token = login(client, "cecilia@x.se")
+        figures = client.app.state.dashboard_figures  # type: ignore[attr-defined]
 
-        def responded() -> str:
-            rows = client.get("/dashboard/pages.csv").text.splitlines()
+        def responded(query: str = "") -> str:
+            rows = client.get(f"/dashboard/pages.csv{query}").text.splitlines()
             return next(r for r in rows if r.startswith("fb,")).split(",")[4]
+
+        def reply(key: str) -> None:
+            response = client.post(
+                f"/items/{world[key]}/reply",
+                data={"text": "Svar", "confirm": "1", "csrf_token": token},
+            )
+            assert response.status_code == 303
 
         before = responded()
         assert responded() == before  # reused while nothing was written
-        client.post(
-            f"/items/{world['own']}/reply",
-            data={"text": "Svar", "confirm": "1", "csrf_token": token},
-        )
+        reply("own")
+        # Right after a write: the previous figures, while new ones are computed
+        # in the background; the next visit gets those.
+        assert responded() == before
+        figures.wait()
         assert int(responded()) == int(before) + 1
+        reply("other")
+        page = client.get("/dashboard", headers=HTML).text
+        assert "nya siffror räknas fram" in page  # the figures say they are older
+        assert 'href="/dashboard?fresh=1"' in page
+        figures.wait()
+        assert "nya siffror räknas fram" not in client.get("/dashboard", headers=HTML).text
+        assert int(responded()) == int(before) + 2
+        # "Räkna om nu" computes while the visitor waits.
+        reply("threat")
+        assert int(responded("?fresh=1")) == int(before) + 3
+        assert 'href="/dashboard?fresh=1"' in client.get("/dashboard", headers=HTML).text

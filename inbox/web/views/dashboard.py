@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
-import sqlalchemy as sa
 from markupsafe import Markup
+from sqlalchemy.engine import Connection
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -16,9 +17,9 @@ from starlette.responses import Response
 from inbox.calendar import local_date
 from inbox.charts import Series, line_chart
 from inbox.metrics import METRIC_NAMES, Metrics
-from inbox.models import Event, Item
 from inbox.report import breaches, build_breakdowns, build_report
 from inbox.web.auth import Ctx
+from inbox.web.figures import FigureStore
 from inbox.web.templating import render
 
 WINDOWS = ("28d", "week", "month", "quarter", "custom")
@@ -61,50 +62,24 @@ def window_of(params: Any, today: date) -> tuple[str, date, date]:
     return preset, start, last + timedelta(days=1)
 
 
-CACHE_SECONDS = 60
-
-
-def _version(conn: Any) -> tuple[Any, ...]:
-    """Changes whenever an item arrives or anything is done to one (every action is an event)."""
-    return tuple(
-        conn.execute(sa.select(sa.func.max(table.c.id))).scalar()
-        for table in (Item.__table__, Event.__table__)  # type: ignore[attr-defined]
-    )
-
-
 def _data(request: Request, ctx: Ctx) -> dict[str, Any]:
-    """The dashboard's figures, reused for up to a minute while nothing is written.
-
-    Computing them reads every item of the window; a supervisor reloading the page
-    or downloading its tables gets the same figures without a second scan. Open
-    items that pass their due time in that minute show as breached on the next
-    computation at the latest.
-    """
+    """The figures of the chosen window (see ``inbox.web.figures`` for when they are reused)."""
     preset, start, end = window_of(request.query_params, local_date(ctx.now))
-    cache: dict[tuple[date, date], tuple[Any, tuple[Any, ...], dict[str, Any]]]
-    cache = request.app.state.dashboard_cache
-    with ctx.rt.engine.connect() as conn:
-        version = _version(conn)
-        hit = cache.get((start, end))
-        if (
-            hit is not None
-            and hit[1] == version
-            and (ctx.now - hit[0]).total_seconds() < CACHE_SECONDS
-        ):
-            return {**hit[2], "preset": preset}
-        data = _compute(conn, ctx, preset, start, end)
-    if len(cache) > 32:
-        cache.clear()
-    cache[(start, end)] = (ctx.now, version, data)
-    return data
+    store: FigureStore = request.app.state.dashboard_figures
+
+    def compute(conn: Connection, now: datetime) -> dict[str, Any]:
+        return _compute(conn, now, start, end)
+
+    fresh = request.query_params.get("fresh") == "1"
+    figures = store.get(ctx.rt.engine, (start, end), compute, fresh=fresh)
+    return {**figures.data, "preset": preset, "stale": figures.stale}
 
 
-def _compute(conn: Any, ctx: Ctx, preset: str, start: date, end: date) -> dict[str, Any]:
-    report = build_report(conn, start=start, end=end, as_of=ctx.now)
-    groups = build_breakdowns(conn, start=start, end=end, as_of=ctx.now)
-    breach_list = breaches(conn, start=start, end=end, as_of=ctx.now)
+def _compute(conn: Connection, now: datetime, start: date, end: date) -> dict[str, Any]:
+    report = build_report(conn, start=start, end=end, as_of=now)
+    groups = build_breakdowns(conn, start=start, end=end, as_of=now)
+    breach_list = breaches(conn, start=start, end=end, as_of=now)
     return {
-        "preset": preset,
         "start": start,
         "end": end,
         "last_day": end - timedelta(days=1),
@@ -115,7 +90,7 @@ def _compute(conn: Any, ctx: Ctx, preset: str, start: date, end: date) -> dict[s
         "sentiments": _sorted(groups.sentiment),
         "trend": groups.weeks,
         "breaches": breach_list,
-        "now": ctx.now,
+        "now": now,
     }
 
 
@@ -147,7 +122,10 @@ async def dashboard(request: Request, ctx: Ctx) -> Response:
     data["median_chart"] = Markup(  # noqa: S704
         line_chart(labels, median, title="Median svarstid per vecka (timmar)")
     )
-    data["query"] = request.url.query
+    # Links keep the window; "fresh" is a one-off request, not part of it.
+    data["query"] = urlencode(
+        [(k, v) for k, v in request.query_params.multi_items() if k != "fresh"]
+    )
     return render(request, "dashboard.html", data)
 
 
