@@ -26,7 +26,7 @@ from inbox.calendar import (
     office_close_utc,
     require_aware,
 )
-from inbox.db import insert_ignoring_duplicates, session_scope
+from inbox.db import bulk_rows, insert_ignoring_duplicates, insert_new_rows, session_scope
 from inbox.duty_rules import Contact, WatchRules
 from inbox.ingest.email_parse import ParsedEmail, to_new_item
 from inbox.ingest.shape import NewItem
@@ -113,14 +113,20 @@ def policy_of(page: Page) -> SlaPolicy:
     return SlaPolicy(calendar_kind=CalendarKind(page.calendar), target_hours=page.target_hours)
 
 
+# A page created without settings (a key first seen in an import, say).
+DEFAULT_CHANNEL = Channel.FACEBOOK.value
+DEFAULT_CALENDAR_KIND = CalendarKind.OFFICE.value
+DEFAULT_TARGET_HOURS = 24.0
+
+
 def add_page(
     session: Session,
     *,
     key: str,
     name: str | None = None,
-    channel: str = Channel.FACEBOOK.value,
-    calendar: str = CalendarKind.OFFICE.value,
-    target_hours: float = 24.0,
+    channel: str = DEFAULT_CHANNEL,
+    calendar: str = DEFAULT_CALENDAR_KIND,
+    target_hours: float = DEFAULT_TARGET_HOURS,
     platform_id: str | None = None,
     actor: str,
     now: datetime,
@@ -242,7 +248,7 @@ def item_rows(
     return rows
 
 
-def store_item_rows(session: Session, rows: Sequence[tuple[Any, ...]]) -> IngestResult:
+def store_item_rows(session: Session, rows: Sequence[Sequence[Any]]) -> IngestResult:
     """Insert rows made by ``item_rows``; those already stored (same page and
     external id) are skipped."""
     result = IngestResult()
@@ -252,6 +258,21 @@ def store_item_rows(session: Session, rows: Sequence[tuple[Any, ...]]) -> Ingest
         )
     result.skipped = len(rows) - result.inserted
     return result
+
+
+_ITEM_KEY = ("page_id", "external_id")
+
+
+def store_new_item_rows(session: Session, rows: Sequence[Sequence[Any]]) -> int:
+    """Bulk insert of rows from ``bulk_item_rows``, no two with the same page and
+    external id; those already stored are skipped. Returns how many were inserted."""
+    return insert_new_rows(session.connection(), _item, _INGEST_COLUMNS, rows, unique=_ITEM_KEY)
+
+
+def bulk_item_rows(dialect: str, rows: Sequence[tuple[Any, ...]]) -> list[Any]:
+    """Rows of ``item_rows`` encoded for ``store_new_item_rows`` (needs no database, so
+    it can run in another process); ``row[0]`` is the page id, to fill in if None."""
+    return bulk_rows(dialect, _item, _INGEST_COLUMNS, rows, _ITEM_KEY)
 
 
 def _tags(new: NewItem, page: Page, rules: Rules | None) -> tuple[Any, ...]:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +31,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # The default 2 MB page cache thrashes on index inserts and window scans at a
     # million items; 64 MB keeps the report's covering index in memory.
     cursor.execute("PRAGMA cache_size=-65536")
+    cursor.execute("PRAGMA wal_autocheckpoint=10000")
     cursor.close()
 
 
@@ -68,7 +71,10 @@ def session_scope(engine: Engine) -> Iterator[Session]:
 
 
 def insert_ignoring_duplicates(
-    conn: Connection, table: sa.Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+    conn: Connection,
+    table: sa.Table,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
 ) -> list[int]:
     """Insert many rows; rows hitting a unique key are skipped. Returns the new ids.
 
@@ -77,51 +83,202 @@ def insert_ignoring_duplicates(
     """
     if not rows:
         return []
-    json_positions = [
-        i for i, name in enumerate(columns) if isinstance(table.c[name].type, sa.JSON)
-    ]
-    if json_positions:
-        # JSON goes to the driver as text, exactly as SQLAlchemy's JSON type would write it.
-        rows = [_dump_json(row, json_positions) for row in rows]
+    rows = driver_rows(conn.dialect.name, table, columns, rows)
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
         if conn.dialect.name == "postgresql":
             return _copy_then_insert(cursor, table, columns, rows)
-        return _sqlite_multirow_insert(cursor, table, columns, rows)
+        return _sqlite_multirow_insert(cursor, table, columns, rows, returning=True)[0]
     finally:
         cursor.close()
 
 
-def _dump_json(row: Sequence[Any], positions: list[int]) -> list[Any]:
-    values = list(row)
-    for i in positions:
-        if values[i] is not None:
-            values[i] = json.dumps(values[i], ensure_ascii=False)
-    return values
+def insert_new_rows(
+    conn: Connection,
+    table: sa.Table,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    unique: tuple[str, str],
+) -> int:
+    """Bulk insert of rows encoded by ``bulk_rows``, no two alike on ``unique``;
+    rows already stored are skipped. Returns how many were inserted (no ids).
+
+    On PostgreSQL a batch none of whose keys is stored yet is copied straight into
+    the table, under a savepoint: should a concurrent writer store one of them
+    meanwhile, the batch goes through a scratch table and skips what is there.
+    """
+    if not rows:
+        return 0
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        if conn.dialect.name != "postgresql":
+            return _sqlite_multirow_insert(cursor, table, columns, rows, returning=False)[1]
+        import psycopg.errors
+
+        data = "".join([f"{row[0]}{row[1]}" for row in rows]).encode()
+        names = ", ".join(columns)
+        if not _any_stored(cursor, conn.dialect, table, columns, rows, unique):
+            cursor.execute("SAVEPOINT bulk_copy")
+            try:
+                with cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
+                    copy.write(data)
+            except psycopg.errors.UniqueViolation:
+                cursor.execute("ROLLBACK TO SAVEPOINT bulk_copy")
+            else:
+                cursor.execute("RELEASE SAVEPOINT bulk_copy")
+                return len(rows)
+        scratch = _scratch_table(cursor, table, columns)
+        with cursor.copy(f"COPY {scratch} ({names}) FROM STDIN") as copy:
+            copy.write(data)
+        cursor.execute(
+            f"INSERT INTO {table.name} ({names}) SELECT {names} FROM {scratch} "
+            "ON CONFLICT DO NOTHING"
+        )
+        return int(cursor.rowcount)
+    finally:
+        cursor.close()
+
+
+def _any_stored(
+    cursor: Any,
+    dialect: sa.Dialect,
+    table: sa.Table,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    unique: tuple[str, str],
+) -> bool:
+    a, b = (table.c[name].type.compile(dialect=dialect) for name in unique)
+    cursor.execute(
+        f"SELECT 1 FROM unnest(%s::{a}[], %s::{b}[]) AS k(a, b) "
+        f"JOIN {table.name} t ON t.{unique[0]} = k.a AND t.{unique[1]} = k.b LIMIT 1",
+        ([row[0] for row in rows], [row[2] for row in rows]),
+    )
+    return cursor.fetchone() is not None
+
+
+def bulk_rows(
+    dialect: str,
+    table: sa.Table,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    unique: tuple[str, str],
+) -> list[Any]:
+    """Rows for ``insert_new_rows``, encoded for the driver without a connection (in
+    another process, say). The first column, the first of the unique key, stays a
+    value apart (``row[0]``), so it can be filled in afterwards: on SQLite a row is
+    its parameters; on PostgreSQL ``[first, the rest of its COPY text line, the
+    second of the unique key]``."""
+    if columns[0] != unique[0]:
+        raise ValueError("the first column must be the first of the unique key")
+    if dialect != "postgresql":
+        return driver_rows(dialect, table, columns, rows)
+    second = columns.index(unique[1])
+    json_at = {
+        i - 1 for i, name in enumerate(columns) if i and isinstance(table.c[name].type, sa.JSON)
+    }
+    tails = _copy_tails([row[1:] for row in rows], json_at)
+    return [[row[0], tail, row[second]] for row, tail in zip(rows, tails, strict=True)]
+
+
+def _copy_tails(rows: Sequence[Sequence[Any]], json_at: set[int]) -> list[str]:
+    """Each row as the rest of a line of COPY text (after a first column): formatted a
+    column at a time, so a column holding one value throughout is formatted once."""
+    n = len(rows)
+    columns: list[Sequence[str]] = []
+    for at, values in enumerate(zip(*rows, strict=True)):
+        first = values[0]
+        if at in json_at:
+            columns.append(["\\N" if v is None else _copy_json(v) for v in values])
+        elif values.count(first) == n:
+            columns.append([_copy_text(first)] * n)
+        else:
+            text = _COPY_TEXT
+            columns.append(["\\N" if v is None else text[type(v)](v) for v in values])
+    return ["\t" + "\t".join(line) + "\n" for line in zip(*columns, strict=True)]
+
+
+def _copy_text(value: Any) -> str:
+    return "\\N" if value is None else _COPY_TEXT[type(value)](value)
+
+
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False).translate(_COPY_ESCAPES)
+
+
+# Values in PostgreSQL's COPY text format, by type (NULL is \N). Floats as their
+# shortest text that reads back as the same float.
+_COPY_TEXT: dict[type, Callable[[Any], str]] = {
+    str: lambda v: v.translate(_COPY_ESCAPES),
+    int: str,
+    float: repr,
+    bool: lambda v: "t" if v else "f",
+    datetime: datetime.isoformat,
+}
+
+
+def _scratch_table(cursor: Any, table: sa.Table, columns: Sequence[str]) -> str:
+    name = f"_ingest_{table.name}"
+    cursor.execute(
+        f"CREATE TEMP TABLE IF NOT EXISTS {name} AS "
+        f"SELECT {', '.join(columns)} FROM {table.name} WITH NO DATA"
+    )
+    cursor.execute(f"TRUNCATE {name}")
+    return name
+
+
+def driver_rows(
+    dialect: str, table: sa.Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> list[list[Any]]:
+    """Rows as the driver takes them: JSON as text, exactly as SQLAlchemy's JSON type
+    would write it, and on SQLite instants as epoch microseconds (``UTCDateTime``)."""
+    json_at = [i for i, name in enumerate(columns) if isinstance(table.c[name].type, sa.JSON)]
+    times_at = []
+    if dialect == "sqlite":
+        times_at = [
+            i for i, name in enumerate(columns) if isinstance(table.c[name].type, UTCDateTime)
+        ]
+    out = []
+    for row in rows:
+        values = list(row)
+        for i in json_at:
+            if values[i] is not None:
+                values[i] = json.dumps(values[i], ensure_ascii=False)
+        for i in times_at:
+            if values[i] is not None:
+                values[i] = to_epoch_us(values[i])
+        out.append(values)
+    return out
 
 
 def _sqlite_multirow_insert(
-    cursor: Any, table: sa.Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]
-) -> list[int]:
+    cursor: Any,
+    table: sa.Table,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    returning: bool,
+) -> tuple[list[int], int]:
+    """The new ids (if ``returning``) and how many rows were new."""
     # SQLite allows 32,766 parameters a statement.
     per_statement = max(1, 32000 // len(columns))
     row_marks = "(" + ", ".join("?" * len(columns)) + ")"
     head = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES "
-    times = [i for i, name in enumerate(columns) if isinstance(table.c[name].type, UTCDateTime)]
+    tail = " ON CONFLICT DO NOTHING" + (" RETURNING id" if returning else "")
     ids: list[int] = []
+    count = 0
     for start in range(0, len(rows), per_statement):
         chunk = rows[start : start + per_statement]
-        params: list[Any] = []
-        for row in chunk:
-            values = list(row)
-            for i in times:
-                if values[i] is not None:
-                    values[i] = to_epoch_us(values[i])
-            params.extend(values)
-        sql = head + ", ".join([row_marks] * len(chunk)) + " ON CONFLICT DO NOTHING RETURNING id"
-        cursor.execute(sql, params)
-        ids.extend(r[0] for r in cursor.fetchall())
-    return ids
+        sql = head + ", ".join([row_marks] * len(chunk)) + tail
+        cursor.execute(sql, list(itertools.chain.from_iterable(chunk)))
+        if returning:
+            ids.extend(r[0] for r in cursor.fetchall())
+        else:
+            count += cursor.rowcount
+    return ids, len(ids) if returning else count
 
 
 def _copy_then_insert(
@@ -130,16 +287,12 @@ def _copy_then_insert(
     # COPY into a scratch table is several times faster than parameterised inserts;
     # the final INSERT ... SELECT keeps the skip-on-conflict semantics.
     names = ", ".join(columns)
-    cursor.execute(
-        f"CREATE TEMP TABLE IF NOT EXISTS _ingest_{table.name} AS "
-        f"SELECT {names} FROM {table.name} WITH NO DATA"
-    )
-    cursor.execute(f"TRUNCATE _ingest_{table.name}")
-    with cursor.copy(f"COPY _ingest_{table.name} ({names}) FROM STDIN") as copy:
+    scratch = _scratch_table(cursor, table, columns)
+    with cursor.copy(f"COPY {scratch} ({names}) FROM STDIN") as copy:
         for row in rows:
             copy.write_row(row)
     cursor.execute(
-        f"INSERT INTO {table.name} ({names}) SELECT {names} FROM _ingest_{table.name} "
+        f"INSERT INTO {table.name} ({names}) SELECT {names} FROM {scratch} "
         "ON CONFLICT DO NOTHING RETURNING id"
     )
     return [r[0] for r in cursor.fetchall()]

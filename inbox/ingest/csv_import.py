@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+import multiprocessing
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
 
 from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
 
 from inbox import actions
 from inbox.calendar import DEFAULT_CALENDAR, OfficeCalendar
 from inbox.db import session_scope
 from inbox.ingest.shape import NewItem
-from inbox.models import Channel, Kind, Resolution
+from inbox.models import Channel, Kind, Page, Resolution
 from inbox.timeutil import parse_instant
 
 REQUIRED = ("page", "external_id", "received_at", "text")
@@ -46,7 +49,6 @@ class ImportSummary:
     skipped: int = 0
     errors: list[tuple[int, str]] = field(default_factory=list)
     created_pages: list[str] = field(default_factory=list)
-    inserted_ids: list[int] = field(default_factory=list)
 
 
 def _optional(row: dict[str, str | None], name: str) -> str | None:
@@ -104,41 +106,106 @@ def parse_row(row: dict[str, str | None]) -> NewItem:
     )
 
 
-def _records(handle: TextIO, summary: ImportSummary) -> Iterator[NewItem]:
-    reader = csv.DictReader(handle)
-    header = reader.fieldnames
+# A CSV row as the reader gives it, with the line it starts on.
+RawRow = tuple[int, list[str]]
+# What preparing rows needs of a page: id (None for a key not stored yet),
+# channel, SLA calendar and target hours.
+PageFacts = tuple[int | None, str, str, float]
+
+# Files this large are parsed in a second process while this one writes: parsing
+# and preparing rows is Python work that one process cannot overlap with writing.
+PROCESS_MIN_BYTES = 2_000_000
+_DEFAULTS = (actions.DEFAULT_CHANNEL, actions.DEFAULT_CALENDAR_KIND, actions.DEFAULT_TARGET_HOURS)
+
+
+def _raw_batches(
+    handle: TextIO, summary: ImportSummary
+) -> Iterator[tuple[list[str], list[RawRow]]]:
+    reader = csv.reader(handle)
+    header = next(reader, None)
     if not header:
         raise CsvFormatError("the file is empty: expected a header row")
     missing = [name for name in REQUIRED if name not in header]
     if missing:
         raise CsvFormatError(f"missing required column(s): {', '.join(missing)}")
-    seen: set[tuple[str, str]] = set()
+    batch: list[RawRow] = []
     line = reader.line_num
-    for row in reader:
-        summary.rows += 1
+    for values in reader:
         start_line, line = line + 1, reader.line_num
-        try:
-            item = parse_row(row)
-        except ValueError as exc:
-            summary.errors.append((start_line, str(exc)))
+        if not values:  # a blank line
             continue
-        key = (item.page, item.external_id)
-        if key in seen:
-            summary.skipped += 1
-            continue
-        seen.add(key)
-        yield item
-
-
-def _batches(records: Iterable[NewItem], size: int) -> Iterator[list[NewItem]]:
-    batch: list[NewItem] = []
-    for record in records:
-        batch.append(record)
-        if len(batch) >= size:
-            yield batch
+        summary.rows += 1
+        batch.append((start_line, values))
+        if len(batch) >= BATCH:
+            yield header, batch
             batch = []
     if batch:
-        yield batch
+        yield header, batch
+
+
+def _as_dict(header: list[str], values: list[str]) -> dict[str | None, Any]:
+    """As ``csv.DictReader`` makes it: extra fields under ``None``, missing ones ``None``."""
+    row: dict[str | None, Any] = dict(zip(header, values, strict=False))
+    if len(values) > len(header):
+        row[None] = values[len(header) :]
+    return row
+
+
+@dataclass
+class Prepared:
+    keys: list[tuple[str, str]]
+    rows: list[list[Any]]
+    errors: list[tuple[int, str]]
+
+
+def prepare(
+    header: list[str],
+    raw: list[RawRow],
+    pages: dict[str, PageFacts],
+    now: datetime,
+    calendar: OfficeCalendar,
+    dialect: str,
+) -> Prepared:
+    """Validate a batch of rows and compute their database rows (due times, SLA state),
+    encoded for the driver of ``dialect``.
+
+    Pure, so it can run in another process; pages not yet stored get their default
+    settings and no id (the caller fills it in once it has created them).
+    """
+    items: list[NewItem] = []
+    errors: list[tuple[int, str]] = []
+    for line, values in raw:
+        try:
+            items.append(parse_row(_as_dict(header, values)))  # type: ignore[arg-type]
+        except ValueError as exc:
+            errors.append((line, str(exc)))
+    stand_ins = {
+        key: Page(
+            id=pid,
+            key=key,
+            name=key,
+            channel=channel,
+            calendar=cal,
+            target_hours=hours,
+            created_at=now,
+        )
+        for key, (pid, channel, cal, hours) in pages.items()
+    }
+    rows = actions.item_rows(items, pages=stand_ins, now=now, calendar=calendar)
+    return Prepared(
+        [(item.page, item.external_id) for item in items],
+        actions.bulk_item_rows(dialect, rows),
+        errors,
+    )
+
+
+def _facts(page: Page) -> PageFacts:
+    return (page.id, page.channel, page.calendar, page.target_hours)
+
+
+def _page_keys(header: list[str], raw: list[RawRow]) -> set[str]:
+    at = header.index("page")
+    return {values[at].strip() for _, values in raw if len(values) > at} - {""}
 
 
 def import_csv(
@@ -149,39 +216,79 @@ def import_csv(
     now: datetime,
     calendar: OfficeCalendar = DEFAULT_CALENDAR,
     progress: Callable[[int], None] | None = None,
+    processes: bool | None = None,
 ) -> ImportSummary:
+    """Import a CSV file in batches of ``BATCH`` rows, each its own transaction, in order.
+
+    Rows are parsed in a second process when the file is large (or ``processes``
+    says so), overlapping with the writes here.
+    """
     summary = ImportSummary()
+    seen: set[tuple[str, str]] = set()
+    stored_pages: dict[str, Page] = {}
+    dialect = engine.dialect.name
 
-    def store(rows: list[tuple[Any, ...]]) -> actions.IngestResult:
+    def facts_for(keys: set[str]) -> dict[str, PageFacts]:
+        unknown = keys - set(stored_pages)
+        if unknown:
+            with Session(engine) as session:
+                for page in session.exec(select(Page).where(col(Page.key).in_(unknown))):
+                    stored_pages[page.key] = page
+        return {
+            key: _facts(stored_pages[key]) if key in stored_pages else (None, *_DEFAULTS)
+            for key in keys
+        }
+
+    def store(header: list[str], raw: list[RawRow], done: Prepared) -> None:
         with session_scope(engine) as session:
-            return actions.store_item_rows(session, rows)
-
-    def collect(result: actions.IngestResult, count: int) -> None:
-        summary.inserted += result.inserted
-        summary.skipped += result.skipped
-        summary.inserted_ids.extend(result.inserted_ids)
+            new_keys = {page for page, _ in done.keys} - set(stored_pages)
+            if new_keys:
+                pages, created = actions.ensure_pages(session, new_keys, actor=actor, now=now)
+                summary.created_pages.extend(created)
+                stored_pages.update(pages)
+                if any(_facts(pages[key])[1:] != _DEFAULTS for key in new_keys):
+                    # Created meanwhile, with other settings: prepare the batch again.
+                    done = prepared(header, raw)
+            summary.errors.extend(done.errors)
+            rows = []
+            for key, row in zip(done.keys, done.rows, strict=True):
+                if key in seen:
+                    summary.skipped += 1
+                    continue
+                seen.add(key)
+                if row[0] is None:  # a page created since the batch was prepared
+                    row[0] = stored_pages[key[0]].id
+                rows.append(row)
+            inserted = actions.store_new_item_rows(session, rows)
+        summary.inserted += inserted
+        summary.skipped += len(rows) - inserted
         if progress is not None:
-            progress(count)
+            progress(len(raw))
 
-    # The database writes a batch (releasing the GIL) while this thread parses and
-    # prepares the next one; each batch is still its own transaction, in order.
-    pending: tuple[Future[actions.IngestResult], int] | None = None
-    with (
-        ThreadPoolExecutor(max_workers=1) as writer,
-        path.open(encoding="utf-8-sig", newline="") as handle,  # BOM from spreadsheets
-    ):
-        for batch in _batches(_records(handle, summary), BATCH):
-            with session_scope(engine) as session:
-                pages, created = actions.ensure_pages(
-                    session, {item.page for item in batch}, actor=actor, now=now
-                )
-            summary.created_pages.extend(created)
-            rows = actions.item_rows(batch, pages=pages, now=now, calendar=calendar)
-            if pending is not None:
-                collect(pending[0].result(), pending[1])
-            pending = (writer.submit(store, rows), len(batch))
-        if pending is not None:
-            collect(pending[0].result(), pending[1])
+    def prepared(header: list[str], raw: list[RawRow]) -> Prepared:
+        return prepare(header, raw, facts_for(_page_keys(header, raw)), now, calendar, dialect)
+
+    if processes is None:
+        processes = path.stat().st_size >= PROCESS_MIN_BYTES
+    with path.open(encoding="utf-8-sig", newline="") as handle:  # BOM from spreadsheets
+        batches = _raw_batches(handle, summary)
+        if not processes:
+            for header, raw in batches:
+                store(header, raw, prepared(header, raw))
+        else:
+            context = multiprocessing.get_context("spawn")
+            with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+                pending: deque[tuple[list[str], list[RawRow], Future[Prepared]]] = deque()
+                for header, raw in batches:
+                    facts = facts_for(_page_keys(header, raw))
+                    work = pool.submit(prepare, header, raw, facts, now, calendar, dialect)
+                    pending.append((header, raw, work))
+                    if len(pending) > 2:
+                        h, r, future = pending.popleft()
+                        store(h, r, future.result())
+                while pending:
+                    h, r, future = pending.popleft()
+                    store(h, r, future.result())
     with session_scope(engine) as session:
         actions.record_event(
             session,
