@@ -3,10 +3,11 @@
 Words and phrases carry weights (sentiment_lexicon.py); "inte/ej/aldrig"
 flips the next few words, intensifiers ("jätte", "väldigt", "fan vad")
 strengthen the next one, elongated words ("braaaa") count as the word and a
-little more, laughter ("hahaha", "hihi") as a positive word, emojis count with weights from the Emoji Sentiment Ranking
-(emoji_sentiment.py; how far each emoji's published score lies from the
-average emoji's), emoticons count like words, and exclamation marks
-strengthen whatever was said. The sum is squashed into -1..1 as in VADER.
+little more, laughter ("hahaha", "hihi") counts as a positive word, emojis
+count with weights from the Emoji Sentiment Ranking (emoji_sentiment.py; how
+far each emoji's published score lies from the average emoji's), emoticons
+count like words, and exclamation marks strengthen whatever was said. The
+sum is squashed into -1..1 as in VADER.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from inbox.sentiment_lexicon import (
     INTENSIFIER_BRIDGES,
     INTENSIFIER_PREFIXES,
     INTENSIFIERS,
+    LOADED_PREFIXES,
     NEGATORS,
     PHRASES,
     emoji_weights,
@@ -75,6 +77,7 @@ _EMOTICON_RE = re.compile(
     r"(?!\w)"
 )
 _PREFIX_MIN_REST = 3
+_PREFIXES = INTENSIFIER_PREFIXES + tuple(LOADED_PREFIXES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +90,7 @@ def _word_weight(word: str, word_stem: str) -> float | None:
     w = _SURFACE.get(word)
     if w is None:
         w = _STEMS.get(word_stem)
-    if w is None and word.startswith(INTENSIFIER_PREFIXES):
+    if w is None and word.startswith(_PREFIXES):
         return _prefixed_weight(word)
     return w
 
@@ -129,6 +132,9 @@ def _prefixed_weight(word: str) -> float | None:
                 return inner * 1.5
             if prefix == "skit":  # "skitkommun", "skitsnack"
                 return -2.0
+    for prefix, weight in LOADED_PREFIXES.items():
+        if word.startswith(prefix) and len(word) - len(prefix) >= _PREFIX_MIN_REST:
+            return weight
     return None
 
 

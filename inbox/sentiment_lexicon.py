@@ -96,18 +96,20 @@ _SOCIAL: dict[float, str] = {
         generös omtanke legend mästare vinst vunnit guld guldet jippi
         jippie hurra woho wohoo asgarv garv garvar gapskratt skrattretande
         fnissar fniss ler leende tacksamhet lycka lyckan lyckligt kärleken glädjen
-        trivs trivdes stolthet beundrar hyllning supertrevlig roligaste
+        trivs trivdes stolthet beundrar hyllning supertrevlig roligaste gåshud klassiker
+        proffs välförtjänt välförtjänat höjdpunkt höjdpunkten hejja
         """,
     1.0: """
         guldvärd starkt mysa myser mysade hoppfullt sugen skoj skojigt
         """,
     -1.0: """
         illamående tappade tappat sömnlös regnigt grått
-        ångrar oroar seg segt tungt jobbigaste krångla
+        ångrar oroar seg segt tungt jobbigaste krångla orka
         """,
     -1.5: """
         grinig gnäller gnäll tjatig tjat bråk bråkar fånig fånigt töntig töntigt larvig
-        larvigt överskattad överskattat snål snålt feg fegt risig risigt läskig läskigt
+        larvigt överskattad överskattat onödig onödigt fejk fejkad fejkade laggar laggig
+        förfall förfallit snål snålt feg fegt risig risigt läskig läskigt
         skadad skadade sönder tråkigare blä bläh suger irri surt sur sura bajsigt
         förlora förlorar förlorade förlust förlorat torskade
         """,
@@ -115,7 +117,7 @@ _SOCIAL: dict[float, str] = {
         less lessen deppig deppigt deppad depp deppa nedstämd ledsamt elak elakt elaka
         dum dumt dumma dumheter löjlig löjligt skämmigt taskig taskigt sunkig sunkigt
         stulen stulit stal stöld inbrott olycka påkörd otäck otäckt obehaglig
-        obehagligt falsk girig bluff panik krig våld stackars hatet avskyvärt
+        obehagligt falsk girig bluff klickbete panik krig våld stackars hatet avskyvärt
         tragedin sorgen saknaden hopplöshet trams skräpig
         """,
     -2.5: """
@@ -127,6 +129,7 @@ _SOCIAL: dict[float, str] = {
 # ("hänger" is not "hängas", "segt" is not "seger", "kassan" is not "kass").
 SURFACE_ONLY: dict[float, str] = {
     2.0: "seger segern segrar toppen taggad taggade peppad peppade rörande",
+    1.5: "räddar räddade räddat rysningar underskattad underskattat värt log höjdare",
     1.0: "längtar längtan le",
     -2.0: "kass kasst kassaste",
     -3.0: "dör dö dödas hängas skjutas",
@@ -254,6 +257,12 @@ PHRASES: dict[str, float] = {
     "good vibes": 2.0,
     "ingen fara": 0.5,
     "oh no": -1.5,
+    "gör skillnad": 2.0,
+    "inget slår": 2.5,
+    "bättre förr": -1.5,
+    "sett bättre": -2.0,
+    "nej tack": -1.5,
+    "ingen ork": -2.0,
 }
 
 NEGATORS = frozenset(
@@ -329,6 +338,8 @@ INTENSIFIERS: dict[str, float] = {
 INTENSIFIER_PREFIXES = (
     "jätte", "super", "kanon", "mega", "skit", "as", "svin", "toppen", "grym", "sjuk",
 )  # fmt: skip
+# Compounds whose first part carries the feeling: "favoritlåt", "älsklingsfilm".
+LOADED_PREFIXES: dict[str, float] = {"favorit": 2.0, "älsklings": 2.0}
 # "fan vad bra", "jävlar så gott": the intensifier reaches over these.
 INTENSIFIER_BRIDGES = frozenset(("vad", "va", "så", "vilken", "vilket", "vilka"))
 
