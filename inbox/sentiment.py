@@ -37,7 +37,8 @@ from inbox.words import Token, stem
 Label = Literal["positive", "neutral", "negative"]
 
 # |score| below this is neutral; a single mild word ("tyvärr", "okej") is enough.
-THRESHOLD = 0.2
+# Chosen with the emoji scale (sentiment_lexicon.EMOJI_SCALE).
+THRESHOLD = 0.25
 _ALPHA = 8.0
 _NEGATION_SCOPE = 3
 # Politeness in a question ("Tack på förhand!") is not praise.
