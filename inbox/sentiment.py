@@ -44,6 +44,10 @@ _NEGATION_SCOPE = 3
 # Politeness in a question ("Tack på förhand!") is not praise.
 _POLITE = frozenset(("tack", "tackar", "tacksam", "tacksamma", "snälla", "vänliga", "hej"))
 
+# Nor is a positive word in a question ("Vem vann?", "Tips på en bra podd?"):
+# it names what is asked about. Complaints are often asked ("Varför är det så
+# dåligt?"), so negative words keep their weight.
+_QUESTION_POSITIVE = 0.25
 _BUT = frozenset(("men", "but"))
 _SURFACE = word_weights()
 _STEMS: dict[str, float] = {}
@@ -223,6 +227,8 @@ def _words_total(tokens: Sequence[Token], question: bool) -> float:
         if weight:
             if question and word in _POLITE:
                 weight *= 0.25
+            elif question and weight > 0:
+                weight *= _QUESTION_POSITIVE
             if i <= negated_until and span == 1:
                 # "inte bra" is bad; "inte dåligt" is only mildly good.
                 weight = -weight * (0.75 if weight > 0 else 0.5)

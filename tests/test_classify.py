@@ -350,6 +350,10 @@ def test_sentiment(text: str, label: str, rules: Rules) -> None:
         ("Nej tack", "negative"),
         ("Det här var ingen höjdare", "negative"),
         ("Vad är höjden på bron?", "neutral"),
+        # positive words in questions name what is asked about
+        ("Vem vann förra året?", "neutral"),
+        ("Någon som har tips på en bra podd?", "neutral"),
+        ("Varför är allt så dåligt?", "negative"),
         # words whose stems belong to other words
         ("Jag hänger med på bion ikväll", "neutral"),
         ("Hur länge har ni öppet?", "neutral"),
