@@ -25,6 +25,7 @@ from inbox.sentiment_lexicon import (
     INTENSIFIER_PREFIXES,
     INTENSIFIERS,
     LOADED_PREFIXES,
+    LOADED_SUFFIXES,
     NEGATORS,
     PHRASES,
     emoji_weights,
@@ -83,6 +84,7 @@ _EMOTICON_RE = re.compile(
 )
 _PREFIX_MIN_REST = 3
 _PREFIXES = INTENSIFIER_PREFIXES + tuple(LOADED_PREFIXES)
+_SUFFIXES = tuple(LOADED_SUFFIXES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,8 +97,11 @@ def _word_weight(word: str, word_stem: str) -> float | None:
     w = _SURFACE.get(word)
     if w is None:
         w = _STEMS.get(word_stem)
-    if w is None and word.startswith(_PREFIXES):
-        return _prefixed_weight(word)
+    if w is None:
+        if word.startswith(_PREFIXES):
+            return _prefixed_weight(word)
+        if word.endswith(_SUFFIXES):
+            return _suffixed_weight(word)
     return w
 
 
@@ -125,6 +130,13 @@ def _normal(word: str) -> tuple[str, str, float]:
     if _LAUGH_RE.fullmatch(word):
         return word, word, 1.0
     return one, stem(one), 1.0
+
+
+def _suffixed_weight(word: str) -> float | None:
+    for suffix, weight in LOADED_SUFFIXES.items():
+        if word.endswith(suffix) and len(word) - len(suffix) >= _PREFIX_MIN_REST:
+            return weight
+    return None
 
 
 @lru_cache(maxsize=16384)

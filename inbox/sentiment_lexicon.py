@@ -101,10 +101,10 @@ _SOCIAL: dict[float, str] = {
         jippie hurra woho wohoo asgarv garv garvar gapskratt skrattretande
         fnissar fniss ler leende tacksamhet lycka lyckan lyckligt kärleken glädjen
         trivs trivdes stolthet beundrar hyllning supertrevlig roligaste gåshud klassiker
-        proffs välförtjänt välförtjänat höjdpunkt höjdpunkten hejja
+        proffs välförtjänt välförtjänat höjdpunkt höjdpunkten hejja succé succe
         """,
     1.0: """
-        guldvärd starkt mysa myser mysade hoppfullt sugen skoj skojigt
+        guldvärd starkt mysa myser mysade hoppfullt sugen skoj skojigt värdig värdigt
         """,
     -1.0: """
         illamående tappade tappat sömnlös regnigt grått
@@ -122,7 +122,7 @@ _SOCIAL: dict[float, str] = {
         dum dumt dumma dumheter löjlig löjligt skämmigt taskig taskigt sunkig sunkigt
         stulen stulit stal stöld inbrott olycka påkörd otäck otäckt obehaglig
         obehagligt falsk girig bluff klickbete panik krig våld stackars hatet avskyvärt
-        tragedin sorgen saknaden hopplöshet trams skräpig
+        tragedin sorgen saknaden hopplöshet trams skräpig fiasko
         """,
     -2.5: """
         patetisk patetiskt deprimerande deprimerad mord dötrist förjävligt pissigt
@@ -267,6 +267,7 @@ PHRASES: dict[str, float] = {
     "sett bättre": -2.0,
     "nej tack": -1.5,
     "ingen ork": -2.0,
+    "fryser ihjäl": -2.0,
 }
 
 NEGATORS = frozenset(
@@ -343,7 +344,13 @@ INTENSIFIER_PREFIXES = (
     "jätte", "super", "kanon", "mega", "skit", "as", "svin", "toppen", "grym", "sjuk",
 )  # fmt: skip
 # Compounds whose first part carries the feeling: "favoritlåt", "älsklingsfilm".
-LOADED_PREFIXES: dict[str, float] = {"favorit": 2.0, "älsklings": 2.0}
+LOADED_PREFIXES: dict[str, float] = {"favorit": 2.0, "älsklings": 2.0, "idiot": -2.5}
+# Compounds whose last part carries it: "tandvärk", "vårdkaos", "julglädje".
+LOADED_SUFFIXES: dict[str, float] = {
+    "värk": -1.0, "kaos": -2.0, "skandal": -3.0, "katastrof": -3.0, "fiasko": -2.5,
+    "mardröm": -3.0, "ångest": -2.0, "idiot": -3.0, "idioter": -3.0, "glädje": 2.0,
+    "succé": 2.5, "favorit": 2.0, "kärlek": 2.0, "lycka": 2.0,
+}  # fmt: skip
 # "fan vad bra", "jävlar så gott": the intensifier reaches over these.
 INTENSIFIER_BRIDGES = frozenset(("vad", "va", "så", "vilken", "vilket", "vilka"))
 

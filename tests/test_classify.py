@@ -350,6 +350,11 @@ def test_sentiment(text: str, label: str, rules: Rules) -> None:
         ("Nej tack", "negative"),
         ("Det här var ingen höjdare", "negative"),
         ("Vad är höjden på bron?", "neutral"),
+        # compounds carry the feeling of a loaded first or last part
+        ("Vilket vårdkaos", "negative"),
+        ("idiotpolitiker", "negative"),
+        ("Full av julglädje", "positive"),
+        ("Det är inte värdigt", "negative"),
         # positive words in questions name what is asked about
         ("Vem vann förra året?", "neutral"),
         ("Någon som har tips på en bra podd?", "neutral"),

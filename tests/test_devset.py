@@ -75,7 +75,7 @@ def test_sentiment_macro_f1(results: list[tuple[dict[str, Any], Classification]]
         fp = sum(i["sentiment"] != label == c.sentiment.label for i, c in results)
         fn = sum(i["sentiment"] == label != c.sentiment.label for i, c in results)
         scores.append(f1(tp, fp, fn))
-    assert sum(scores) / len(scores) >= 0.85  # measured 0.887
+    assert sum(scores) / len(scores) >= 0.85  # measured 0.895
 
 
 def test_sentiment_devset_macro_f1() -> None:
