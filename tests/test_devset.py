@@ -93,7 +93,7 @@ def test_sentiment_devset_macro_f1() -> None:
         fn = sum(i["sentiment"] == label != p for i, p in zip(items, pred, strict=True))
         scores.append(f1(tp, fp, fn))
     assert min(scores) >= 0.88
-    assert sum(scores) / len(scores) >= 0.91  # measured 0.940
+    assert sum(scores) / len(scores) >= 0.91  # measured 0.948
 
 
 def test_needs_reply_accuracy(results: list[tuple[dict[str, Any], Classification]]) -> None:
