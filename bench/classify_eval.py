@@ -6,7 +6,8 @@
     ../shared/eval/sentiment/ (or $INBOX_EVAL_DIR/sentiment/); measured only,
     never trained or tuned on;
 (b) per-topic precision/recall/F1 and flag accuracy on our own development
-    set, tests/data/devset.jsonl;
+    set, tests/data/devset.jsonl, and sentiment on our own social-media set,
+    tests/data/sentiment_devset.jsonl;
 (c) items per second for topic + flags + sentiment on 300-character comments
     with the shipped rules, on one core.
 """
@@ -131,6 +132,15 @@ def devset(clf: Classifier) -> None:
     print(f"  all flags exactly right {exact:.3f}")
 
 
+def sentiment_devset(clf: Classifier) -> None:
+    path = ROOT / "tests" / "data" / "sentiment_devset.jsonl"
+    with path.open(encoding="utf-8") as fh:
+        items = [json.loads(line) for line in fh if line.strip()]
+    print(f"\n(b2) Sentiment on tests/data/sentiment_devset.jsonl, {len(items)} items")
+    gold = [str(i["sentiment"]) for i in items]
+    class_report(gold, [clf(str(i["text"])).sentiment.label for i in items], LABELS)
+
+
 def _strs(value: object) -> list[str]:
     return [str(v) for v in value] if isinstance(value, Iterable) else []
 
@@ -158,6 +168,7 @@ def main() -> None:
     clf = Classifier(load_rules(ROOT / "rules"))
     shared_sentiment(clf)
     devset(clf)
+    sentiment_devset(clf)
     speed(clf)
 
 

@@ -319,6 +319,99 @@ def test_sentiment(text: str, label: str, rules: Rules) -> None:
     assert -1.0 <= s.score <= 1.0
 
 
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        # informal and social-media Swedish
+        ("Braaaa jobbat!!", "positive"),
+        ("sååå gott 😋", "positive"),
+        ("hahahahah", "positive"),
+        ("hihi", "positive"),
+        ("Fan vad bra", "positive"),
+        ("Helt otroligt bra konsert", "positive"),
+        ("Kan inte sluta le", "positive"),
+        ("Peppad inför helgen", "positive"),
+        ("Vilken legend", "positive"),
+        ("Ser fram emot att ses", "positive"),
+        ("Så less på regnet", "negative"),
+        ("Deppigt väder idag", "negative"),
+        ("Min cykel blev stulen", "negative"),
+        ("Mobilen gick sönder", "negative"),
+        ("Stackars hund", "negative"),
+        ("cringe", "negative"),
+        ("Mitt favoritavsnitt", "positive"),
+        ("Gåshud 🎶", "positive"),
+        ("Inget slår en kall öl efter jobbet", "positive"),
+        ("Ni gör skillnad", "positive"),
+        ("Målvakten räddade matchen", "positive"),
+        ("Jag är rädd för mörkret", "negative"),
+        ("Allt var bättre förr", "negative"),
+        ("Jag har sett bättre", "negative"),
+        ("Nej tack", "negative"),
+        ("Det här var ingen höjdare", "negative"),
+        ("Vad är höjden på bron?", "neutral"),
+        # compounds carry the feeling of a loaded first or last part
+        ("Vilket vårdkaos", "negative"),
+        ("idiotpolitiker", "negative"),
+        ("Full av julglädje", "positive"),
+        ("Det är inte värdigt", "negative"),
+        # positive words in questions name what is asked about
+        ("Vem vann förra året?", "neutral"),
+        ("Någon som har tips på en bra podd?", "neutral"),
+        ("Varför är allt så dåligt?", "negative"),
+        # words whose stems belong to other words
+        ("Jag hänger med på bion ikväll", "neutral"),
+        ("Hur länge har ni öppet?", "neutral"),
+        ("Vad kostar det i kassan?", "neutral"),
+        ("Skjuter upp mötet till tisdag", "neutral"),
+    ],
+)
+def test_sentiment_informal(text: str, label: str, rules: Rules) -> None:
+    assert run(text, rules).sentiment.label == label, run(text, rules).sentiment
+
+
+def test_emoji_sequences_count_once(rules: Rules) -> None:
+    from inbox.sentiment import _EMOJI_RE
+
+    # a flag, a ZWJ family, a skin tone with a gender sign, a heart on fire
+    for written in ("🇸🇪", "👨\u200d👩\u200d👧\u200d👦", "🤦🏽\u200d♀️", "❤️\u200d🔥", "👍🏼"):
+        assert _EMOJI_RE.findall(written) == [written]
+    assert _EMOJI_RE.findall("🇸🇪🇳🇴") == ["🇸🇪", "🇳🇴"]
+
+
+@pytest.mark.parametrize(
+    ("variant", "plain"),
+    [
+        ("👍🏽", "👍"),
+        ("❤️", "❤"),
+        ("🤦🏽\u200d♀️", "🤦"),
+        ("❤️\u200d🔥", "❤"),
+        ("🏳️\u200d🌈", "🌈"),
+    ],
+)
+def test_emoji_variants_weigh_as_their_emoji(variant: str, plain: str, rules: Rules) -> None:
+    assert run(variant, rules).sentiment == run(plain, rules).sentiment
+    assert run(variant, rules).sentiment.score != 0.0
+
+
+def test_flag_is_one_emoji(rules: Rules) -> None:
+    from inbox.sentiment import _emoji_weight
+
+    _, flag = _emoji_weight("🇸🇪")
+    _, s = _emoji_weight("🇸")
+    _, e = _emoji_weight("🇪")
+    assert flag is not None
+    assert s is not None
+    assert e is not None
+    assert flag == pytest.approx((s + e) / 2)
+
+
+def test_elongation_strengthens(rules: Rules) -> None:
+    plain = run("bra", rules).sentiment.score
+    long = run("braaaaa", rules).sentiment.score
+    assert long > plain > 0
+
+
 # --- language ---------------------------------------------------------------
 
 

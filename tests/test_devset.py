@@ -18,6 +18,7 @@ from inbox.rules import load_rules
 
 ROOT = Path(__file__).resolve().parents[1]
 DEVSET = ROOT / "tests" / "data" / "devset.jsonl"
+SENTIMENT_DEVSET = ROOT / "tests" / "data" / "sentiment_devset.jsonl"
 LABELS = ("positive", "neutral", "negative")
 FLAGS = ("question", "no_reply_needed", "offensive", "threat", "personal_data")
 
@@ -74,7 +75,25 @@ def test_sentiment_macro_f1(results: list[tuple[dict[str, Any], Classification]]
         fp = sum(i["sentiment"] != label == c.sentiment.label for i, c in results)
         fn = sum(i["sentiment"] == label != c.sentiment.label for i, c in results)
         scores.append(f1(tp, fp, fn))
-    assert sum(scores) / len(scores) >= 0.85  # measured 0.886
+    assert sum(scores) / len(scores) >= 0.85  # measured 0.895
+
+
+def test_sentiment_devset_macro_f1() -> None:
+    """Informal social-media posts, most with emojis, in all three classes."""
+    rules = load_rules(ROOT / "rules")
+    items = [json.loads(line) for line in SENTIMENT_DEVSET.read_text(encoding="utf-8").splitlines()]
+    assert len(items) >= 600
+    assert {i["sentiment"] for i in items} == set(LABELS)
+    assert all(set(i) == {"text", "sentiment"} for i in items)
+    pred = [classify(i["text"], rules).sentiment.label for i in items]
+    scores = []
+    for label in LABELS:
+        tp = sum(i["sentiment"] == label == p for i, p in zip(items, pred, strict=True))
+        fp = sum(i["sentiment"] != label == p for i, p in zip(items, pred, strict=True))
+        fn = sum(i["sentiment"] == label != p for i, p in zip(items, pred, strict=True))
+        scores.append(f1(tp, fp, fn))
+    assert min(scores) >= 0.88
+    assert sum(scores) / len(scores) >= 0.91  # measured 0.948
 
 
 def test_needs_reply_accuracy(results: list[tuple[dict[str, Any], Classification]]) -> None:
