@@ -276,14 +276,18 @@ def import_csv(
             for header, raw in batches:
                 store(header, raw, prepared(header, raw))
         else:
-            context = multiprocessing.get_context("spawn")
-            with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+            # A forked worker starts at once (a spawned one first imports the package,
+            # over a second); it only parses and computes, so the parent's database
+            # connections and threads are of no concern to it.
+            methods = multiprocessing.get_all_start_methods()
+            context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+            with ProcessPoolExecutor(max_workers=2, mp_context=context) as pool:
                 pending: deque[tuple[list[str], list[RawRow], Future[Prepared]]] = deque()
                 for header, raw in batches:
                     facts = facts_for(_page_keys(header, raw))
                     work = pool.submit(prepare, header, raw, facts, now, calendar, dialect)
                     pending.append((header, raw, work))
-                    if len(pending) > 2:
+                    if len(pending) > 3:
                         h, r, future = pending.popleft()
                         store(h, r, future.result())
                 while pending:
