@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 
 from inbox import actions
 from inbox.calendar import DEFAULT_CALENDAR, OfficeCalendar
-from inbox.db import session_scope
+from inbox.db import bulk_writes, session_scope
 from inbox.ingest.shape import NewItem
 from inbox.models import Channel, Kind, Page, Resolution
 from inbox.timeutil import parse_instant
@@ -115,6 +115,7 @@ PageFacts = tuple[int | None, str, str, float]
 # Files this large are parsed in a second process while this one writes: parsing
 # and preparing rows is Python work that one process cannot overlap with writing.
 PROCESS_MIN_BYTES = 2_000_000
+WORKERS = 2
 _DEFAULTS = (actions.DEFAULT_CHANNEL, actions.DEFAULT_CALENDAR_KIND, actions.DEFAULT_TARGET_HOURS)
 
 
@@ -270,29 +271,16 @@ def import_csv(
 
     if processes is None:
         processes = path.stat().st_size >= PROCESS_MIN_BYTES
-    with path.open(encoding="utf-8-sig", newline="") as handle:  # BOM from spreadsheets
+    with (
+        bulk_writes(engine),
+        path.open(encoding="utf-8-sig", newline="") as handle,  # BOM from spreadsheets
+    ):
         batches = _raw_batches(handle, summary)
         if not processes:
             for header, raw in batches:
                 store(header, raw, prepared(header, raw))
         else:
-            # A forked worker starts at once (a spawned one first imports the package,
-            # over a second); it only parses and computes, so the parent's database
-            # connections and threads are of no concern to it.
-            methods = multiprocessing.get_all_start_methods()
-            context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-            with ProcessPoolExecutor(max_workers=2, mp_context=context) as pool:
-                pending: deque[tuple[list[str], list[RawRow], Future[Prepared]]] = deque()
-                for header, raw in batches:
-                    facts = facts_for(_page_keys(header, raw))
-                    work = pool.submit(prepare, header, raw, facts, now, calendar, dialect)
-                    pending.append((header, raw, work))
-                    if len(pending) > 3:
-                        h, r, future = pending.popleft()
-                        store(h, r, future.result())
-                while pending:
-                    h, r, future = pending.popleft()
-                    store(h, r, future.result())
+            _in_workers(batches, facts_for, store, now=now, calendar=calendar, dialect=dialect)
     with session_scope(engine) as session:
         actions.record_event(
             session,
@@ -306,3 +294,32 @@ def import_csv(
             errors=len(summary.errors),
         )
     return summary
+
+
+def _in_workers(
+    batches: Iterator[tuple[list[str], list[RawRow]]],
+    facts_for: Callable[[set[str]], dict[str, PageFacts]],
+    store: Callable[[list[str], list[RawRow], Prepared], None],
+    *,
+    now: datetime,
+    calendar: OfficeCalendar,
+    dialect: str,
+) -> None:
+    """Batches prepared by worker processes, stored here in file order."""
+    # A forked worker starts at once (a spawned one first imports the package, for
+    # over a second); it only parses and computes, and never touches the parent's
+    # database connections.
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    with ProcessPoolExecutor(max_workers=WORKERS, mp_context=context) as pool:
+        pending: deque[tuple[list[str], list[RawRow], Future[Prepared]]] = deque()
+        for header, raw in batches:
+            facts = facts_for(_page_keys(header, raw))
+            work = pool.submit(prepare, header, raw, facts, now, calendar, dialect)
+            pending.append((header, raw, work))
+            if len(pending) > WORKERS + 1:
+                h, r, future = pending.popleft()
+                store(h, r, future.result())
+        while pending:
+            h, r, future = pending.popleft()
+            store(h, r, future.result())
