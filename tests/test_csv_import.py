@@ -180,3 +180,18 @@ def test_existing_pages_keep_their_sla_settings(
             assert item.channel == "instagram"
             assert item.due_at == due_at(item.received_at, policy_of(page), DEFAULT_CALENDAR)
             assert item.due_at - item.received_at == timedelta(hours=8)
+
+
+def test_bulk_writes_checkpoint_less_often_only_meanwhile(engine: Engine) -> None:
+    def pages() -> int | None:
+        if engine.dialect.name != "sqlite":
+            return None
+        with engine.connect() as conn:
+            return int(conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar_one())
+
+    before = pages()
+    with db.bulk_writes(engine):
+        during = pages()
+    assert pages() == before
+    if engine.dialect.name == "sqlite":
+        assert (before, during) == (db.WAL_CHECKPOINT_PAGES, db.BULK_WAL_CHECKPOINT_PAGES)
