@@ -224,13 +224,18 @@ def _copy_tails(rows: Sequence[Sequence[Any]], json_at: set[int]) -> list[str]:
         elif values.count(first) == n:
             columns.append([_copy_text(first)] * n)
         else:
-            text = _COPY_TEXT
-            columns.append(["\\N" if v is None else text[type(v)](v) for v in values])
+            columns.append([_copy_text(v) for v in values])
     return ["\t" + "\t".join(line) + "\n" for line in zip(*columns, strict=True)]
 
 
 def _copy_text(value: Any) -> str:
-    return "\\N" if value is None else _COPY_TEXT[type(value)](value)
+    if value is None:
+        return "\\N"
+    text = _COPY_TEXT.get(type(value))
+    if text is None:  # a subclass (a str enum, say): format as its base type
+        base = next((t for t in _COPY_TEXT if isinstance(value, t)), str)
+        text = _COPY_TEXT.get(base, str)
+    return text(value)
 
 
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
@@ -244,9 +249,9 @@ def _copy_json(value: Any) -> str:
 # shortest text that reads back as the same float.
 _COPY_TEXT: dict[type, Callable[[Any], str]] = {
     str: lambda v: v.translate(_COPY_ESCAPES),
+    bool: lambda v: "t" if v else "f",
     int: str,
     float: repr,
-    bool: lambda v: "t" if v else "f",
     datetime: datetime.isoformat,
 }
 

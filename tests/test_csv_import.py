@@ -195,3 +195,23 @@ def test_bulk_writes_checkpoint_less_often_only_meanwhile(engine: Engine) -> Non
     assert pages() == before
     if engine.dialect.name == "sqlite":
         assert (before, during) == (db.WAL_CHECKPOINT_PAGES, db.BULK_WAL_CHECKPOINT_PAGES)
+
+
+def test_copy_text_escapes_and_formats_by_type() -> None:
+    from enum import StrEnum
+
+    class Kind(StrEnum):
+        ODD = "a\tb"
+
+    first = datetime(2026, 1, 1, tzinfo=UTC)
+    lines = db._copy_tails(
+        [
+            [Kind.ODD, True, 1, 0.1, None, first, {"k": "v\n"}],
+            ["x\\y\r\n", False, 2, 2.5, "z", first + timedelta(microseconds=1), None],
+        ],
+        json_at={6},
+    )
+    assert lines == [
+        '\ta\\tb\tt\t1\t0.1\t\\N\t2026-01-01T00:00:00+00:00\t{"k": "v\\\\n"}\n',
+        "\tx\\\\y\\r\\n\tf\t2\t2.5\tz\t2026-01-01T00:00:00.000001+00:00\t\\N\n",
+    ]
