@@ -32,7 +32,7 @@ from inbox.web.figures import FigureStore
 from inbox.web.meta_webhook import MetaWebhook
 from inbox.web.routes import routes
 from inbox.web.templating import make_templates
-from inbox.web.views import escalations
+from inbox.web.views import dashboard, escalations
 
 # Everything is served from here: no inline scripts, no other origins.
 CSP = (
@@ -136,6 +136,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         runtime = start(settings)
         app.state.runtime = runtime
         app.state.dashboard_figures = FigureStore()
+        dashboard.warm(app.state.dashboard_figures, runtime.engine, utcnow())
         writer = DeliveryWriter(runtime.engine)
         writer.start()
         app.state.delivery_writer = writer

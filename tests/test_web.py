@@ -594,6 +594,21 @@ def test_errors_render_html_for_browsers_and_json_otherwise(
         assert client.get("/items/999999").json() == {"error": "Ärendet finns inte."}
 
 
+def test_the_default_window_is_computed_at_start(
+    database_url: str, tmp_path: Path, world: dict[str, int]
+) -> None:
+    from inbox.calendar import local_date
+
+    with client_for(database_url, tmp_path) as client:
+        figures = client.app.state.dashboard_figures  # type: ignore[attr-defined]
+        figures.wait()
+        end = local_date(datetime.now(UTC)) + timedelta(days=1)
+        ready = figures.peek((end - timedelta(days=28), end))
+        assert ready is not None
+        assert ready.data["start"] == end - timedelta(days=28)
+        assert set(ready.data["report"].pages) == {"fb"}
+
+
 def test_dashboard_figures_follow_every_write(
     database_url: str, tmp_path: Path, world: dict[str, int]
 ) -> None:

@@ -77,7 +77,7 @@ class FigureStore:
                 if hit.version == version and age < FRESH_SECONDS:
                     return hit
                 if age < STALE_SECONDS:
-                    self._refresh(engine, window, compute)
+                    self.refresh(engine, window, compute)
                     return Figures(hit.data, hit.computed_at, hit.version, stale=True)
             figures = Figures(compute(conn, now), now, version)
         self._keep(window, figures)
@@ -93,7 +93,8 @@ class FigureStore:
                 del self._entries[oldest]
             self._entries[window] = figures
 
-    def _refresh(self, engine: Engine, window: Window, compute: Compute) -> None:
+    def refresh(self, engine: Engine, window: Window, compute: Compute) -> None:
+        """Compute the window's figures in the background (unless that is under way)."""
         with self._lock:
             if window in self._pending:
                 return
@@ -112,6 +113,10 @@ class FigureStore:
 
             with contextlib.suppress(RuntimeError):  # shutting down
                 self._pending[window] = self._executor.submit(run)
+
+    def peek(self, window: Window) -> Figures | None:
+        with self._lock:
+            return self._entries.get(window)
 
     def wait(self) -> None:
         """Until the background computations asked for so far have finished."""

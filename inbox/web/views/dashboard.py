@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from markupsafe import Markup
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -73,6 +73,18 @@ def _data(request: Request, ctx: Ctx) -> dict[str, Any]:
     fresh = request.query_params.get("fresh") == "1"
     figures = store.get(ctx.rt.engine, (start, end), compute, fresh=fresh)
     return {**figures.data, "preset": preset, "stale": figures.stale}
+
+
+def warm(store: FigureStore, engine: Engine, now: datetime) -> tuple[date, date]:
+    """Compute the default window's figures in the background, so that the first
+    visit after a start need not wait for them. Returns the window."""
+    _preset, start, end = window_of({}, local_date(now))
+
+    def compute(conn: Connection, at: datetime) -> dict[str, Any]:
+        return _compute(conn, at, start, end)
+
+    store.refresh(engine, (start, end), compute)
+    return start, end
 
 
 def _compute(conn: Connection, now: datetime, start: date, end: date) -> dict[str, Any]:
