@@ -149,7 +149,7 @@ def insert_new_rows(
 
         data = "".join([f"{row[0]}{row[1]}" for row in rows]).encode()
         names = ", ".join(columns)
-        if not _any_stored(cursor, conn.dialect, table, columns, rows, unique):
+        if not _any_stored(cursor, conn.dialect, table, rows, unique):
             cursor.execute("SAVEPOINT bulk_copy")
             try:
                 with cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
@@ -175,10 +175,10 @@ def _any_stored(
     cursor: Any,
     dialect: sa.Dialect,
     table: sa.Table,
-    columns: Sequence[str],
     rows: Sequence[Sequence[Any]],
     unique: tuple[str, str],
 ) -> bool:
+    """Whether any of ``bulk_rows``' PostgreSQL rows is stored already."""
     a, b = (table.c[name].type.compile(dialect=dialect) for name in unique)
     cursor.execute(
         f"SELECT 1 FROM unnest(%s::{a}[], %s::{b}[]) AS k(a, b) "
