@@ -222,3 +222,65 @@ def test_unknown_page_and_bad_window_are_refused(engine: Engine) -> None:
                 end=date(2026, 2, 1),
                 as_of=datetime(2027, 1, 1, tzinfo=UTC),
             )
+
+
+def test_breakdowns_match_the_reference_for_every_grouping(engine: Engine) -> None:
+    import sqlalchemy as sa
+
+    from inbox.calendar import local_date
+    from inbox.models import Item
+    from inbox.report import build_breakdowns, week_starts
+
+    rng = random.Random(11)
+    items = _random_items(rng, 1200)
+    for key in ("fb", "ig", "mail"):
+        make_page(engine, key)
+    ids = add_items(engine, *items)
+    labels = {
+        "department": ["halso_sjukvard", "kollektivtrafik", None],
+        "first_responder": ["anna@x.se", "bo@x.se", None],
+        "topic": ["vard", "buss", "avgifter", None],
+        "sentiment": ["positive", "neutral", "negative", None],
+    }
+    given: dict[int, dict[str, str | None]] = {}
+    with engine.begin() as conn:
+        for item_id in ids:
+            values = {name: rng.choice(choices) for name, choices in labels.items()}
+            given[item_id] = values
+            conn.execute(sa.update(Item).where(Item.id == item_id).values(**values))
+    start, end = date(2026, 9, 20), date(2026, 11, 2)
+    as_of = datetime(2026, 10, 30, 12, 0, tzinfo=UTC)
+    mondays = week_starts(start, end)
+    with engine.connect() as conn:
+        found = build_breakdowns(conn, start=start, end=end, as_of=as_of)
+
+    def week_of(item: NewItem) -> str:
+        day = local_date(item.received_at)  # outside the window: dropped by the reference
+        return str(max((m for m in mondays if m <= day), default="before"))
+
+    groupings = {
+        "department": (found.department, lambda i, v: v["department"]),
+        "person": (found.person, lambda i, v: v["first_responder"]),
+        "topic": (found.topic, lambda i, v: v["topic"]),
+        "sentiment": (found.sentiment, lambda i, v: v["sentiment"]),
+        "week": (
+            {str(monday): m for monday, m in found.weeks if m.received},
+            lambda i, v: week_of(i),
+        ),
+    }
+    for name, (got, key_of) in groupings.items():
+        relabelled = [
+            NewItem(
+                page=str(key_of(item, given[item_id])),
+                external_id=item.external_id,
+                received_at=item.received_at,
+                text=item.text,
+                first_response_at=item.first_response_at,
+                resolution=item.resolution,
+            )
+            for item, item_id in zip(items, ids, strict=True)
+        ]
+        expected, _total = _reference(relabelled, start, end, as_of)
+        assert {str(k) for k in got} == set(expected), name
+        for key, metrics in got.items():
+            _close(metrics, expected[str(key)])
