@@ -10,7 +10,6 @@ from urllib.parse import urlencode
 
 from markupsafe import Markup
 from sqlalchemy.engine import Connection, Engine
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -18,7 +17,9 @@ from inbox.calendar import local_date
 from inbox.charts import Series, line_chart
 from inbox.metrics import METRIC_NAMES, Metrics
 from inbox.report import breaches, build_breakdowns, build_report
+from inbox.text import Text
 from inbox.web.auth import Ctx
+from inbox.web.errors import Refused
 from inbox.web.figures import FigureStore
 from inbox.web.templating import render
 
@@ -40,7 +41,14 @@ def window_of(params: Any, today: date) -> tuple[str, date, date]:
     """(preset, first day, day after the last) for the chosen window."""
     preset = params.get("window", "28d")
     if preset not in WINDOWS:
-        raise HTTPException(400, f"window: {preset!r} is not one of {', '.join(WINDOWS)}")
+        raise Refused(
+            400,
+            Text(
+                "Perioden %(value)s finns inte. Välj en av: %(allowed)s.",
+                value=str(preset)[:64],
+                allowed=", ".join(WINDOWS),
+            ),
+        )
     end = today + timedelta(days=1)
     if preset == "28d":
         return preset, end - timedelta(days=28), end
@@ -54,11 +62,11 @@ def window_of(params: Any, today: date) -> tuple[str, date, date]:
         start = date.fromisoformat(params.get("from", ""))
         last = date.fromisoformat(params.get("to", ""))
     except ValueError:
-        raise HTTPException(400, "from/to: choose dates as YYYY-MM-DD") from None
+        raise Refused(400, Text("Ange Från och Till som datum, ÅÅÅÅ-MM-DD.")) from None
     if last < start:
-        raise HTTPException(400, "to: the last day is before the first")
+        raise Refused(400, Text("Till och med ligger före Från."))
     if (last - start).days > MAX_DAYS:
-        raise HTTPException(400, f"from/to: at most {MAX_DAYS} days")
+        raise Refused(400, Text("Perioden får vara högst %(n)s dagar.", n=MAX_DAYS))
     return preset, start, last + timedelta(days=1)
 
 
@@ -149,7 +157,7 @@ def _metric_cells(m: Metrics) -> list[Any]:
 async def dashboard_csv(request: Request, ctx: Ctx) -> Response:
     table = request.path_params["table"]
     if table not in TABLES:
-        raise HTTPException(404, f"Ingen tabell {table!r}.")
+        raise Refused(404, Text("Tabellen %(table)s finns inte.", table=table[:64]))
     data = _data(request, ctx)
     out = io.StringIO()
     writer = csv.writer(out)
