@@ -15,6 +15,7 @@ from starlette.responses import Response
 
 from inbox.calendar import local_date
 from inbox.charts import Series, line_chart
+from inbox.formatting import local_datetime
 from inbox.metrics import METRIC_NAMES, Metrics
 from inbox.report import breaches, build_breakdowns, build_report
 from inbox.text import Text
@@ -70,15 +71,17 @@ def window_of(params: Any, today: date) -> tuple[str, date, date]:
     return preset, start, last + timedelta(days=1)
 
 
-def _data(request: Request, ctx: Ctx) -> dict[str, Any]:
-    """The figures of the chosen window (see ``inbox.web.figures`` for when they are reused)."""
+def _data(request: Request, ctx: Ctx, *, fresh: bool = False) -> dict[str, Any]:
+    """The figures of the chosen window (see ``inbox.web.figures`` for when they are reused).
+
+    ``fresh`` computes them now, for every write committed before the request."""
     preset, start, end = window_of(request.query_params, local_date(ctx.now))
     store: FigureStore = request.app.state.dashboard_figures
 
     def compute(conn: Connection, now: datetime) -> dict[str, Any]:
         return _compute(conn, now, start, end)
 
-    fresh = request.query_params.get("fresh") == "1"
+    fresh = fresh or request.query_params.get("fresh") == "1"
     figures = store.get(ctx.rt.engine, (start, end), compute, fresh=fresh)
     return {**figures.data, "preset": preset, "stale": figures.stale}
 
@@ -158,7 +161,9 @@ async def dashboard_csv(request: Request, ctx: Ctx) -> Response:
     table = request.path_params["table"]
     if table not in TABLES:
         raise Refused(404, Text("Tabellen %(table)s finns inte.", table=table[:64]))
-    data = _data(request, ctx)
+    # A download is computed for the data as of the request (never the figures a
+    # background thread is still refreshing), so it matches `inbox report` exactly.
+    data = _data(request, ctx, fresh=True)
     out = io.StringIO()
     writer = csv.writer(out)
     if table == "dialogues":
@@ -213,7 +218,10 @@ async def dashboard_csv(request: Request, ctx: Ctx) -> Response:
         for key, m in rows:
             writer.writerow([_csv_safe(str(key)), *_metric_cells(m)])
         writer.writerow(["Totalt", *_metric_cells(data["report"].total)])
-    name = f"inbox-{table}-{data['start'].isoformat()}-{data['last_day'].isoformat()}.csv"
+    as_of = local_datetime(data["now"], pattern="yyyy-MM-dd'T'HHmm")
+    name = (
+        f"inbox-{table}-{data['start'].isoformat()}-{data['last_day'].isoformat()}-per-{as_of}.csv"
+    )
     return Response(
         out.getvalue(),
         media_type="text/csv; charset=utf-8",
