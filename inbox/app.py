@@ -9,6 +9,7 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from sqlalchemy import exc as sa_exc
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -19,14 +20,16 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from inbox import actions
-from inbox.api.routes import PREFIX, api_routes
+from inbox.api.routes import PREFIX, api_routes, error_response
 from inbox.api.routes import http_error as api_http_error
 from inbox.deliveries_store import DeliveryWriter
 from inbox.runtime import Runtime, start
 from inbox.settings import Settings
+from inbox.text import Text
 from inbox.timeutil import utcnow
 from inbox.web.auth import public
 from inbox.web.catalog import load_catalog
+from inbox.web.errors import Refused
 from inbox.web.errors import http_error as page_http_error
 from inbox.web.figures import FigureStore
 from inbox.web.meta_webhook import MetaWebhook
@@ -134,6 +137,19 @@ async def _process_continuously(
             task.cancel()
 
 
+async def database_unavailable(request: Request, exc: Exception) -> Response:
+    """The database did not answer (restarting, failing over): 503, try again soon."""
+    log.error("database unavailable: %s", str(exc).splitlines()[0] if str(exc) else exc)
+    headers = {"Retry-After": "5"}
+    path = request.url.path
+    if path == PREFIX or path.startswith(PREFIX + "/"):
+        return error_response(
+            503, "database_unavailable", "the database is not answering; retry shortly", headers
+        )
+    text = Text("Databasen svarar inte just nu. Försök igen om en stund.")
+    return await page_http_error(request, Refused(503, text, headers))
+
+
 async def http_error(request: Request, exc: Exception) -> Response:
     """JSON errors under the API, pages (or JSON for scripts) everywhere else."""
     path = request.url.path
@@ -199,7 +215,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 https_only=settings.base_url.startswith("https://"),
             ),
         ],
-        exception_handlers={HTTPException: http_error},
+        exception_handlers={
+            HTTPException: http_error,
+            sa_exc.OperationalError: database_unavailable,
+            sa_exc.InterfaceError: database_unavailable,
+        },
     )
     app.state.templates = make_templates(settings.templates_dir)
     app.state.catalog = load_catalog(settings.rules_dir)

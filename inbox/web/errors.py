@@ -27,6 +27,7 @@ TITLES = {
     404: "Sidan finns inte",
     405: "Metoden stöds inte",
     429: "För många försök",
+    503: "Tjänsten är tillfälligt otillgänglig",
 }
 
 
