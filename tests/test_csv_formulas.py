@@ -164,3 +164,25 @@ def test_numbers_stay_numbers_and_text_becomes_text() -> None:
     assert cell("\u00a0=1") == "'\u00a0=1"
     assert neutral("a=1") == "a=1"
     assert neutral("") == ""
+
+
+@pytest.mark.parametrize("key", ["a b", "a\u00a0b", "x" * 65])
+def test_a_bad_page_key_is_one_rejected_row(
+    key: str,
+    database_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("INBOX_DATABASE_URL", database_url)
+    f = tmp_path / "in.csv"
+    f.write_text(
+        "page,external_id,received_at,text\n"
+        "fb,1,2026-11-17T10:00:00+01:00,Hej\n"
+        f"{key},2,2026-11-17T10:00:00+01:00,Hej\n",
+        encoding="utf-8",
+    )
+    assert main(["import", str(f)]) == 1
+    out = capsys.readouterr()
+    assert "in.csv:3: invalid page key" in out.err
+    assert "1 imported" in out.out

@@ -68,6 +68,8 @@ def parse_row(row: dict[str, str | None]) -> NewItem:
     external_id = (row.get("external_id") or "").strip()
     if not page:
         raise ValueError("page is empty")
+    if len(page) > 64 or any(ch.isspace() for ch in page):
+        raise ValueError(f"invalid page key {page!r}: 1-64 characters, no spaces")
     if not external_id:
         raise ValueError("external_id is empty")
     try:
