@@ -32,6 +32,8 @@ HOSTILE = {
     "post_id": "=post",
     "parent_id": "-parent",
     "conversation_id": "@conversation",
+    "sentiment": "=1+2",
+    "resolution": "-resolution",
 }
 # What each export is expected to carry of them (besides the page key).
 EXPECTED = {
@@ -40,7 +42,7 @@ EXPECTED = {
     "departments": ["department"],
     "people": ["first_responder"],
     "topics": ["topic"],
-    "sentiments": [],
+    "sentiments": ["sentiment"],
     "weeks": [],
     "breaches": ["author", "text", "department"],
     "export": [
@@ -52,6 +54,8 @@ EXPECTED = {
         "post_id",
         "parent_id",
         "conversation_id",
+        "sentiment",
+        "resolution",
     ],
     "report": [],
 }
@@ -73,7 +77,8 @@ def hostile(engine: Engine) -> None:
             post_id="p",
         ),
     )
-    values = {k: v for k, v in HOSTILE.items() if k not in ("first_responder", "assignee")}
+    second = ("department", "topic", "sentiment", "first_responder", "assignee")
+    values = {k: v for k, v in HOSTILE.items() if k not in second[3:]}
     with engine.begin() as conn:
         table = Item.__table__  # type: ignore[attr-defined]
         conn.execute(sa.update(table).where(table.c.id == ids[0]).values(**values))
@@ -81,10 +86,7 @@ def hostile(engine: Engine) -> None:
             sa.update(table)
             .where(table.c.id == ids[1])
             .values(
-                department=HOSTILE["department"],
-                topic=HOSTILE["topic"],
-                first_responder=HOSTILE["first_responder"],
-                assignee=HOSTILE["assignee"],
+                **{k: HOSTILE[k] for k in second},
                 first_response_at=now - timedelta(days=8),
             )
         )
