@@ -263,7 +263,7 @@ def cmd_import(rt: Runtime, args: argparse.Namespace) -> int:
             calendar=rt.calendar,
             progress=bar.update if bar is not None else None,
         )
-    except (CsvFormatError, UnicodeDecodeError) as exc:
+    except CsvFormatError as exc:
         raise CliError(f"{path.name}: {exc}") from None
     finally:
         if bar is not None:
