@@ -15,6 +15,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
 from starlette.routing import Route
 
@@ -230,3 +232,31 @@ def test_python_passes_only_constant_strings_to_gettext() -> None:
             ):
                 offenders.append(f"{module.relative_to(REPO)}:{node.lineno}")
     assert offenders == []
+
+
+PARAMS = st.dictionaries(
+    st.sampled_from(QUERY_PARAMS),
+    st.one_of(
+        st.text(max_size=40),
+        st.sampled_from(["custom", "28d", "2026-02-30", "9999-12-31", "0001-01-01", "-1", "1e9"]),
+    ),
+    max_size=5,
+)
+
+
+def test_any_query_parameters_give_a_page_or_a_refusal(
+    database_url: str, tmp_path: Path, world: int
+) -> None:
+    with client_for(database_url, tmp_path) as client:
+        login(client, "admin@x.se")
+
+        @settings(max_examples=150, deadline=None, derandomize=True)
+        @given(params=PARAMS)
+        @example(params={"window": "custom", "from": "0001-01-01", "to": "9999-12-31"})
+        @example(params={"offset": "9" * 30})
+        def check(params: dict[str, str]) -> None:
+            for path in ("/", "/queue/rows", "/dashboard", "/dashboard/pages.csv"):
+                response = client.get(path, params=params, headers=HTML)
+                assert response.status_code in (200, 400), (path, params, response.text[:300])
+
+        check()

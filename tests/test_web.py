@@ -506,6 +506,17 @@ def test_thread_shows_siblings(database_url: str, tmp_path: Path, world: dict[st
     assert "Bussen är sen" in page
 
 
+def test_thread_hides_items_the_communicator_may_not_open(
+    database_url: str, tmp_path: Path, world: dict[str, int]
+) -> None:
+    with client_for(database_url, tmp_path) as client:
+        login(client, "anna@x.se")
+        page = client.get(f"/items/{world['own']}", headers=HTML).text
+    assert "Bussen är sen" not in page
+    assert f"/items/{world['other']}" not in page
+    assert "1 kommentar eller meddelande i tråden hör till en annan förvaltning." in page
+
+
 # --- Dashboard ----------------------------------------------------------------------------
 
 
@@ -640,8 +651,11 @@ def test_dashboard_figures_follow_every_write(
         figures = client.app.state.dashboard_figures  # type: ignore[attr-defined]
 
         def responded(query: str = "") -> str:
-            rows = client.get(f"/dashboard/pages.csv{query}").text.splitlines()
-            return next(r for r in rows if r.startswith("fb,")).split(",")[4]
+            # The page's "Besvarade" for fb (downloads are always computed afresh).
+            page = client.get(f"/dashboard{query}", headers=HTML).text
+            row = re.search(r'<th scope="row">fb</th>(.*?)</tr>', page, re.S)
+            assert row, page[:500]
+            return re.findall(r'<td class="num">([^<]*)</td>', row.group(1))[2]
 
         def reply(key: str) -> None:
             response = client.post(

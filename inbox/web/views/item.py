@@ -74,7 +74,19 @@ def _context(session: Session, item: Item, ctx: Ctx, **extra: Any) -> dict[str, 
             select(Post).where(Post.page_id == item.page_id, Post.external_id == item.post_id)
         ).first()
     conn = session.connection()
-    thread = thread_items(conn, item, now=ctx.now)
+    around = thread_items(conn, item, now=ctx.now)
+    # Only what the viewer may open; the rest of the thread is counted, not shown.
+    thread = [
+        t
+        for t in around
+        if may_handle(
+            ctx.user,
+            department=t.department,
+            priority=t.priority,
+            flags=t.flags,
+            assignee=t.assignee,
+        )
+    ]
     responses = session.exec(
         select(ItemResponse)
         .where(ItemResponse.item_id == item.id)
@@ -98,6 +110,7 @@ def _context(session: Session, item: Item, ctx: Ctx, **extra: Any) -> dict[str, 
         "page": page,
         "post": post,
         "thread": thread,
+        "thread_hidden": len(around) - len(thread),
         "responses": responses,
         "notes": notes,
         "events": events,
