@@ -88,7 +88,11 @@ def parse_filters(params: Mapping[str, str], *, default_department: str = "") ->
     if len(q) > MAX_QUERY:
         raise FilterError(Text("Sökningen (q) är för lång (högst %(n)s tecken).", n=MAX_QUERY))
     raw_offset = params.get("offset", "0").strip() or "0"
-    if not raw_offset.isdigit() or int(raw_offset) > 1_000_000:
+    # ASCII digits only (str.isdigit also takes '²'), and few enough for int().
+    if (
+        not (raw_offset.isascii() and raw_offset.isdigit() and len(raw_offset) <= 7)
+        or int(raw_offset) > 1_000_000
+    ):
         raise FilterError(
             Text(
                 "Filtret offset kan inte vara %(value)s: ange ett heltal från 0.",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -15,6 +14,7 @@ from starlette.responses import Response
 
 from inbox.calendar import local_date
 from inbox.charts import Series, line_chart
+from inbox.csv_out import CsvWriter
 from inbox.formatting import local_datetime
 from inbox.metrics import METRIC_NAMES, Metrics
 from inbox.report import breaches, build_breakdowns, build_report
@@ -165,12 +165,12 @@ async def dashboard_csv(request: Request, ctx: Ctx) -> Response:
     # background thread is still refreshing), so it matches `inbox report` exactly.
     data = _data(request, ctx, fresh=True)
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = CsvWriter(out)
     if table == "dialogues":
         report = data["report"]
         writer.writerow(["page", "dialogues", "dialogues_page_took_part"])
         for key, d in report.dialogues.items():
-            writer.writerow([_csv_safe(key), d.dialogues, d.page_took_part])
+            writer.writerow([key, d.dialogues, d.page_took_part])
         total = report.total_dialogues
         writer.writerow(["Totalt", total.dialogues, total.page_took_part])
     elif table == "breaches":
@@ -216,7 +216,7 @@ async def dashboard_csv(request: Request, ctx: Ctx) -> Response:
         else:
             rows = [(k or "", m) for k, m in data[table]]
         for key, m in rows:
-            writer.writerow([_csv_safe(str(key)), *_metric_cells(m)])
+            writer.writerow([key, *_metric_cells(m)])
         writer.writerow(["Totalt", *_metric_cells(data["report"].total)])
     as_of = local_datetime(data["now"], pattern="yyyy-MM-dd'T'HHmm")
     name = (
@@ -227,8 +227,3 @@ async def dashboard_csv(request: Request, ctx: Ctx) -> Response:
         media_type="text/csv; charset=utf-8",
         headers={"content-disposition": f'attachment; filename="{name}"'},
     )
-
-
-def _csv_safe(value: str) -> str:
-    """Cells opening with = + - @ would run as formulas in a spreadsheet."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
