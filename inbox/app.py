@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sqlite3
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import psycopg
 from sqlalchemy import exc as sa_exc
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -219,6 +221,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
             HTTPException: http_error,
             sa_exc.OperationalError: database_unavailable,
             sa_exc.InterfaceError: database_unavailable,
+            # e.g. a database switched to read-only during a failover
+            sa_exc.InternalError: database_unavailable,
+            # the same from the bulk paths, which speak to the driver directly
+            psycopg.OperationalError: database_unavailable,
+            psycopg.InternalError: database_unavailable,
+            sqlite3.OperationalError: database_unavailable,
         },
     )
     app.state.templates = make_templates(settings.templates_dir)

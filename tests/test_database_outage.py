@@ -170,3 +170,58 @@ def test_the_writer_backs_off_boundedly() -> None:
     assert backoff(0) == 0
     assert 0 < backoff(1) < backoff(2) < backoff(3)
     assert backoff(50) == MAX_BACKOFF
+
+
+def test_a_read_only_database_refuses_writes_with_503_and_stores_nothing(
+    engine: Engine, database_url: str
+) -> None:
+    name = make_url(database_url).database
+    make_page(engine, "fb", platform_id=PAGE)
+    make_page(engine, "web", channel="web")
+    token = make_token(engine)
+    engine.dispose()
+    admin = sa.create_engine(
+        PG_URL.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT"
+    )
+
+    def read_only(on: bool) -> None:
+        with admin.connect() as conn:
+            value = "on" if on else "off"
+            conn.execute(
+                sa.text(f'ALTER DATABASE "{name}" SET default_transaction_read_only = {value}')
+            )
+            conn.execute(
+                sa.text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"
+                ),
+                {"n": name},
+            )
+
+    api = {"Authorization": f"Bearer {token}"}
+    item = {
+        "page": "web",
+        "external_id": "form-1",
+        "received_at": "2026-11-17T10:00:00+01:00",
+        "text": "Hej",
+    }
+    settings = Settings(database_url=database_url, meta_app_secret=SECRET, process_deliveries=False)
+    try:
+        with TestClient(create_app(settings)) as client:
+            read_only(True)
+            assert send(client, 1) == 503
+            answer = client.post("/api/v1/items", json=item, headers=api)
+            assert answer.status_code == 503
+            assert answer.json()["error"] == "database_unavailable"
+            read_only(False)
+            until(lambda: send(client, 2) == 200)
+            assert client.post("/api/v1/items", json=item, headers=api).status_code == 201
+    finally:
+        read_only(False)
+        admin.dispose()
+    check = sa.create_engine(database_url.replace("postgresql://", "postgresql+psycopg://"))
+    with check.connect() as conn:
+        deliveries = conn.execute(sa.select(sa.func.count()).select_from(Delivery)).scalar()
+        items = conn.execute(sa.select(sa.func.count()).select_from(Item)).scalar()
+    check.dispose()
+    assert deliveries == 1  # only the one answered 200
+    assert items == 1  # the API item, once
