@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
+from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import col, select
 
@@ -586,6 +587,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except SQLAlchemyError as exc:
         print(f"inbox: error: cannot open the database: {exc}", file=sys.stderr)
+        return 2
+    except ValidationError as exc:
+        # Only the messages: the input values may hold secrets.
+        for error in exc.errors(include_input=False, include_url=False):
+            where = ".".join(str(part) for part in error["loc"])
+            message = error["msg"].removeprefix("Value error, ")
+            print(
+                f"inbox: error: invalid settings: {where + ': ' if where else ''}{message}",
+                file=sys.stderr,
+            )
         return 2
     try:
         return _dispatch(rt, args)
