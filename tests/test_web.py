@@ -549,6 +549,29 @@ def test_dashboard_matches_the_report_and_downloads_csv(
     assert re.search(r"^cecilia@x\.se,", people, re.M)
 
 
+def test_a_csv_download_right_after_a_write_counts_it_and_says_as_of_when(
+    database_url: str, tmp_path: Path, world: dict[str, int]
+) -> None:
+    """The page may show figures a moment old while new ones are computed; a download never."""
+
+    def responded(csv_text: str) -> str:
+        line = next(row for row in csv_text.splitlines() if row.startswith("fb,"))
+        return line.split(",")[4]
+
+    with client_for(database_url, tmp_path) as client:
+        token = login(client, "cecilia@x.se")
+        assert client.get("/dashboard?fresh=1", headers=HTML).status_code == 200
+        before = client.get("/dashboard/pages.csv")
+        client.post(
+            f"/items/{world['own']}/reply",
+            data={"text": "Svar", "confirm": "1", "csrf_token": token},
+        )
+        after = client.get("/dashboard/pages.csv")
+    assert int(responded(after.text)) == int(responded(before.text)) + 1
+    disposition = after.headers["content-disposition"]
+    assert re.search(r'-per-\d{4}-\d\d-\d\dT\d{4}\.csv"$', disposition), disposition
+
+
 def test_english_can_be_chosen(database_url: str, tmp_path: Path, world: dict[str, int]) -> None:
     with client_for(database_url, tmp_path) as client:
         token = login(client, "anna@x.se")
