@@ -552,7 +552,14 @@ def cmd_serve(rt: Runtime, args: argparse.Namespace) -> int:
     from inbox.app import create_app
 
     print(f"inbox listening on http://{args.host}:{args.port}/", flush=True)
-    uvicorn.run(create_app(rt.settings), host=args.host, port=args.port, log_level="warning")
+    # X-Forwarded-For is read by the app, from INBOX_TRUSTED_PROXIES only (inbox.web.proxies).
+    uvicorn.run(
+        create_app(rt.settings),
+        host=args.host,
+        port=args.port,
+        log_level="warning",
+        proxy_headers=False,
+    )
     return 0
 
 

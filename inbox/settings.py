@@ -108,7 +108,7 @@ class Settings(BaseSettings):
     process_deliveries: bool = True
     # Sign-in attempts per minute for the whole process, over every account and
     # address (the per-account lockout comes on top).
-    signin_rate_per_minute: int = Field(default=60, ge=1, le=100_000)
+    login_global_per_minute: int = Field(default=30, ge=1, le=100_000)
     # Reverse proxies whose X-Forwarded-For is believed, as addresses or networks
     # separated by commas ("10.0.0.5, 192.168.0.0/24"). Empty: the peer is the client.
     trusted_proxies: Annotated[list[Network], NoDecode] = Field(default_factory=list)

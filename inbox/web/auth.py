@@ -14,6 +14,7 @@ from datetime import datetime
 from urllib.parse import quote
 
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -27,7 +28,7 @@ from inbox.timeutil import utcnow
 from inbox.web import csrf
 from inbox.web.catalog import Catalog
 from inbox.web.errors import Refused, wants_html
-from inbox.web.i18n import DEFAULT_LANGUAGE, LANGUAGES
+from inbox.web.i18n import DEFAULT_LANGUAGE, LANGUAGES, set_language
 
 ALL_ROLES = frozenset({"communicator", "supervisor", "admin"})
 SUPERVISORS = frozenset({"supervisor", "admin"})
@@ -88,6 +89,7 @@ def _language(request: Request, user: CurrentUser | None) -> str:
 def _prepare(request: Request, user: CurrentUser | None) -> None:
     request.state.user = user
     request.state.lang = _language(request, user)
+    set_language(request.state.lang)
     csrf.token_of(request)
 
 
@@ -96,7 +98,8 @@ def guarded(
 ) -> Callable[..., Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
         rt = runtime_of(request)
-        user = load_user(request, rt)
+        # The database is blocking: in the thread pool, off the event loop.
+        user = await run_in_threadpool(load_user, request, rt)
         _prepare(request, user)
         if user is None:
             if wants_html(request) and request.method == "GET":
@@ -121,7 +124,7 @@ def public(handler: PublicHandler) -> Callable[..., Awaitable[Response]]:
 
     async def endpoint(request: Request) -> Response:
         rt = runtime_of(request)
-        _prepare(request, load_user(request, rt))
+        _prepare(request, await run_in_threadpool(load_user, request, rt))
         form = FormData()
         if request.method not in csrf.SAFE_METHODS:
             form = await request.form(max_files=0, max_fields=20)
