@@ -30,6 +30,9 @@ from inbox.web.catalog import Catalog
 from inbox.web.errors import Refused, wants_html
 from inbox.web.i18n import DEFAULT_LANGUAGE, LANGUAGES, set_language
 
+# A session lasts this long from sign-in, however often it is used.
+SESSION_LIFETIME_SECONDS = 12 * 60 * 60
+
 ALL_ROLES = frozenset({"communicator", "supervisor", "admin"})
 SUPERVISORS = frozenset({"supervisor", "admin"})
 ADMINS = frozenset({"admin"})
@@ -65,14 +68,33 @@ def snapshot(user: User) -> CurrentUser:
     )
 
 
+def signed_in(request: Request, user: User, now: datetime) -> None:
+    """The session is the user's from ``now``, for ``SESSION_LIFETIME`` at most."""
+    request.session["uid"] = user.id
+    request.session["epoch"] = user.session_epoch
+    request.session["since"] = int(now.timestamp())
+
+
+def _signed_out(request: Request) -> None:
+    for key in ("uid", "epoch", "since"):
+        request.session.pop(key, None)
+
+
 def load_user(request: Request, rt: Runtime) -> CurrentUser | None:
+    """The session's user, or None: signed out, expired, ended or deactivated."""
     uid = request.session.get("uid")
+    epoch = request.session.get("epoch")
+    since = request.session.get("since")
     if not isinstance(uid, int):
+        return None
+    # An absolute limit from sign-in: using the session does not lengthen it.
+    if not isinstance(since, int) or utcnow().timestamp() - since >= SESSION_LIFETIME_SECONDS:
+        _signed_out(request)
         return None
     with Session(rt.engine) as session:
         user = session.get(User, uid)
-        if user is None or not user.active:
-            request.session.pop("uid", None)
+        if user is None or not user.active or epoch != user.session_epoch:
+            _signed_out(request)
             return None
         return snapshot(user)
 

@@ -19,7 +19,7 @@ from inbox.runtime import Runtime
 from inbox.text import Text
 from inbox.timeutil import utcnow
 from inbox.web import csrf
-from inbox.web.auth import Ctx, field
+from inbox.web.auth import Ctx, field, signed_in
 from inbox.web.errors import Refused
 from inbox.web.i18n import LANGUAGES
 from inbox.web.i18n import gettext_ as _
@@ -64,8 +64,8 @@ def _page(
 
 def _check(
     rt: Runtime, email: str, password: str, key: str, now: datetime
-) -> int | datetime | None:
-    """The user's id; or when the lockout ends; or None for a wrong email or password."""
+) -> User | datetime | None:
+    """The user; or when the lockout ends; or None for a wrong email or password."""
     with session_scope(rt.engine) as session:
         failures = [
             f.at
@@ -85,7 +85,8 @@ def _check(
             return None
         actions.clear_login_failures(session, key=key)
         actions.record_event(session, actor=user.email, kind="login", now=now)
-        return user.id
+        session.expunge(user)
+        return user
 
 
 async def login_form(request: Request, rt: Runtime, _form: FormData) -> Response:
@@ -111,9 +112,10 @@ async def login(request: Request, rt: Runtime, form: FormData) -> Response:
     # The address as the trusted proxies tell it (inbox.web.proxies), else the peer's.
     client = request.client.host if request.client else "-"
     # The database and the password hasher block: in the thread pool, off the event loop.
-    outcome = await run_in_threadpool(_check, rt, email, password, f"{email}|{client}", utcnow())
+    now = utcnow()
+    outcome = await run_in_threadpool(_check, rt, email, password, f"{email}|{client}", now)
     if isinstance(outcome, datetime):
-        until, now = outcome, utcnow()
+        until = outcome
         minutes = max(1, int((until - now).total_seconds() // 60) + 1)
         locked = _page(
             request,
@@ -133,11 +135,11 @@ async def login(request: Request, rt: Runtime, form: FormData) -> Response:
             status=400,
             error=_("Fel e-postadress eller lösenord."),
         )
-    uid = outcome
+    user = outcome
     # A new session on sign-in: nothing planted before it survives (session fixation).
     lang = request.session.get("lang")
     request.session.clear()
-    request.session["uid"] = uid
+    signed_in(request, user, now)
     if lang:
         request.session["lang"] = lang
     csrf.token_of(request)
@@ -145,6 +147,12 @@ async def login(request: Request, rt: Runtime, form: FormData) -> Response:
 
 
 async def logout(request: Request, ctx: Ctx) -> Response:
+    # Ends every session of the user, also any copy of this cookie.
+    def end() -> None:
+        with session_scope(ctx.rt.engine) as session:
+            actions.sign_out(session, user_id=ctx.user.id, now=ctx.now)
+
+    await run_in_threadpool(end)
     request.session.clear()
     return RedirectResponse("/login", status_code=303)
 
