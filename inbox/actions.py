@@ -1626,6 +1626,24 @@ def sign_out(session: Session, *, user_id: int, now: datetime) -> None:
     record_event(session, actor=user.email, kind="logout", now=now)
 
 
+def set_user_password(
+    session: Session, *, email: str, password: str, actor: str, now: datetime
+) -> User:
+    """A new password; every session of the user ends with the old one."""
+    address = email.strip().lower()
+    user = session.exec(select(User).where(User.email == address)).first()
+    if user is None:
+        raise ActionError(f"no user {address}")
+    problem = password_problem(password)
+    if problem:
+        raise ActionError(problem)
+    user.password_hash = hash_password(password)
+    end_sessions(user)
+    session.add(user)
+    record_event(session, actor=actor, kind="user_password", now=now, user=user.email)
+    return user
+
+
 def set_user_active(
     session: Session, *, user_id: int, active: bool, actor: str, now: datetime
 ) -> User:

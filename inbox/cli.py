@@ -150,6 +150,13 @@ def build_parser() -> argparse.ArgumentParser:
     uadd.add_argument(
         "--password-stdin", action="store_true", help="read the password from standard input"
     )
+    upass = users.add_parser(
+        "password", help="set a user's password (prompts); ends the user's sessions"
+    )
+    upass.add_argument("email")
+    upass.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
     users.add_parser("list", help="list users")
 
     export = sub.add_parser("export", help="one row per item")
@@ -538,6 +545,19 @@ def cmd_users_add(rt: Runtime, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_users_password(rt: Runtime, args: argparse.Namespace) -> int:
+    password = _read_password(args)
+    with session_scope(rt.engine) as session:
+        try:
+            user = actions.set_user_password(
+                session, email=args.email, password=password, actor=CLI_ACTOR, now=utcnow()
+            )
+        except actions.ActionError as exc:
+            raise CliError(str(exc)) from None
+        print(f"new password for {user.email}; their sessions have ended")
+    return 0
+
+
 def cmd_users_list(rt: Runtime, _args: argparse.Namespace) -> int:
     with session_scope(rt.engine) as session:
         for u in session.exec(select(User).order_by(col(User.email))).all():
@@ -649,7 +669,11 @@ def _dispatch(rt: Runtime, args: argparse.Namespace) -> int:
         handler = {"list": cmd_deliveries_list, "process": cmd_deliveries_process}
         return handler[args.deliveries_command](rt, args)
     if args.command == "users":
-        return {"add": cmd_users_add, "list": cmd_users_list}[args.users_command](rt, args)
+        return {
+            "add": cmd_users_add,
+            "password": cmd_users_password,
+            "list": cmd_users_list,
+        }[args.users_command](rt, args)
     if args.command == "pages":
         return {"add": cmd_pages_add, "list": cmd_pages_list}[args.pages_command](rt, args)
     return handlers[args.command](rt, args)

@@ -3,6 +3,7 @@ often they are used, and on deactivation (also after a reactivation)."""
 
 from __future__ import annotations
 
+import io
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from sqlmodel import select
 from starlette.testclient import TestClient
 
 from inbox import actions
+from inbox.cli import main
 from inbox.db import session_scope
 from inbox.models import User
 from inbox.timeutil import utcnow
@@ -88,4 +90,29 @@ def test_deactivation_ends_the_session_for_good(
         assert _uses(client, copied) == 401
         client.cookies.clear()
         login(client, "anna@x.se", PASSWORD)
+        assert client.get("/").status_code == 200
+
+
+def test_a_new_password_ends_the_users_sessions(
+    engine: Engine,
+    database_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    make_user(engine, "anna@x.se")
+    with client_for(database_url, tmp_path) as client:
+        login(client, "anna@x.se")
+        copied = _cookie(client)
+        monkeypatch.setenv("INBOX_DATABASE_URL", database_url)
+        monkeypatch.setattr("sys.stdin", io.StringIO("short\n"))
+        assert main(["users", "password", "anna@x.se", "--password-stdin"]) == 2
+        assert "at least 10 characters" in capsys.readouterr().err
+        assert _uses(client, copied) == 200  # a refused change ends nothing
+        monkeypatch.setattr("sys.stdin", io.StringIO("another-long-password\n"))
+        assert main(["users", "password", "Anna@x.se", "--password-stdin"]) == 0
+        assert "their sessions have ended" in capsys.readouterr().out
+        assert _uses(client, copied) == 401
+        client.cookies.clear()
+        login(client, "anna@x.se", "another-long-password")
         assert client.get("/").status_code == 200
