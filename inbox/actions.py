@@ -1612,6 +1612,38 @@ def add_user(
     return user
 
 
+def end_sessions(user: User) -> None:
+    """Every session of the user ends: its cookies carry the previous epoch."""
+    user.session_epoch = (user.session_epoch or 0) + 1
+
+
+def sign_out(session: Session, *, user_id: int, now: datetime) -> None:
+    user = session.get(User, user_id)
+    if user is None:
+        return
+    end_sessions(user)
+    session.add(user)
+    record_event(session, actor=user.email, kind="logout", now=now)
+
+
+def set_user_password(
+    session: Session, *, email: str, password: str, actor: str, now: datetime
+) -> User:
+    """A new password; every session of the user ends with the old one."""
+    address = email.strip().lower()
+    user = session.exec(select(User).where(User.email == address)).first()
+    if user is None:
+        raise ActionError(f"no user {address}")
+    problem = password_problem(password)
+    if problem:
+        raise ActionError(problem)
+    user.password_hash = hash_password(password)
+    end_sessions(user)
+    session.add(user)
+    record_event(session, actor=actor, kind="user_password", now=now, user=user.email)
+    return user
+
+
 def set_user_active(
     session: Session, *, user_id: int, active: bool, actor: str, now: datetime
 ) -> User:
@@ -1621,6 +1653,8 @@ def set_user_active(
     if user.email == actor and not active:
         raise ActionError("you cannot deactivate yourself")
     user.active = active
+    if not active:
+        end_sessions(user)
     session.add(user)
     kind = "user_activated" if active else "user_deactivated"
     record_event(session, actor=actor, kind=kind, now=now, user=user.email)

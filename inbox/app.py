@@ -35,8 +35,10 @@ from inbox.web.errors import Refused
 from inbox.web.errors import http_error as page_http_error
 from inbox.web.figures import FigureStore
 from inbox.web.meta_webhook import MetaWebhook
+from inbox.web.proxies import TrustedProxies
 from inbox.web.routes import routes
 from inbox.web.templating import make_templates
+from inbox.web.throttle import SignInRate
 from inbox.web.views import dashboard, escalations
 
 # Everything is served from here: no inline scripts, no other origins.
@@ -207,6 +209,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         ],
         lifespan=lifespan,
         middleware=[
+            Middleware(TrustedProxies, trusted=settings.trusted_proxies),
             Middleware(SecurityHeaders, https=settings.base_url.startswith("https://")),
             Middleware(
                 SessionMiddleware,
@@ -231,4 +234,5 @@ def create_app(settings: Settings | None = None) -> Starlette:
     )
     app.state.templates = make_templates(settings.templates_dir)
     app.state.catalog = load_catalog(settings.rules_dir)
+    app.state.signin_rate = SignInRate(settings.login_global_per_minute)
     return app

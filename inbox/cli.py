@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
+from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import col, select
 
@@ -147,6 +148,13 @@ def build_parser() -> argparse.ArgumentParser:
     uadd.add_argument("--name", default="")
     uadd.add_argument("--duty", action="store_true", help="may act as the person on duty")
     uadd.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+    upass = users.add_parser(
+        "password", help="set a user's password (prompts); ends the user's sessions"
+    )
+    upass.add_argument("email")
+    upass.add_argument(
         "--password-stdin", action="store_true", help="read the password from standard input"
     )
     users.add_parser("list", help="list users")
@@ -537,6 +545,19 @@ def cmd_users_add(rt: Runtime, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_users_password(rt: Runtime, args: argparse.Namespace) -> int:
+    password = _read_password(args)
+    with session_scope(rt.engine) as session:
+        try:
+            user = actions.set_user_password(
+                session, email=args.email, password=password, actor=CLI_ACTOR, now=utcnow()
+            )
+        except actions.ActionError as exc:
+            raise CliError(str(exc)) from None
+        print(f"new password for {user.email}; their sessions have ended")
+    return 0
+
+
 def cmd_users_list(rt: Runtime, _args: argparse.Namespace) -> int:
     with session_scope(rt.engine) as session:
         for u in session.exec(select(User).order_by(col(User.email))).all():
@@ -551,7 +572,14 @@ def cmd_serve(rt: Runtime, args: argparse.Namespace) -> int:
     from inbox.app import create_app
 
     print(f"inbox listening on http://{args.host}:{args.port}/", flush=True)
-    uvicorn.run(create_app(rt.settings), host=args.host, port=args.port, log_level="warning")
+    # X-Forwarded-For is read by the app, from INBOX_TRUSTED_PROXIES only (inbox.web.proxies).
+    uvicorn.run(
+        create_app(rt.settings),
+        host=args.host,
+        port=args.port,
+        log_level="warning",
+        proxy_headers=False,
+    )
     return 0
 
 
@@ -586,6 +614,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except SQLAlchemyError as exc:
         print(f"inbox: error: cannot open the database: {exc}", file=sys.stderr)
+        return 2
+    except ValidationError as exc:
+        # Only the messages: the input values may hold secrets.
+        for error in exc.errors(include_input=False, include_url=False):
+            where = ".".join(str(part) for part in error["loc"])
+            message = error["msg"].removeprefix("Value error, ")
+            print(
+                f"inbox: error: invalid settings: {where + ': ' if where else ''}{message}",
+                file=sys.stderr,
+            )
         return 2
     try:
         return _dispatch(rt, args)
@@ -631,7 +669,11 @@ def _dispatch(rt: Runtime, args: argparse.Namespace) -> int:
         handler = {"list": cmd_deliveries_list, "process": cmd_deliveries_process}
         return handler[args.deliveries_command](rt, args)
     if args.command == "users":
-        return {"add": cmd_users_add, "list": cmd_users_list}[args.users_command](rt, args)
+        return {
+            "add": cmd_users_add,
+            "password": cmd_users_password,
+            "list": cmd_users_list,
+        }[args.users_command](rt, args)
     if args.command == "pages":
         return {"add": cmd_pages_add, "list": cmd_pages_list}[args.pages_command](rt, args)
     return handlers[args.command](rt, args)

@@ -462,6 +462,11 @@ class User(SQLModel, table=True):
     duty: bool = Field(default=False)
     language: str | None = Field(default=None, max_length=8)
     active: bool = Field(default=True)
+    # Sessions carry the epoch they were signed in under; raising it (sign-out,
+    # deactivation) ends every session of the user, copied cookies included.
+    session_epoch: int = Field(
+        default=0, sa_column=sa.Column(sa.Integer, nullable=False, server_default="0")
+    )
     created_at: datetime = Field(sa_column=ts_column())
 
 

@@ -2,14 +2,45 @@
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEV_SECRET = "development-only-secret-change-me"  # noqa: S105 - refused outside development
+# 32 random bytes: 43 characters of URL-safe base64, or 64 hexadecimal digits.
+SECRET_MIN_CHARS = 43
+SECRET_MIN_HEX_DIGITS = 64
+# A random key of that length has far more distinct characters than this.
+SECRET_MIN_DISTINCT = 12
+HOW_TO_GENERATE = 'python -c "import secrets; print(secrets.token_urlsafe(32))"'
+HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
+
+
+def secret_key_problem(key: str) -> str | None:
+    """Why ``key`` is too weak to sign session cookies in production, or None."""
+    if key == DEV_SECRET:
+        return "INBOX_SECRET_KEY must be set outside development"
+    hexadecimal = bool(key) and set(key) <= HEX_DIGITS
+    needed = SECRET_MIN_HEX_DIGITS if hexadecimal else SECRET_MIN_CHARS
+    if len(key) < needed:
+        kind = "hexadecimal digits" if hexadecimal else "characters"
+        return (
+            f"INBOX_SECRET_KEY is too short ({len(key)} {kind}): outside development it must hold "
+            f"at least 32 random bytes ({SECRET_MIN_CHARS} characters of URL-safe base64 "
+            f"or {SECRET_MIN_HEX_DIGITS} hexadecimal digits)"
+        )
+    if len(set(key)) < SECRET_MIN_DISTINCT:
+        return (
+            f"INBOX_SECRET_KEY uses only {len(set(key))} different characters: "
+            "it does not look random"
+        )
+    return None
 
 
 class MailboxSettings(BaseModel):
@@ -75,12 +106,38 @@ class Settings(BaseSettings):
     meta_verify_token: str = ""
     # Turn stored deliveries into items inside the web process (off: only the CLI does).
     process_deliveries: bool = True
+    # Sign-in attempts per minute for the whole process, over every account and
+    # address (the per-account lockout comes on top).
+    login_global_per_minute: int = Field(default=30, ge=1, le=100_000)
+    # Reverse proxies whose X-Forwarded-For is believed, as addresses or networks
+    # separated by commas ("10.0.0.5, 192.168.0.0/24"). Empty: the peer is the client.
+    trusted_proxies: Annotated[list[Network], NoDecode] = Field(default_factory=list)
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_proxies(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        if isinstance(value, list | tuple):
+            networks: list[Network] = []
+            for part in value:
+                try:
+                    networks.append(ipaddress.ip_network(str(part).strip(), strict=False))
+                except ValueError:
+                    raise ValueError(
+                        f"INBOX_TRUSTED_PROXIES: {str(part)!r} is not an IP address or network"
+                    ) from None
+            return networks
+        return value
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:
-        # A development secret in production would let anyone forge session cookies.
-        if self.environment != "development" and self.secret_key == DEV_SECRET:
-            raise ValueError("INBOX_SECRET_KEY must be set outside development")
+        # A development or guessable secret in production would let anyone forge
+        # session cookies.
+        if self.environment != "development":
+            problem = secret_key_problem(self.secret_key)
+            if problem:
+                raise ValueError(f"{problem}; generate one with: {HOW_TO_GENERATE}")
         return self
 
     @property

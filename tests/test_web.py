@@ -15,6 +15,8 @@ from inbox.db import session_scope
 from inbox.ingest.shape import NewItem
 from inbox.models import Correction, Event, Item, Note, Response
 from inbox.report import build_report
+from inbox.timeutil import utcnow
+from inbox.web import auth
 from tests.factories import add_items, make_page
 from tests.web_support import PASSWORD, client_for, csrf_of, login, make_user
 
@@ -138,6 +140,56 @@ def test_authorisation_matrix(
             else:
                 response = client.post(path, data={**data, "csrf_token": token})
             assert response.status_code == EXPECTED[index][role_index], (role, method, path)
+
+
+def _row_counts(engine: Engine) -> dict[str, int]:
+    tables = ("user", "event", "note", "response", "item")
+    with engine.connect() as conn:
+        return {
+            name: int(
+                conn.execute(sa.select(sa.func.count()).select_from(sa.table(name))).scalar_one()
+            )
+            for name in tables
+        }
+
+
+@pytest.mark.parametrize("case", ["signed_out_copy", "expired", "forged_csrf"])
+def test_authorisation_matrix_of_ended_sessions_and_forged_tokens(
+    engine: Engine,
+    database_url: str,
+    tmp_path: Path,
+    world: dict[str, int],
+    monkeypatch: pytest.MonkeyPatch,
+    case: str,
+) -> None:
+    """The admin's session, every route: a signed-out copy and an expired session
+    are anonymous (401); a forged CSRF token is refused (403) and changes nothing."""
+    start = utcnow()
+    offset = [timedelta(0)]
+    monkeypatch.setattr(auth, "utcnow", lambda: start + offset[0])
+    with client_for(database_url, tmp_path) as client:
+        token = login(client, "admin@x.se")
+        if case == "signed_out_copy":
+            copied = client.cookies.get("inbox_session")
+            assert copied
+            assert client.post("/logout", data={"csrf_token": token}).status_code == 303
+        before = _row_counts(engine)
+        for method, path, data in _routes(world):
+            if case == "signed_out_copy":
+                client.cookies.clear()
+                client.cookies.set("inbox_session", copied)
+            if case == "expired":
+                offset[0] = timedelta(hours=12, seconds=1)
+            if method == "GET":
+                if case == "forged_csrf":
+                    continue
+                response = client.get(path)
+            else:
+                forged = "x" * len(token) if case == "forged_csrf" else token
+                response = client.post(path, data={**data, "csrf_token": forged})
+            expected = 403 if case == "forged_csrf" else 401
+            assert response.status_code == expected, (case, method, path)
+        assert _row_counts(engine) == before
 
 
 def test_anonymous_browser_is_sent_to_login(database_url: str, tmp_path: Path) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 import shutil
+import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -74,3 +76,48 @@ def login(client: TestClient, email: str, password: str = PASSWORD) -> str:
     )
     assert response.status_code == 303, response.text[:500]
     return csrf_of(client, "/")
+
+
+class Gate:
+    """Holds a function's calls until ``release()``: shows what else runs meanwhile.
+
+    ``wrap(fn)`` returns a stand-in that records the calling thread, signals
+    ``entered`` and waits for ``release()`` (at most ``limit`` seconds) before
+    calling ``fn``.
+    """
+
+    def __init__(self, limit: float = 60.0) -> None:
+        self.entered = threading.Event()
+        self.released = threading.Event()
+        self.threads: list[int] = []
+        self.limit = limit
+
+    def wrap(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+        def held(*args: Any, **kwargs: Any) -> Any:
+            self.threads.append(threading.get_ident())
+            self.entered.set()
+            self.released.wait(self.limit)
+            return fn(*args, **kwargs)
+
+        return held
+
+    def release(self) -> None:
+        self.released.set()
+
+
+def in_thread(fn: Callable[[], Any]) -> tuple[threading.Thread, dict[str, Any], threading.Event]:
+    """Runs ``fn`` in a thread; its result (or exception) lands in the dict, then the event."""
+    box: dict[str, Any] = {}
+    done = threading.Event()
+
+    def run() -> None:
+        try:
+            box["result"] = fn()
+        except BaseException as exc:  # handed to the test, which re-raises it
+            box["error"] = exc
+        finally:
+            done.set()
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return thread, box, done

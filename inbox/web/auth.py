@@ -14,6 +14,7 @@ from datetime import datetime
 from urllib.parse import quote
 
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -27,7 +28,10 @@ from inbox.timeutil import utcnow
 from inbox.web import csrf
 from inbox.web.catalog import Catalog
 from inbox.web.errors import Refused, wants_html
-from inbox.web.i18n import DEFAULT_LANGUAGE, LANGUAGES
+from inbox.web.i18n import DEFAULT_LANGUAGE, LANGUAGES, set_language
+
+# A session lasts this long from sign-in, however often it is used.
+SESSION_LIFETIME_SECONDS = 12 * 60 * 60
 
 ALL_ROLES = frozenset({"communicator", "supervisor", "admin"})
 SUPERVISORS = frozenset({"supervisor", "admin"})
@@ -64,14 +68,33 @@ def snapshot(user: User) -> CurrentUser:
     )
 
 
+def signed_in(request: Request, user: User, now: datetime) -> None:
+    """The session is the user's from ``now``, for ``SESSION_LIFETIME`` at most."""
+    request.session["uid"] = user.id
+    request.session["epoch"] = user.session_epoch
+    request.session["since"] = int(now.timestamp())
+
+
+def _signed_out(request: Request) -> None:
+    for key in ("uid", "epoch", "since"):
+        request.session.pop(key, None)
+
+
 def load_user(request: Request, rt: Runtime) -> CurrentUser | None:
+    """The session's user, or None: signed out, expired, ended or deactivated."""
     uid = request.session.get("uid")
+    epoch = request.session.get("epoch")
+    since = request.session.get("since")
     if not isinstance(uid, int):
+        return None
+    # An absolute limit from sign-in: using the session does not lengthen it.
+    if not isinstance(since, int) or utcnow().timestamp() - since >= SESSION_LIFETIME_SECONDS:
+        _signed_out(request)
         return None
     with Session(rt.engine) as session:
         user = session.get(User, uid)
-        if user is None or not user.active:
-            request.session.pop("uid", None)
+        if user is None or not user.active or epoch != user.session_epoch:
+            _signed_out(request)
             return None
         return snapshot(user)
 
@@ -88,6 +111,7 @@ def _language(request: Request, user: CurrentUser | None) -> str:
 def _prepare(request: Request, user: CurrentUser | None) -> None:
     request.state.user = user
     request.state.lang = _language(request, user)
+    set_language(request.state.lang)
     csrf.token_of(request)
 
 
@@ -96,7 +120,8 @@ def guarded(
 ) -> Callable[..., Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
         rt = runtime_of(request)
-        user = load_user(request, rt)
+        # The database is blocking: in the thread pool, off the event loop.
+        user = await run_in_threadpool(load_user, request, rt)
         _prepare(request, user)
         if user is None:
             if wants_html(request) and request.method == "GET":
@@ -121,7 +146,7 @@ def public(handler: PublicHandler) -> Callable[..., Awaitable[Response]]:
 
     async def endpoint(request: Request) -> Response:
         rt = runtime_of(request)
-        _prepare(request, load_user(request, rt))
+        _prepare(request, await run_in_threadpool(load_user, request, rt))
         form = FormData()
         if request.method not in csrf.SAFE_METHODS:
             form = await request.form(max_files=0, max_fields=20)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from urllib.parse import urlsplit
 
 from sqlmodel import Session, col, select
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -17,7 +19,7 @@ from inbox.runtime import Runtime
 from inbox.text import Text
 from inbox.timeutil import utcnow
 from inbox.web import csrf
-from inbox.web.auth import Ctx, field
+from inbox.web.auth import Ctx, field, signed_in
 from inbox.web.errors import Refused
 from inbox.web.i18n import LANGUAGES
 from inbox.web.i18n import gettext_ as _
@@ -60,17 +62,10 @@ def _page(
     )
 
 
-async def login_form(request: Request, rt: Runtime, _form: FormData) -> Response:
-    return _page(request, rt)
-
-
-async def login(request: Request, rt: Runtime, form: FormData) -> Response:
-    email = field(form, "email", limit=255).strip().lower()
-    password = field(form, "password", limit=1024)
-    target = safe_next(field(form, "next", limit=2000) or "/")
-    client = request.client.host if request.client else "-"
-    key = f"{email}|{client}"
-    now = utcnow()
+def _check(
+    rt: Runtime, email: str, password: str, key: str, now: datetime
+) -> User | datetime | None:
+    """The user; or when the lockout ends; or None for a wrong email or password."""
     with session_scope(rt.engine) as session:
         failures = [
             f.at
@@ -82,33 +77,69 @@ async def login(request: Request, rt: Runtime, form: FormData) -> Response:
         ]
         until = locked_until(failures, now)
         if until is not None:
-            minutes = max(1, int((until - now).total_seconds() // 60) + 1)
-            return _page(
-                request,
-                rt,
-                email=email,
-                status=429,
-                error=_("För många misslyckade försök. Försök igen om %(minutes)s min.")
-                % {"minutes": minutes},
-            )
+            return until
         user = session.exec(select(User).where(User.email == email)).first()
         ok = verify_password(user.password_hash if user else None, password)
         if not ok or user is None or not user.active:
             actions.record_login_failure(session, email=email, key=key, now=now)
-            return _page(
-                request,
-                rt,
-                email=email,
-                status=400,
-                error=_("Fel e-postadress eller lösenord."),
-            )
+            return None
         actions.clear_login_failures(session, key=key)
         actions.record_event(session, actor=user.email, kind="login", now=now)
-        uid = user.id
+        session.expunge(user)
+        return user
+
+
+async def login_form(request: Request, rt: Runtime, _form: FormData) -> Response:
+    return _page(request, rt)
+
+
+async def login(request: Request, rt: Runtime, form: FormData) -> Response:
+    email = field(form, "email", limit=255).strip().lower()
+    password = field(form, "password", limit=1024)
+    target = safe_next(field(form, "next", limit=2000) or "/")
+    wait = request.app.state.signin_rate.take()
+    if wait is not None:
+        busy = _page(
+            request,
+            rt,
+            email=email,
+            status=429,
+            error=_("För många inloggningar just nu. Försök igen om %(seconds)s sekunder.")
+            % {"seconds": wait},
+        )
+        busy.headers["Retry-After"] = str(wait)
+        return busy
+    # The address as the trusted proxies tell it (inbox.web.proxies), else the peer's.
+    client = request.client.host if request.client else "-"
+    # The database and the password hasher block: in the thread pool, off the event loop.
+    now = utcnow()
+    outcome = await run_in_threadpool(_check, rt, email, password, f"{email}|{client}", now)
+    if isinstance(outcome, datetime):
+        until = outcome
+        minutes = max(1, int((until - now).total_seconds() // 60) + 1)
+        locked = _page(
+            request,
+            rt,
+            email=email,
+            status=429,
+            error=_("För många misslyckade försök. Försök igen om %(minutes)s min.")
+            % {"minutes": minutes},
+        )
+        locked.headers["Retry-After"] = str(max(1, int((until - now).total_seconds())))
+        return locked
+    if outcome is None:
+        return _page(
+            request,
+            rt,
+            email=email,
+            status=400,
+            error=_("Fel e-postadress eller lösenord."),
+        )
+    user = outcome
     # A new session on sign-in: nothing planted before it survives (session fixation).
     lang = request.session.get("lang")
     request.session.clear()
-    request.session["uid"] = uid
+    signed_in(request, user, now)
     if lang:
         request.session["lang"] = lang
     csrf.token_of(request)
@@ -116,6 +147,12 @@ async def login(request: Request, rt: Runtime, form: FormData) -> Response:
 
 
 async def logout(request: Request, ctx: Ctx) -> Response:
+    # Ends every session of the user, also any copy of this cookie.
+    def end() -> None:
+        with session_scope(ctx.rt.engine) as session:
+            actions.sign_out(session, user_id=ctx.user.id, now=ctx.now)
+
+    await run_in_threadpool(end)
     request.session.clear()
     return RedirectResponse("/login", status_code=303)
 

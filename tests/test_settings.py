@@ -1,0 +1,70 @@
+"""Settings that protect the installation: the secret key, the trusted proxies."""
+
+from __future__ import annotations
+
+import ipaddress
+import secrets
+
+import pytest
+from pydantic import ValidationError
+
+from inbox.cli import main
+from inbox.settings import DEV_SECRET, Settings
+
+WEAK_KEYS = [
+    "",
+    "x",
+    DEV_SECRET,
+    "correct horse battery staple",  # 28 characters
+    secrets.token_urlsafe(24)[:42],  # one character short of 32 bytes of base64
+    secrets.token_hex(31),  # 62 hex digits: 31 bytes
+    "a" * 64,
+    "ab" * 40,
+    "0123456789" * 5,  # 50 characters, ten different ones
+]
+
+
+@pytest.mark.parametrize("key", WEAK_KEYS)
+def test_production_refuses_a_weak_secret_key(key: str) -> None:
+    with pytest.raises(ValidationError) as raised:
+        Settings(environment="production", secret_key=key)
+    message = str(raised.value)
+    assert "INBOX_SECRET_KEY" in message
+    assert "secrets.token_urlsafe(32)" in message
+
+
+@pytest.mark.parametrize("key", [secrets.token_urlsafe(32), secrets.token_hex(32)])
+def test_production_accepts_32_random_bytes(key: str) -> None:
+    assert Settings(environment="production", secret_key=key).secret_key == key
+
+
+def test_development_keeps_its_default_secret() -> None:
+    assert Settings().secret_key == DEV_SECRET
+
+
+def test_the_command_line_says_how_to_make_a_key_and_does_not_echo_it(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("INBOX_ENVIRONMENT", "production")
+    monkeypatch.setenv("INBOX_SECRET_KEY", "hunter2-hunter2")
+    assert main(["migrate"]) == 2
+    err = capsys.readouterr().err
+    assert "INBOX_SECRET_KEY is too short (15 characters)" in err
+    assert 'python -c "import secrets; print(secrets.token_urlsafe(32))"' in err
+    assert "hunter2" not in err
+    assert "Traceback" not in err
+
+
+def test_trusted_proxies_are_addresses_or_networks_separated_by_commas(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert Settings().trusted_proxies == []
+    monkeypatch.setenv("INBOX_TRUSTED_PROXIES", "10.0.0.5, 192.168.0.0/24,::1")
+    assert Settings().trusted_proxies == [
+        ipaddress.ip_network("10.0.0.5/32"),
+        ipaddress.ip_network("192.168.0.0/24"),
+        ipaddress.ip_network("::1/128"),
+    ]
+    monkeypatch.setenv("INBOX_TRUSTED_PROXIES", "10.0.0.5, proxy.local")
+    with pytest.raises(ValidationError, match=r"'proxy\.local' is not an IP address or network"):
+        Settings()
