@@ -177,3 +177,51 @@ def test_intake_recovers_from_a_postgresql_restart(
         check.dispose()
     assert stored == sorted(accepted)
     assert not set(stored) & refused
+
+
+def test_a_read_only_database_answers_503_and_stores_nothing(
+    cluster: Cluster, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"postgresql://postgres@127.0.0.1:{cluster.port}/postgres"
+    engine = make_engine(url)
+    migrate(engine)
+    with session_scope(engine) as session:
+        actions.add_page(session, key="fb", platform_id=PAGE, actor="test", now=datetime.now(UTC))
+    admin = sa.create_engine(
+        url.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT"
+    )
+
+    def read_only(on: bool) -> None:
+        with admin.connect() as conn:
+            conn.execute(
+                sa.text(
+                    "ALTER DATABASE postgres SET default_transaction_read_only = "
+                    + ("on" if on else "off")
+                )
+            )
+            conn.execute(
+                sa.text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                    " WHERE datname = 'postgres' AND pid <> pg_backend_pid()"
+                )
+            )
+
+    def deliveries() -> int:
+        with engine.connect() as conn:
+            return int(conn.execute(sa.text("SELECT count(*) FROM delivery")).scalar_one())
+
+    monkeypatch.setenv("INBOX_META_APP_SECRET", SECRET)
+    with inbox_server(url, tmp_path) as base:
+        assert send(base, 1) == 200
+        read_only(True)
+        engine.dispose()
+        before = deliveries()
+        for n in range(10, 15):
+            assert send(base, n) == 503
+        assert deliveries() == before  # nothing half-written
+        read_only(False)
+        engine.dispose()
+        until(lambda: send(base, 100) == 200)
+        assert deliveries() == before + 1
+    admin.dispose()
+    engine.dispose()
