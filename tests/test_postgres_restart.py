@@ -28,11 +28,30 @@ from inbox.db import make_engine, migrate, session_scope
 from inbox.ingest.meta_signature import expected_signature
 from inbox.models import Item
 from tests.servers import free_port, inbox_server
-from tests.test_database_outage import PAGE, SECRET, delivery
 
 pytestmark = pytest.mark.postgresql_only
 
 DEADLINE = 30.0
+SECRET = "restart-secret"
+PAGE = "434343"
+
+
+def delivery(n: int) -> bytes:
+    value = {
+        "item": "comment",
+        "verb": "add",
+        "comment_id": f"{PAGE}_post_{n}",
+        "post_id": f"{PAGE}_post",
+        "parent_id": f"{PAGE}_post",
+        "created_time": 1_763_000_000 + n,
+        "from": {"id": f"u{n}", "name": "Anna"},
+        "message": f"Fråga nummer {n}",
+    }
+    doc = {
+        "object": "page",
+        "entry": [{"id": PAGE, "time": 1, "changes": [{"field": "feed", "value": value}]}],
+    }
+    return json.dumps(doc).encode()
 
 
 def _bin(name: str) -> str:
