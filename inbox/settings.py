@@ -73,9 +73,6 @@ class Settings(BaseSettings):
     static_dir: Path = PROJECT_ROOT / "static"
     secret_key: str = DEV_SECRET
     base_url: str = "http://127.0.0.1:8000"
-    # Display defaults; storage is always UTC.
-    timezone: str = "Europe/Stockholm"
-    language: str = "sv"
     # Mailbox pages by page key, as JSON: {"kontakt": {"host": ..., "user": ..., ...}}.
     mailboxes: dict[str, MailboxSettings] = Field(default_factory=dict)
     # Outgoing mail (notifications).
