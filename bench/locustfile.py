@@ -139,7 +139,7 @@ class Communicator(_SignedIn):
         ids = ITEM_LINK.findall(queue.text)
         if not ids:
             return
-        item_id = random.choice(ids)  # noqa: S311 - load pattern, not security
+        item_id = random.choice(ids)
         page = self.client.get(f"/items/{item_id}", headers={"accept": "text/html"}, name="item")
         token = CSRF.search(page.text)
         if token is None:
