@@ -8,7 +8,7 @@ PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
 # Interface texts: Swedish msgids in the code, English in inbox/locale/en.
 translations: install-test
-	$(BIN)/pybabel extract -F babel.cfg -k _ -k gettext_ --no-location --sort-output -o inbox/locale/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _ -k gettext_ -k Text --no-location --sort-output -o inbox/locale/messages.pot .
 	$(BIN)/pybabel update -i inbox/locale/messages.pot -d inbox/locale -D messages --no-fuzzy-matching
 	$(BIN)/pybabel compile -d inbox/locale -D messages
 

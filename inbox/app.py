@@ -5,10 +5,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sqlite3
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import psycopg
+from sqlalchemy import exc as sa_exc
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -19,14 +22,16 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from inbox import actions
-from inbox.api.routes import PREFIX, api_routes
+from inbox.api.routes import PREFIX, api_routes, error_response
 from inbox.api.routes import http_error as api_http_error
 from inbox.deliveries_store import DeliveryWriter
 from inbox.runtime import Runtime, start
 from inbox.settings import Settings
+from inbox.text import Text
 from inbox.timeutil import utcnow
 from inbox.web.auth import public
 from inbox.web.catalog import load_catalog
+from inbox.web.errors import Refused
 from inbox.web.errors import http_error as page_http_error
 from inbox.web.figures import FigureStore
 from inbox.web.meta_webhook import MetaWebhook
@@ -48,19 +53,33 @@ SECURITY_HEADERS = [
 ]
 
 
+NO_STORE = (b"cache-control", b"no-store")
+HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
+
+
 class SecurityHeaders:
-    def __init__(self, app: ASGIApp) -> None:
+    """Headers on every answer. Nothing but the static files may be kept in a cache
+    (pages, API answers and downloads carry personal data); behind HTTPS, browsers
+    are told to use nothing else."""
+
+    def __init__(self, app: ASGIApp, *, https: bool = False) -> None:
         self.app = app
+        self.extra = [HSTS] if https else []
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
 
+        cacheable = scope["path"].startswith("/static/")
+
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message.setdefault("headers", [])
-                message["headers"] = [*message["headers"], *SECURITY_HEADERS]
+                headers = [*message.get("headers", []), *SECURITY_HEADERS, *self.extra]
+                if not cacheable:
+                    headers = [h for h in headers if h[0].lower() != b"cache-control"]
+                    headers.append(NO_STORE)
+                message["headers"] = headers
             await send(message)
 
         await self.app(scope, receive, with_headers)
@@ -120,6 +139,19 @@ async def _process_continuously(
             task.cancel()
 
 
+async def database_unavailable(request: Request, exc: Exception) -> Response:
+    """The database did not answer (restarting, failing over): 503, try again soon."""
+    log.error("database unavailable: %s", str(exc).splitlines()[0] if str(exc) else exc)
+    headers = {"Retry-After": "5"}
+    path = request.url.path
+    if path == PREFIX or path.startswith(PREFIX + "/"):
+        return error_response(
+            503, "database_unavailable", "the database is not answering; retry shortly", headers
+        )
+    text = Text("Databasen svarar inte just nu. Försök igen om en stund.")
+    return await page_http_error(request, Refused(503, text, headers))
+
+
 async def http_error(request: Request, exc: Exception) -> Response:
     """JSON errors under the API, pages (or JSON for scripts) everywhere else."""
     path = request.url.path
@@ -175,7 +207,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         ],
         lifespan=lifespan,
         middleware=[
-            Middleware(SecurityHeaders),
+            Middleware(SecurityHeaders, https=settings.base_url.startswith("https://")),
             Middleware(
                 SessionMiddleware,
                 secret_key=settings.secret_key,
@@ -185,7 +217,17 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 https_only=settings.base_url.startswith("https://"),
             ),
         ],
-        exception_handlers={HTTPException: http_error},
+        exception_handlers={
+            HTTPException: http_error,
+            sa_exc.OperationalError: database_unavailable,
+            sa_exc.InterfaceError: database_unavailable,
+            # e.g. a database switched to read-only during a failover
+            sa_exc.InternalError: database_unavailable,
+            # the same from the bulk paths, which speak to the driver directly
+            psycopg.OperationalError: database_unavailable,
+            psycopg.InternalError: database_unavailable,
+            sqlite3.OperationalError: database_unavailable,
+        },
     )
     app.state.templates = make_templates(settings.templates_dir)
     app.state.catalog = load_catalog(settings.rules_dir)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import sys
 from collections.abc import Sequence
@@ -15,6 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import col, select
 
 from inbox import actions, cli_rules, formatting
+from inbox.csv_out import CsvDictWriter, CsvWriter
 from inbox.db import refresh_statistics, session_scope
 from inbox.ingest.csv_import import CsvFormatError, import_csv
 from inbox.ingest.email_import import EmailSummary, MailboxError, import_mail_file
@@ -263,7 +263,7 @@ def cmd_import(rt: Runtime, args: argparse.Namespace) -> int:
             calendar=rt.calendar,
             progress=bar.update if bar is not None else None,
         )
-    except (CsvFormatError, UnicodeDecodeError) as exc:
+    except CsvFormatError as exc:
         raise CliError(f"{path.name}: {exc}") from None
     finally:
         if bar is not None:
@@ -317,10 +317,10 @@ def write_report(report: Report, fmt: str, out: TextIO) -> None:
     rows = [*data["pages"], {"page": "Totalt", **data["total"]}]
     if fmt == "csv":
         names = [name for _, name, _ in TABLE_COLUMNS]
-        writer = csv.writer(out)
+        writer = CsvWriter(out)
         writer.writerow(["page", *names])
         for row in rows:
-            writer.writerow([row["page"], *("" if row[n] is None else row[n] for n in names)])
+            writer.writerow([row["page"], *(row[n] for n in names)])
         return
     header = ["Sida", *(label for label, _, _ in TABLE_COLUMNS)]
     body = [[str(row["page"]), *(_cell(row[n], k) for _, n, k in TABLE_COLUMNS)] for row in rows]
@@ -398,9 +398,9 @@ def cmd_export(rt: Runtime, args: argparse.Namespace) -> int:
         writer: Any = None
         for row in rows:
             if writer is None:
-                writer = csv.DictWriter(sys.stdout, fieldnames=list(row))
+                writer = CsvDictWriter(sys.stdout, fieldnames=list(row))
                 writer.writeheader()
-            writer.writerow({k: "" if v is None else v for k, v in row.items()})
+            writer.writerow(row)
     return 0
 
 

@@ -74,7 +74,8 @@ def make_engine(url: str) -> Engine:
     if url.startswith("postgresql://"):
         # psycopg 3 is the driver we ship.
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    return sa.create_engine(url, pool_pre_ping=True)
+    # A database that does not answer is an error within seconds, not a hang.
+    return sa.create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 5})
 
 
 def alembic_config(engine: Engine) -> Config:

@@ -195,7 +195,7 @@ def _apply_deliveries(
     seen: set[str] = set()
     for delivery_id, body in deliveries:
         try:
-            parsed = parse_delivery(body)
+            parsed = parse_delivery(body, now=now)
         except MetaFormatError as exc:
             failed.append((delivery_id, exc.reason))
             continue

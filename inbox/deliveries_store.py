@@ -6,6 +6,12 @@ commits, and only then resolves every waiting request: the 200 is sent only for
 a delivery already on disk, and one commit (one WAL sync) serves many requests.
 While a commit runs, the next batch queues up, so the batch size follows the
 load by itself; no timer is involved.
+
+A failed commit (the database restarted, the connection was killed by a
+failover, a pooler or an idle timeout) answers its requests with an error and
+throws the connection away; the next batch connects afresh, after a pause that
+doubles with each failure in a row (at most ``MAX_BACKOFF`` seconds). The
+thread never ends on an error.
 """
 
 from __future__ import annotations
@@ -65,6 +71,12 @@ def insert_deliveries(dbapi_conn: Any, sqlite_db: bool, rows: Sequence[NewDelive
 
 
 _STOP = object()
+MAX_BACKOFF = 2.0
+
+
+def backoff(failures: int) -> float:
+    """Seconds to wait after ``failures`` failed commits in a row."""
+    return 0.0 if failures <= 0 else min(0.05 * 2 ** (failures - 1), MAX_BACKOFF)
 
 
 class DeliveryWriter:
@@ -79,7 +91,14 @@ class DeliveryWriter:
         self.last_write = 0.0  # time.monotonic() of the last commit
         self.written = 0
         self.commits = 0
+        self.failures = 0  # failed commits in a row
+        self.last_error = ""
         self.wakeup: asyncio.Event | None = None
+        self._stopping = threading.Event()
+
+    @property
+    def alive(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
 
     def start(self) -> None:
         self._loop = asyncio.get_running_loop()
@@ -89,6 +108,7 @@ class DeliveryWriter:
 
     def stop(self) -> None:
         if self._thread is not None:
+            self._stopping.set()
             self._queue.put(_STOP)
             self._thread.join(timeout=10)
             self._thread = None
@@ -100,41 +120,49 @@ class DeliveryWriter:
         self._queue.put((delivery, future))
         await future
 
+    def _next_batch(self) -> tuple[list[Any], bool]:
+        """What has queued up (waiting for the first), and whether to stop after it."""
+        first = self._queue.get()
+        if first is _STOP:
+            return [], True
+        batch = [first]
+        while len(batch) < self._max_batch:
+            try:
+                nxt = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if nxt is _STOP:
+                return batch, True
+            batch.append(nxt)
+        return batch, False
+
     def _run(self) -> None:
         sqlite_db = self._engine.dialect.name == "sqlite"
-        raw = self._engine.raw_connection()
         # On SQLite the connection runs WAL with synchronous=NORMAL (inbox.db): a
         # committed delivery survives any crash of this process (the SIGKILL test),
         # though not a power cut in the instant after. synchronous=FULL would sync
         # every group commit; measured here it cost up to a quarter of the rate.
+        raw: Any = None
         try:
             while True:
-                first = self._queue.get()
-                if first is _STOP:
+                batch, stop = self._next_batch()
+                if not batch:
                     return
-                batch = [first]
-                stop = False
-                while len(batch) < self._max_batch:
-                    try:
-                        nxt = self._queue.get_nowait()
-                    except queue.Empty:
-                        break
-                    if nxt is _STOP:
-                        stop = True
-                        break
-                    batch.append(nxt)
                 error: BaseException | None = None
                 try:
+                    if raw is None:
+                        raw = self._engine.raw_connection()
                     insert_deliveries(raw.driver_connection, sqlite_db, [d for d, _ in batch])
-                    raw.driver_connection.commit()  # type: ignore[union-attr]
+                    raw.driver_connection.commit()
                 except Exception as exc:
                     log.exception("storing %d deliveries failed", len(batch))
                     error = exc
-                    try:
-                        raw.driver_connection.rollback()  # type: ignore[union-attr]
-                    except Exception:
-                        log.exception("rollback failed")
+                    self.failures += 1
+                    self.last_error = f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
+                    _discard(raw)
+                    raw = None
                 else:
+                    self.failures = 0
                     self.written += len(batch)
                     self.commits += 1
                     self.last_write = time.monotonic()
@@ -144,10 +172,10 @@ class DeliveryWriter:
                     self._loop.call_soon_threadsafe(self._resolve, futures, error)
                 except RuntimeError:
                     return  # the loop is gone: the process is shutting down
-                if stop:
+                if stop or self._stopping.wait(backoff(self.failures)):
                     return
         finally:
-            raw.close()
+            _discard(raw, invalidate=False)
 
     def _resolve(self, futures: list[asyncio.Future[None]], error: BaseException | None) -> None:
         for future in futures:
@@ -159,3 +187,15 @@ class DeliveryWriter:
                 future.set_exception(error)
         if error is None and self.wakeup is not None:
             self.wakeup.set()
+
+
+def _discard(raw: Any, *, invalidate: bool = True) -> None:
+    """Give up a connection (after a failure it may be dead: never reuse it)."""
+    if raw is None:
+        return
+    try:
+        if invalidate:
+            raw.invalidate()
+        raw.close()
+    except Exception:
+        log.exception("closing the writer's connection failed")

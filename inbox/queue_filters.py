@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from urllib.parse import urlencode
 
+from inbox.text import Text
+
 SLA_FILTERS = ("ok", "at_risk", "breached", "answered")
 STATUS_FILTERS = ("open", "closed")
 SENTIMENTS = ("positive", "neutral", "negative")
@@ -47,7 +49,11 @@ class QueueFilters:
 
 
 class FilterError(ValueError):
-    pass
+    """A query parameter the queue does not take; ``text`` says which and why."""
+
+    def __init__(self, text: Text) -> None:
+        super().__init__(str(text))
+        self.text = text
 
 
 def parse_filters(params: Mapping[str, str], *, default_department: str = "") -> QueueFilters:
@@ -56,21 +62,43 @@ def parse_filters(params: Mapping[str, str], *, default_department: str = "") ->
     def choice(name: str, allowed: tuple[str, ...]) -> str:
         value = params.get(name, "").strip()
         if value and value not in allowed:
-            raise FilterError(f"{name}: {value!r} is not one of {', '.join(allowed)}")
+            raise FilterError(
+                Text(
+                    "Filtret %(name)s kan inte vara %(value)s. Välj ett av: %(allowed)s.",
+                    name=name,
+                    value=value[:64],
+                    allowed=", ".join(allowed),
+                )
+            )
         return value
 
     def key(name: str) -> str:
         value = params.get(name, "").strip()
         if len(value) > 64 or any(ch.isspace() for ch in value):
-            raise FilterError(f"{name}: {value[:64]!r} is not a key")
+            raise FilterError(
+                Text(
+                    "Filtret %(name)s kan inte vara %(value)s: det är inte en nyckel.",
+                    name=name,
+                    value=value[:64],
+                )
+            )
         return value
 
     q = params.get("q", "").strip()
     if len(q) > MAX_QUERY:
-        raise FilterError(f"q: longer than {MAX_QUERY} characters")
+        raise FilterError(Text("Sökningen (q) är för lång (högst %(n)s tecken).", n=MAX_QUERY))
     raw_offset = params.get("offset", "0").strip() or "0"
-    if not raw_offset.isdigit() or int(raw_offset) > 1_000_000:
-        raise FilterError(f"offset: {raw_offset[:20]!r} is not a number from 0")
+    # ASCII digits only (str.isdigit also takes '²'), and few enough for int().
+    if (
+        not (raw_offset.isascii() and raw_offset.isdigit() and len(raw_offset) <= 7)
+        or int(raw_offset) > 1_000_000
+    ):
+        raise FilterError(
+            Text(
+                "Filtret offset kan inte vara %(value)s: ange ett heltal från 0.",
+                value=raw_offset[:20],
+            )
+        )
     department = key("department") if "department" in params else default_department
     return QueueFilters(
         page=key("page"),

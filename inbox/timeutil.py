@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 
 from inbox.calendar import STOCKHOLM
 
@@ -34,3 +34,21 @@ def as_utc(value: datetime) -> datetime:
     if value.tzinfo is None:
         raise ValueError("naive datetime")
     return value.astimezone(UTC)
+
+
+# A moment a person wrote something is after this and not after now (allowing
+# for the sender's clock running a little fast). Anything else is a typing or
+# encoding error (year 1, year 5138, a timestamp in the wrong unit), and would
+# put an item years overdue or never due.
+EARLIEST_PLAUSIBLE = datetime(2000, 1, 1, tzinfo=UTC)
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+def implausible(at: datetime, now: datetime | None) -> str | None:
+    """Why ``at`` cannot be when something was written or sent, or None when it can
+    (without ``now``, only the lower bound is checked)."""
+    if at < EARLIEST_PLAUSIBLE:
+        return "is before 2000-01-01"
+    if now is not None and at > now + CLOCK_SKEW:
+        return "is in the future"
+    return None

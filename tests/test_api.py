@@ -298,3 +298,41 @@ def test_openapi_document_describes_the_routes(client: TestClient) -> None:
         "/api/v1/report",
         "/api/v1/openapi.json",
     }
+
+
+def test_a_cursor_beyond_any_item_id_is_refused(client: TestClient) -> None:
+    import base64
+
+    from inbox.api.routes import encode_cursor
+
+    too_far = base64.urlsafe_b64encode(b"1700000000000000.1099511627776").decode().rstrip("=")
+    for cursor in (too_far, encode_cursor((RECENT, 2**31))):
+        resp = client.get(f"/api/v1/items?cursor={cursor}")
+        assert resp.status_code == 422, cursor
+        assert resp.json()["detail"][0]["loc"] == "query.cursor"
+    last = encode_cursor((RECENT, 2**31 - 1))
+    assert client.get(f"/api/v1/items?cursor={last}").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "received_at",
+    ["0001-01-01T00:00:00+00:00", "1999-12-31T23:59:59Z", "5138-11-16T09:46:39Z", "future"],
+)
+def test_implausible_timestamps_are_refused(client: TestClient, received_at: str) -> None:
+    if received_at == "future":
+        received_at = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
+    resp = client.post("/api/v1/items", json=item_body(received_at=received_at))
+    assert resp.status_code == 422
+    assert resp.json()["detail"][0]["loc"] == "body.received_at"
+    assert client.get("/api/v1/items").json()["items"] == []
+
+
+def test_a_response_dated_in_the_future_is_refused(client: TestClient) -> None:
+    item = client.post("/api/v1/items", json=item_body()).json()
+    ahead = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
+    resp = client.post(
+        f"/api/v1/items/{item['id']}/responses", json={"sent_at": ahead, "author": "Kim"}
+    )
+    assert resp.status_code == 422
+    assert resp.json()["detail"][0]["loc"] == "body.sent_at"
+    assert client.get(f"/api/v1/items/{item['id']}").json()["first_response_at"] is None

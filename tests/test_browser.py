@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 import pytest
@@ -263,6 +264,30 @@ def test_customer_markup_shows_as_text(server: tuple[str, dict[str, int]], brows
     assert page.evaluate("window.__xss === undefined")
     assert page.locator("main img").count() == 0
     assert dialogs == []
+
+
+def test_markup_in_parameters_sends_nothing(
+    server: tuple[str, dict[str, int]], browser: Any
+) -> None:
+    """A link with an htmx form in a parameter: shown as text, no request is sent."""
+    base, ids = server
+    page = browser.new_page()
+    posts: list[str] = []
+    page.on("request", lambda r: posts.append(r.url) if r.method != "GET" else None)
+    _login(page, base, "cecilia@demo")
+    posts.clear()
+    evil = (
+        f'<form hx-post="/items/{ids["remiss"]}/note" hx-trigger="load">'
+        '<input name="text" value="smuggled"></form>'
+    )
+    for path, name in (("/", "sla"), ("/", "sentiment"), ("/", "status"), ("/dashboard", "window")):
+        page.goto(f"{base}{path}?{urlencode({name: evil})}")
+        page.wait_for_load_state("networkidle")
+        assert page.locator("main form[hx-post]").count() == 0, name
+        assert 'hx-trigger="load"' in page.inner_text("main"), name
+    assert posts == []
+    page.goto(f"{base}/items/{ids['remiss']}")
+    assert "smuggled" not in page.inner_text("main")
 
 
 def test_duty_view_on_a_phone(server: tuple[str, dict[str, int]], browser: Any) -> None:

@@ -18,6 +18,7 @@ from starlette.testclient import TestClient
 from inbox import actions
 from inbox.app import create_app
 from inbox.deliveries import list_deliveries, retry_unknown_pages
+from inbox.ingest.meta import parse_delivery
 from inbox.ingest.meta_signature import expected_signature
 from inbox.models import Delivery, Event, Item, PendingEvent, PlatformResponse, Post, Response
 from inbox.settings import Settings
@@ -269,9 +270,9 @@ def test_comment_becomes_one_item_timed_from_the_platform(
 
 def test_redelivery_out_of_order_and_edit_after_remove(client: TestClient, engine: Engine) -> None:
     make_page(engine, "fb", platform_id=PAGE)
-    add = feed(PAGE, comment("c1", at=100))
-    edit = feed(PAGE, comment("c1", verb="edited", at=300, message="edited text"))
-    remove = feed(PAGE, comment("c1", verb="remove", at=200))
+    add = feed(PAGE, comment("c1", at=1_700_000_100))
+    edit = feed(PAGE, comment("c1", verb="edited", at=1_700_000_300, message="edited text"))
+    remove = feed(PAGE, comment("c1", verb="remove", at=1_700_000_200))
     for body in (edit, add, remove, add, edit, remove):
         assert post(client, body).status_code == 200
     process(engine)
@@ -279,7 +280,7 @@ def test_redelivery_out_of_order_and_edit_after_remove(client: TestClient, engin
     assert item.status == "closed"
     assert item.resolution == "removed"
     assert item.text == "edited text"  # the edit holds, but does not revive it
-    late_edit = feed(PAGE, comment("c1", verb="edited", at=400, message="again"))
+    late_edit = feed(PAGE, comment("c1", verb="edited", at=1_700_000_400, message="again"))
     post(client, late_edit)
     process(engine)
     (item,) = items(engine)
@@ -292,20 +293,20 @@ def test_edits_apply_newest_last_whatever_the_arrival_order(
     client: TestClient, engine: Engine
 ) -> None:
     make_page(engine, "fb", platform_id=PAGE)
-    post(client, feed(PAGE, comment("c1", at=100)))
-    post(client, feed(PAGE, comment("c1", verb="edited", at=300, message="second")))
-    post(client, feed(PAGE, comment("c1", verb="edited", at=200, message="first")))
+    post(client, feed(PAGE, comment("c1", at=1_700_000_100)))
+    post(client, feed(PAGE, comment("c1", verb="edited", at=1_700_000_300, message="second")))
+    post(client, feed(PAGE, comment("c1", verb="edited", at=1_700_000_200, message="first")))
     process(engine)
     assert items(engine)[0].text == "second"
 
 
 def test_hide_and_unhide(client: TestClient, engine: Engine) -> None:
     make_page(engine, "fb", platform_id=PAGE)
-    post(client, feed(PAGE, comment("c1", at=100)))
-    post(client, feed(PAGE, comment("c1", verb="hide", at=200)))
+    post(client, feed(PAGE, comment("c1", at=1_700_000_100)))
+    post(client, feed(PAGE, comment("c1", verb="hide", at=1_700_000_200)))
     process(engine)
     assert (items(engine)[0].status, items(engine)[0].resolution) == ("closed", "removed")
-    post(client, feed(PAGE, comment("c1", verb="unhide", at=300)))
+    post(client, feed(PAGE, comment("c1", verb="unhide", at=1_700_000_300)))
     process(engine)
     assert (items(engine)[0].status, items(engine)[0].resolution) == ("open", None)
 
@@ -552,3 +553,21 @@ def test_conformance_page_reply_answers_the_users_comment(
     (item,) = items(engine)
     assert item.first_response_at == datetime.fromtimestamp(1512121727, UTC)
     assert item.received_at == datetime.fromtimestamp(1511951015, UTC)
+
+
+def test_an_event_dated_in_year_5138_is_ignored_and_the_others_kept(
+    engine: Engine, client: TestClient
+) -> None:
+    make_page(engine, "fb", platform_id=PAGE)
+    body = feed(
+        PAGE, comment("c1", at=99_999_999_999), comment("c2", at=1_700_000_000), time=1_700_000_000
+    )
+    assert post(client, body).status_code == 200
+    process(engine)
+    (item,) = items(engine)
+    assert item.external_id.endswith("c2")
+    events = parse_delivery(body, now=NOW)
+    assert [e.action for e in events] == ["ignored", events[1].action]
+    assert events[0].reason == "value.created_time is in the future"
+    floor = parse_delivery(feed(PAGE, comment("c3", at=1)), now=NOW)
+    assert floor[0].reason == "value.created_time is before 2000-01-01"

@@ -506,6 +506,17 @@ def test_thread_shows_siblings(database_url: str, tmp_path: Path, world: dict[st
     assert "Bussen är sen" in page
 
 
+def test_thread_hides_items_the_communicator_may_not_open(
+    database_url: str, tmp_path: Path, world: dict[str, int]
+) -> None:
+    with client_for(database_url, tmp_path) as client:
+        login(client, "anna@x.se")
+        page = client.get(f"/items/{world['own']}", headers=HTML).text
+    assert "Bussen är sen" not in page
+    assert f"/items/{world['other']}" not in page
+    assert "1 kommentar eller meddelande i tråden hör till en annan förvaltning." in page
+
+
 # --- Dashboard ----------------------------------------------------------------------------
 
 
@@ -547,6 +558,29 @@ def test_dashboard_matches_the_report_and_downloads_csv(
     ]
     assert re.search(r"^anna@x\.se,", people, re.M) is None  # Cecilia replied, not Anna
     assert re.search(r"^cecilia@x\.se,", people, re.M)
+
+
+def test_a_csv_download_right_after_a_write_counts_it_and_says_as_of_when(
+    database_url: str, tmp_path: Path, world: dict[str, int]
+) -> None:
+    """The page may show figures a moment old while new ones are computed; a download never."""
+
+    def responded(csv_text: str) -> str:
+        line = next(row for row in csv_text.splitlines() if row.startswith("fb,"))
+        return line.split(",")[4]
+
+    with client_for(database_url, tmp_path) as client:
+        token = login(client, "cecilia@x.se")
+        assert client.get("/dashboard?fresh=1", headers=HTML).status_code == 200
+        before = client.get("/dashboard/pages.csv")
+        client.post(
+            f"/items/{world['own']}/reply",
+            data={"text": "Svar", "confirm": "1", "csrf_token": token},
+        )
+        after = client.get("/dashboard/pages.csv")
+    assert int(responded(after.text)) == int(responded(before.text)) + 1
+    disposition = after.headers["content-disposition"]
+    assert re.search(r'-per-\d{4}-\d\d-\d\dT\d{4}\.csv"$', disposition), disposition
 
 
 def test_english_can_be_chosen(database_url: str, tmp_path: Path, world: dict[str, int]) -> None:
@@ -617,8 +651,11 @@ def test_dashboard_figures_follow_every_write(
         figures = client.app.state.dashboard_figures  # type: ignore[attr-defined]
 
         def responded(query: str = "") -> str:
-            rows = client.get(f"/dashboard/pages.csv{query}").text.splitlines()
-            return next(r for r in rows if r.startswith("fb,")).split(",")[4]
+            # The page's "Besvarade" for fb (downloads are always computed afresh).
+            page = client.get(f"/dashboard{query}", headers=HTML).text
+            row = re.search(r'<th scope="row">fb</th>(.*?)</tr>', page, re.S)
+            assert row, page[:500]
+            return re.findall(r'<td class="num">([^<]*)</td>', row.group(1))[2]
 
         def reply(key: str) -> None:
             response = client.post(

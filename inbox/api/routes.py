@@ -33,7 +33,7 @@ from inbox.queries import ItemFilter, item_by_id, list_items
 from inbox.report import build_report
 from inbox.runtime import Runtime
 from inbox.sla import SlaState
-from inbox.timeutil import utcnow
+from inbox.timeutil import implausible, utcnow
 from inbox.tokens import bearer_token, hash_token
 
 PREFIX = "/api/v1"
@@ -166,7 +166,14 @@ def _item_json(engine: Engine, item_id: int, now: datetime) -> dict[str, Any]:
     return schemas.ItemOut.model_validate(row).model_dump(mode="json")
 
 
+def _plausible(loc: str, at: datetime, now: datetime) -> None:
+    why = implausible(at, now)
+    if why is not None:
+        raise field_error(loc, f"{at.isoformat()} {why}")
+
+
 def _create_item(rt: Runtime, data: schemas.ItemIn, now: datetime) -> tuple[dict[str, Any], bool]:
+    _plausible("body.received_at", data.received_at, now)
     with session_scope(rt.engine) as session:
         page = session.exec(select(Page).where(Page.key == data.page)).first()
         if page is None:
@@ -206,6 +213,7 @@ async def get_item(request: Request) -> Response:
 def _record_response(
     rt: Runtime, item_id: int, data: schemas.ResponseIn, now: datetime
 ) -> dict[str, Any]:
+    _plausible("body.sent_at", data.sent_at, now)
     with session_scope(rt.engine) as session:
         item = session.get(Item, item_id)
         if item is None:
@@ -255,7 +263,9 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
         position = (EPOCH + int(micros) * timedelta(microseconds=1), int(item_id))
     except (ValueError, UnicodeDecodeError, binascii.Error, OverflowError, OSError):
         raise field_error("query.cursor", "not a cursor given by this API") from None
-    if not (schemas.EARLIEST <= position[0] < schemas.LATEST and position[1] > 0):
+    if not (
+        schemas.EARLIEST <= position[0] < schemas.LATEST and 0 < position[1] <= schemas.MAX_ITEM_ID
+    ):
         raise field_error("query.cursor", "not a cursor given by this API")
     return position
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import multiprocessing
+import re
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -20,7 +22,7 @@ from inbox.calendar import DEFAULT_CALENDAR, OfficeCalendar
 from inbox.db import bulk_writes, session_scope
 from inbox.ingest.shape import NewItem
 from inbox.models import Channel, Kind, Page, Resolution
-from inbox.timeutil import parse_instant
+from inbox.timeutil import implausible, parse_instant
 
 REQUIRED = ("page", "external_id", "received_at", "text")
 OPTIONAL = (
@@ -40,6 +42,16 @@ COMMIT_ROWS = {"sqlite": 50_000}
 _RESOLUTIONS = {r.value for r in Resolution}
 _CHANNELS = {c.value for c in Channel}
 _KINDS = {k.value for k in Kind}
+# The longest field a row may have (Python's csv default limit). The reader itself
+# reads fields up to READER_FIELD_LIMIT, so a longer one is one rejected row and the
+# reader stays in step with the file's lines.
+MAX_FIELD = 131_072
+READER_FIELD_LIMIT = 1 << 24
+# Columns stored in a column of limited length, and that length.
+MAX_LENGTHS = {"external_id": 255, "author": 255, "post_id": 128, "parent_id": 255}
+# Bytes that are not UTF-8 (read as lone surrogates) and NUL, which PostgreSQL
+# cannot store in text: such a row is rejected on every database.
+_UNSTORABLE = re.compile("[\x00\udc80-\udcff]")
 
 
 class CsvFormatError(ValueError):
@@ -60,20 +72,32 @@ def _optional(row: dict[str, str | None], name: str) -> str | None:
     return value or None
 
 
-def parse_row(row: dict[str, str | None]) -> NewItem:
-    """One CSV row to a ``NewItem``; raises ValueError with the reason."""
+def parse_row(row: dict[str, str | None], now: datetime | None = None) -> NewItem:
+    """One CSV row to a ``NewItem``; raises ValueError with the reason.
+
+    Timestamps must be plausible: from 2000 on and, given ``now``, not in the future.
+    """
     if None in row:
         raise ValueError("more fields than the header has columns")
     page = (row.get("page") or "").strip()
     external_id = (row.get("external_id") or "").strip()
     if not page:
         raise ValueError("page is empty")
+    if len(page) > 64 or any(ch.isspace() for ch in page):
+        raise ValueError(f"invalid page key {page!r}: 1-64 characters, no spaces")
     if not external_id:
         raise ValueError("external_id is empty")
+    for name, most in MAX_LENGTHS.items():
+        value = row.get(name) or ""
+        if len(value.strip()) > most:
+            raise ValueError(f"{name} is {len(value.strip())} characters long: at most {most}")
     try:
         received_at = parse_instant(row.get("received_at") or "")
     except ValueError as exc:
         raise ValueError(f"received_at: {exc}") from None
+    why = implausible(received_at, now)
+    if why is not None:
+        raise ValueError(f"received_at {received_at.isoformat()} {why}")
     first_raw = _optional(row, "first_response_at")
     first = None
     if first_raw is not None:
@@ -83,6 +107,9 @@ def parse_row(row: dict[str, str | None]) -> NewItem:
             raise ValueError(f"first_response_at: {exc}") from None
         if first < received_at:
             raise ValueError("first_response_at is before received_at")
+        why = implausible(first, now)
+        if why is not None:
+            raise ValueError(f"first_response_at {first.isoformat()} {why}")
     resolution = _optional(row, "resolution")
     if resolution is not None and resolution not in _RESOLUTIONS:
         raise ValueError(
@@ -127,25 +154,61 @@ def _raw_batches(
     handle: TextIO, summary: ImportSummary
 ) -> Iterator[tuple[list[str], list[RawRow]]]:
     reader = csv.reader(handle)
-    header = next(reader, None)
+    try:
+        header = next(reader, None)
+    except csv.Error as exc:
+        raise CsvFormatError(f"line 1: {exc}") from None
     if not header:
         raise CsvFormatError("the file is empty: expected a header row")
+    bad = _unstorable(header, header)
+    if bad is not None:
+        raise CsvFormatError(f"line 1: {bad}")
     missing = [name for name in REQUIRED if name not in header]
     if missing:
         raise CsvFormatError(f"missing required column(s): {', '.join(missing)}")
     batch: list[RawRow] = []
     line = reader.line_num
-    for values in reader:
+    while True:
+        try:
+            values = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:  # a field beyond even the reader's limit
+            summary.rows += 1
+            summary.errors.append((line + 1, f"cannot be read: {exc}"))
+            line = reader.line_num
+            continue
         start_line, line = line + 1, reader.line_num
         if not values:  # a blank line
             continue
         summary.rows += 1
+        bad = _unstorable(header, values)
+        if bad is not None:
+            summary.errors.append((start_line, bad))
+            continue
         batch.append((start_line, values))
         if len(batch) >= BATCH:
             yield header, batch
             batch = []
     if batch:
         yield header, batch
+
+
+def _unstorable(header: list[str], values: list[str]) -> str | None:
+    """Why a row cannot even be looked at (bytes not UTF-8, NUL, an overlong field)."""
+    if _UNSTORABLE.search("".join(values)) is None and max(map(len, values)) <= MAX_FIELD:
+        return None
+    for at, value in enumerate(values):
+        column = header[at] if at < len(header) else f"field {at + 1}"
+        found = _UNSTORABLE.search(value)
+        if found is not None and found.group() == "\x00":
+            return f"{column} contains a NUL character"
+        if found is not None:
+            byte = ord(found.group()) - 0xDC00
+            return f"{column} is not UTF-8 (byte 0x{byte:02X}): save the file as UTF-8"
+        if len(value) > MAX_FIELD:
+            return f"{column} is {len(value)} characters long: at most {MAX_FIELD:,}"
+    return None
 
 
 def _as_dict(header: list[str], values: list[str]) -> dict[str | None, Any]:
@@ -181,7 +244,7 @@ def prepare(
     errors: list[tuple[int, str]] = []
     for line, values in raw:
         try:
-            items.append(parse_row(_as_dict(header, values)))  # type: ignore[arg-type]
+            items.append(parse_row(_as_dict(header, values), now))  # type: ignore[arg-type]
         except ValueError as exc:
             errors.append((line, str(exc)))
     stand_ins = {
@@ -295,7 +358,10 @@ def import_csv(
         processes = path.stat().st_size >= PROCESS_MIN_BYTES
     with (
         bulk_writes(engine),
-        path.open(encoding="utf-8-sig", newline="") as handle,  # BOM from spreadsheets
+        _reader_field_limit(READER_FIELD_LIMIT),
+        # BOM from spreadsheets; bytes that are not UTF-8 are kept (as surrogates)
+        # so the rows holding them are rejected by line and the others imported.
+        path.open(encoding="utf-8-sig", errors="surrogateescape", newline="") as handle,
     ):
         batches = _raw_batches(handle, summary)
         try:
@@ -321,7 +387,17 @@ def import_csv(
             skipped=summary.skipped,
             errors=len(summary.errors),
         )
+    summary.errors.sort(key=lambda error: error[0])
     return summary
+
+
+@contextlib.contextmanager
+def _reader_field_limit(limit: int) -> Iterator[None]:
+    before = csv.field_size_limit(limit)
+    try:
+        yield
+    finally:
+        csv.field_size_limit(before)
 
 
 def _in_workers(

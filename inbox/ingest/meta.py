@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from typing import Any, NoReturn
 
 from inbox.ingest.shape import NewItem
+from inbox.timeutil import implausible
 
 OBJECTS = ("page", "instagram")
 ACTIONS = ("item", "edit", "remove", "hide", "unhide", "page_response", "post", "ignored")
@@ -79,8 +80,17 @@ def _reject_constant(name: str) -> NoReturn:
     raise ValueError(f"{name} is not valid JSON")
 
 
-def parse_delivery(body: bytes) -> list[MetaEvent]:
-    """Every event of one webhook delivery, in delivery order."""
+class _Implausible(Exception):
+    def __init__(self, at: datetime, reason: str) -> None:
+        super().__init__(reason)
+        self.at, self.reason = at, reason
+
+
+def parse_delivery(body: bytes, *, now: datetime | None = None) -> list[MetaEvent]:
+    """Every event of one webhook delivery, in delivery order.
+
+    An event dated before 2000 or after ``now`` (plus a little clock skew) is kept
+    as ignored, with the reason; the delivery's other events are applied."""
     try:
         doc = json.loads(body, parse_constant=_reject_constant)
     except (ValueError, RecursionError) as exc:
@@ -106,16 +116,19 @@ def parse_delivery(body: bytes) -> list[MetaEvent]:
                 raise MetaFormatError(f"{where}.{key}: not a list")
             for j, raw in enumerate(group):
                 path = f"{where}.{key}[{j}]"
-                ctx = _Ctx(str(obj), page, path, entry.get("time"), key != "changes")
+                ctx = _Ctx(str(obj), page, path, entry.get("time"), key != "changes", now)
                 event = _obj(raw, ctx.where)
-                if key == "changes":
-                    events.append(_change(ctx, event))
-                elif key == "messaging":
-                    events.append(_messaging(ctx, event))
-                else:
-                    # Handover protocol: another app owns the thread and answers it.
-                    at = ctx.when(event, "timestamp")
-                    events.append(ctx.ignored(at, "standby (thread owned by another app)"))
+                try:
+                    if key == "changes":
+                        events.append(_change(ctx, event))
+                    elif key == "messaging":
+                        events.append(_messaging(ctx, event))
+                    else:
+                        # Handover protocol: another app owns the thread and answers it.
+                        at = ctx.when(event, "timestamp")
+                        events.append(ctx.ignored(at, "standby (thread owned by another app)"))
+                except _Implausible as exc:
+                    events.append(ctx.ignored(exc.at, exc.reason))
     return events
 
 
@@ -126,6 +139,7 @@ class _Ctx:
     where: str
     entry_time: object
     messaging: bool
+    now: datetime | None = None
 
     def fail(self, what: str) -> MetaFormatError:
         return MetaFormatError(f"{self.where}: {what}")
@@ -138,7 +152,11 @@ class _Ctx:
             raw = self.entry_time
         if raw is None:
             raise self.fail(f"{prefix}{key} missing (and no entry.time)")
-        return _instant(raw, f"{self.where}: {prefix}{key}")
+        at = _instant(raw, f"{self.where}: {prefix}{key}")
+        why = implausible(at, self.now)
+        if why is not None:
+            raise _Implausible(at, f"{prefix}{key} {why}")
+        return at
 
     def key(self, action: str, external_id: str | None, *suffix: object) -> str:
         parts = [self.obj, self.page, external_id or "-", action, *map(str, suffix)]

@@ -22,10 +22,11 @@ from starlette.responses import RedirectResponse, Response
 from inbox.access import CurrentUser
 from inbox.models import User
 from inbox.runtime import Runtime
+from inbox.text import Text
 from inbox.timeutil import utcnow
 from inbox.web import csrf
 from inbox.web.catalog import Catalog
-from inbox.web.errors import wants_html
+from inbox.web.errors import Refused, wants_html
 from inbox.web.i18n import DEFAULT_LANGUAGE, LANGUAGES
 
 ALL_ROLES = frozenset({"communicator", "supervisor", "admin"})
@@ -134,7 +135,9 @@ def public(handler: PublicHandler) -> Callable[..., Awaitable[Response]]:
 def field(form: FormData, name: str, *, limit: int = 8000) -> str:
     value = form.get(name, "")
     if not isinstance(value, str):
-        raise HTTPException(400, f"{name}: expected text")
+        raise Refused(400, Text("Fältet %(name)s ska vara text.", name=name))
     if len(value) > limit:
-        raise HTTPException(400, f"{name}: longer than {limit} characters")
+        raise Refused(
+            400, Text("Fältet %(name)s är för långt (högst %(n)s tecken).", name=name, n=limit)
+        )
     return value

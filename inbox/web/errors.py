@@ -7,8 +7,18 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from inbox.web.i18n import gettext_ as _
+from inbox.text import Text
+from inbox.web.i18n import translate
 from inbox.web.templating import render
+
+
+class Refused(HTTPException):
+    """An HTTP error whose message is a ``Text``: translated, its values escaped."""
+
+    def __init__(self, status_code: int, text: Text, headers: dict[str, str] | None = None):
+        super().__init__(status_code, str(text), headers)
+        self.text = text
+
 
 TITLES = {
     400: "Felaktig begäran",
@@ -17,6 +27,7 @@ TITLES = {
     404: "Sidan finns inte",
     405: "Metoden stöds inte",
     429: "För många försök",
+    503: "Tjänsten är tillfälligt otillgänglig",
 }
 
 
@@ -39,13 +50,18 @@ async def http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     status = exc.status_code
     detail = exc.detail if isinstance(exc.detail, str) else ""
+    shown: Text | str = exc.text if isinstance(exc, Refused) else detail
     headers = dict(exc.headers or {})
     if not wants_html(request):
         return JSONResponse({"error": detail or TITLES.get(status, "")}, status, headers=headers)
     response = render(
         request,
         _template_for(request, status),
-        {"status": status, "title": _(TITLES.get(status, "Något gick fel")), "detail": detail},
+        {
+            "status": status,
+            "title": translate(TITLES.get(status, "Något gick fel")),
+            "detail": shown,
+        },
         status_code=status,
     )
     response.headers.update(headers)

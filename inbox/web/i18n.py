@@ -11,6 +11,9 @@ import gettext
 from contextvars import ContextVar
 from pathlib import Path
 
+from inbox.text import Text
+from inbox.web.messages import RUNTIME_MESSAGES
+
 LANGUAGES = ("sv", "en")
 DEFAULT_LANGUAGE = "sv"
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
@@ -43,3 +46,22 @@ def gettext_(message: str) -> str:
 
 def ngettext_(singular: str, plural: str, n: int) -> str:
     return catalogue(_current.get()).ngettext(singular, plural, n)
+
+
+_CONSTANTS = frozenset(RUNTIME_MESSAGES)
+
+
+def translate(value: Text | str | None) -> str:
+    """What a person reads, as plain text (templates escape it; never mark it safe).
+
+    A ``Text`` is translated and then filled with its values. A plain string is
+    translated only when it is one of the interface's own constant messages;
+    anything else (a parameter, a name, a stored text) is shown as it is.
+    """
+    if value is None:
+        return ""
+    if isinstance(value, Text):
+        return value.fill(gettext_(value.msgid))
+    if value in _CONSTANTS:
+        return gettext_(value)
+    return value

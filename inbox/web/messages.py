@@ -33,6 +33,7 @@ RUNTIME_MESSAGES = (
     _("Sidan finns inte"),
     _("Metoden stöds inte"),
     _("För många försök"),
+    _("Tjänsten är tillfälligt otillgänglig"),
     _("Något gick fel"),
     _("Ärendet finns inte."),
     _("Ärendet hör till en annan förvaltning."),

@@ -117,7 +117,7 @@ class MetaWebhook:
 
         reason: str | None = None
         try:
-            parse_delivery(body)
+            parse_delivery(body, now=utcnow())
         except MetaFormatError as exc:
             reason = exc.reason
         writer: DeliveryWriter = scope["app"].state.delivery_writer

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
@@ -11,9 +15,30 @@ from inbox.settings import Settings
 from inbox.web.auth import ADMINS, SUPERVISORS, guarded, public
 from inbox.web.views import admin, classify, dashboard, item, login, queue
 
+HEALTH_TIMEOUT = 5.0
 
-async def health(_request: Request) -> Response:
-    return Response("ok", media_type="text/plain")
+
+def _ping(engine: Engine) -> None:
+    with engine.connect() as conn:
+        conn.execute(sa.text("SELECT 1"))
+
+
+async def health(request: Request) -> Response:
+    """200 "ok" when the database answers and the webhook writer runs; 503 naming what
+    is down otherwise (for a load balancer or an orchestrator)."""
+    engine = request.app.state.runtime.engine
+    writer = request.app.state.delivery_writer
+    try:
+        await asyncio.wait_for(asyncio.to_thread(_ping, engine), timeout=HEALTH_TIMEOUT)
+        database = "ok"
+    except Exception as exc:
+        database = f"down ({type(exc).__name__})"
+    lines = [f"database: {database}", f"writer: {'ok' if writer.alive else 'down'}"]
+    if writer.failures:
+        lines.append(f"writer: {writer.failures} failed commits in a row: {writer.last_error}")
+    if database == "ok" and writer.alive:
+        return Response("ok", media_type="text/plain")
+    return Response("\n".join(lines) + "\n", status_code=503, media_type="text/plain")
 
 
 def routes(settings: Settings) -> list[BaseRoute]:

@@ -12,6 +12,7 @@ from starlette.templating import Jinja2Templates
 
 from inbox import formatting
 from inbox.sla import time_left_words
+from inbox.text import Text
 from inbox.web import i18n
 
 STATE_LABELS = {
@@ -70,12 +71,25 @@ def make_templates(directory: Path) -> Jinja2Templates:
     env.filters["localtime"] = lambda v, pattern="EEE d MMM HH:mm": formatting.local_datetime(
         v, i18n.current_language(), pattern
     )
+    # Messages chosen at run time: ``{{ detail|say }}``, never ``{{ _(detail) }}``
+    # (gettext output is marked safe, so a value passed to ``_()`` comes out raw).
+    env.filters["say"] = i18n.translate
     env.filters["masked"] = masked
     env.filters["first_line"] = first_line
     env.globals["time_left"] = lambda due, now: time_left_words(due, now, i18n.current_language())
     env.globals["state_labels"] = STATE_LABELS
     env.globals["state_icons"] = STATE_ICONS
     return templates
+
+
+def flash(request: Request, message: Text | str) -> None:
+    """A message shown once, on the next full page (it survives the redirect)."""
+    request.session["flash"] = message.to_json() if isinstance(message, Text) else message
+
+
+def _pop_flash(request: Request) -> Text | str:
+    raw = request.session.pop("flash", "")
+    return raw if isinstance(raw, str) else Text.from_json(raw) or ""
 
 
 def render(
@@ -94,5 +108,5 @@ def render(
     }
     if not name.startswith("_"):
         # Shown once, on the next full page after the action that set it.
-        base["flash"] = request.session.pop("flash", "")
+        base["flash"] = _pop_flash(request)
     return templates.TemplateResponse(request, name, {**base, **context}, status_code=status_code)

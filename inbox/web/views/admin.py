@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from sqlmodel import Session, col, select
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
@@ -11,8 +10,10 @@ from inbox import actions
 from inbox.access import ROLE_LABELS
 from inbox.db import session_scope
 from inbox.models import User
+from inbox.text import Text
 from inbox.web.auth import Ctx, field
-from inbox.web.templating import render
+from inbox.web.errors import Refused
+from inbox.web.templating import flash, render
 
 
 def _page(request: Request, ctx: Ctx, *, error: str = "", status: int = 200) -> Response:
@@ -25,7 +26,6 @@ def _page(request: Request, ctx: Ctx, *, error: str = "", status: int = 200) -> 
             "users": users,
             "roles": ROLE_LABELS,
             "error": error,
-            "flash": request.session.pop("flash", ""),
         },
         status_code=status,
     )
@@ -53,7 +53,7 @@ async def add_user(request: Request, ctx: Ctx) -> Response:
                 actor=ctx.user.email,
                 now=ctx.now,
             )
-            request.session["flash"] = f"Användaren {user.email} är tillagd."
+            flash(request, Text("Användaren %(email)s är tillagd.", email=user.email))
     except actions.ActionError as exc:
         return _page(request, ctx, error=str(exc), status=400)
     return RedirectResponse("/admin/users", status_code=303)
@@ -63,13 +63,18 @@ async def set_active(request: Request, ctx: Ctx) -> Response:
     user_id = request.path_params["user_id"]
     value = field(ctx.form, "active", limit=4)
     if value not in ("0", "1"):
-        raise HTTPException(400, "active: 0 or 1")
+        raise Refused(400, Text("Välj aktiv (1) eller avaktiverad (0)."))
     try:
         with session_scope(ctx.rt.engine) as session:
             user = actions.set_user_active(
                 session, user_id=user_id, active=value == "1", actor=ctx.user.email, now=ctx.now
             )
-            request.session["flash"] = f"{user.email}: {'aktiv' if user.active else 'avaktiverad'}."
+            flash(
+                request,
+                Text("%(email)s är aktiv.", email=user.email)
+                if user.active
+                else Text("%(email)s är avaktiverad.", email=user.email),
+            )
     except actions.ActionError as exc:
         return _page(request, ctx, error=str(exc), status=400)
     return RedirectResponse("/admin/users", status_code=303)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -10,15 +9,18 @@ from urllib.parse import urlencode
 
 from markupsafe import Markup
 from sqlalchemy.engine import Connection, Engine
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
 from inbox.calendar import local_date
 from inbox.charts import Series, line_chart
+from inbox.csv_out import CsvWriter
+from inbox.formatting import local_datetime
 from inbox.metrics import METRIC_NAMES, Metrics
 from inbox.report import breaches, build_breakdowns, build_report
+from inbox.text import Text
 from inbox.web.auth import Ctx
+from inbox.web.errors import Refused
 from inbox.web.figures import FigureStore
 from inbox.web.templating import render
 
@@ -40,7 +42,14 @@ def window_of(params: Any, today: date) -> tuple[str, date, date]:
     """(preset, first day, day after the last) for the chosen window."""
     preset = params.get("window", "28d")
     if preset not in WINDOWS:
-        raise HTTPException(400, f"window: {preset!r} is not one of {', '.join(WINDOWS)}")
+        raise Refused(
+            400,
+            Text(
+                "Perioden %(value)s finns inte. Välj en av: %(allowed)s.",
+                value=str(preset)[:64],
+                allowed=", ".join(WINDOWS),
+            ),
+        )
     end = today + timedelta(days=1)
     if preset == "28d":
         return preset, end - timedelta(days=28), end
@@ -54,23 +63,25 @@ def window_of(params: Any, today: date) -> tuple[str, date, date]:
         start = date.fromisoformat(params.get("from", ""))
         last = date.fromisoformat(params.get("to", ""))
     except ValueError:
-        raise HTTPException(400, "from/to: choose dates as YYYY-MM-DD") from None
+        raise Refused(400, Text("Ange Från och Till som datum, ÅÅÅÅ-MM-DD.")) from None
     if last < start:
-        raise HTTPException(400, "to: the last day is before the first")
+        raise Refused(400, Text("Till och med ligger före Från."))
     if (last - start).days > MAX_DAYS:
-        raise HTTPException(400, f"from/to: at most {MAX_DAYS} days")
+        raise Refused(400, Text("Perioden får vara högst %(n)s dagar.", n=MAX_DAYS))
     return preset, start, last + timedelta(days=1)
 
 
-def _data(request: Request, ctx: Ctx) -> dict[str, Any]:
-    """The figures of the chosen window (see ``inbox.web.figures`` for when they are reused)."""
+def _data(request: Request, ctx: Ctx, *, fresh: bool = False) -> dict[str, Any]:
+    """The figures of the chosen window (see ``inbox.web.figures`` for when they are reused).
+
+    ``fresh`` computes them now, for every write committed before the request."""
     preset, start, end = window_of(request.query_params, local_date(ctx.now))
     store: FigureStore = request.app.state.dashboard_figures
 
     def compute(conn: Connection, now: datetime) -> dict[str, Any]:
         return _compute(conn, now, start, end)
 
-    fresh = request.query_params.get("fresh") == "1"
+    fresh = fresh or request.query_params.get("fresh") == "1"
     figures = store.get(ctx.rt.engine, (start, end), compute, fresh=fresh)
     return {**figures.data, "preset": preset, "stale": figures.stale}
 
@@ -149,15 +160,17 @@ def _metric_cells(m: Metrics) -> list[Any]:
 async def dashboard_csv(request: Request, ctx: Ctx) -> Response:
     table = request.path_params["table"]
     if table not in TABLES:
-        raise HTTPException(404, f"Ingen tabell {table!r}.")
-    data = _data(request, ctx)
+        raise Refused(404, Text("Tabellen %(table)s finns inte.", table=table[:64]))
+    # A download is computed for the data as of the request (never the figures a
+    # background thread is still refreshing), so it matches `inbox report` exactly.
+    data = _data(request, ctx, fresh=True)
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = CsvWriter(out)
     if table == "dialogues":
         report = data["report"]
         writer.writerow(["page", "dialogues", "dialogues_page_took_part"])
         for key, d in report.dialogues.items():
-            writer.writerow([_csv_safe(key), d.dialogues, d.page_took_part])
+            writer.writerow([key, d.dialogues, d.page_took_part])
         total = report.total_dialogues
         writer.writerow(["Totalt", total.dialogues, total.page_took_part])
     elif table == "breaches":
@@ -203,16 +216,14 @@ async def dashboard_csv(request: Request, ctx: Ctx) -> Response:
         else:
             rows = [(k or "", m) for k, m in data[table]]
         for key, m in rows:
-            writer.writerow([_csv_safe(str(key)), *_metric_cells(m)])
+            writer.writerow([key, *_metric_cells(m)])
         writer.writerow(["Totalt", *_metric_cells(data["report"].total)])
-    name = f"inbox-{table}-{data['start'].isoformat()}-{data['last_day'].isoformat()}.csv"
+    as_of = local_datetime(data["now"], pattern="yyyy-MM-dd'T'HHmm")
+    name = (
+        f"inbox-{table}-{data['start'].isoformat()}-{data['last_day'].isoformat()}-per-{as_of}.csv"
+    )
     return Response(
         out.getvalue(),
         media_type="text/csv; charset=utf-8",
         headers={"content-disposition": f'attachment; filename="{name}"'},
     )
-
-
-def _csv_safe(value: str) -> str:
-    """Cells opening with = + - @ would run as formulas in a spreadsheet."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value

@@ -19,8 +19,10 @@ from inbox.models import Response as ItemResponse
 from inbox.queries import thread_items
 from inbox.saved_replies import acknowledgement_text, fill, for_department
 from inbox.sla import sla_state
+from inbox.text import Text
 from inbox.web.auth import Ctx, field
-from inbox.web.templating import render
+from inbox.web.errors import Refused
+from inbox.web.templating import flash, render
 from inbox.web.views.login import safe_next
 
 PRESENCE_WINDOW = timedelta(seconds=45)
@@ -72,7 +74,19 @@ def _context(session: Session, item: Item, ctx: Ctx, **extra: Any) -> dict[str, 
             select(Post).where(Post.page_id == item.page_id, Post.external_id == item.post_id)
         ).first()
     conn = session.connection()
-    thread = thread_items(conn, item, now=ctx.now)
+    around = thread_items(conn, item, now=ctx.now)
+    # Only what the viewer may open; the rest of the thread is counted, not shown.
+    thread = [
+        t
+        for t in around
+        if may_handle(
+            ctx.user,
+            department=t.department,
+            priority=t.priority,
+            flags=t.flags,
+            assignee=t.assignee,
+        )
+    ]
     responses = session.exec(
         select(ItemResponse)
         .where(ItemResponse.item_id == item.id)
@@ -96,6 +110,7 @@ def _context(session: Session, item: Item, ctx: Ctx, **extra: Any) -> dict[str, 
         "page": page,
         "post": post,
         "thread": thread,
+        "thread_hidden": len(around) - len(thread),
         "responses": responses,
         "notes": notes,
         "events": events,
@@ -149,7 +164,7 @@ async def presence(request: Request, ctx: Ctx) -> Response:
 
 
 def _done(request: Request, item: Item, message: str, *, to_queue: bool = False) -> Response:
-    request.session["flash"] = message
+    flash(request, message)
     target = request.query_params.get("next") or ("/" if to_queue else f"/items/{item.id}")
     return RedirectResponse(safe_next(target), status_code=303)
 
@@ -164,7 +179,7 @@ async def act(request: Request, ctx: Ctx) -> Response:
     action = request.path_params["action"]
     handler = ACTIONS.get(action)
     if handler is None:
-        raise HTTPException(404, f"Okänd åtgärd {action!r}.")
+        raise Refused(404, Text("Okänd åtgärd: %(action)s.", action=action))
     with session_scope(ctx.rt.engine) as session:
         item = fetch_item(session, request, ctx)
         try:
@@ -185,9 +200,9 @@ def _reply(request: Request, session: Session, item: Item, ctx: Ctx) -> Response
     confirmed = field(ctx.form, "confirm", limit=4) == "1"
     if not confirmed and ((seen.isdigit() and count > int(seen)) or others):
         warning = (
-            "Någon annan har svarat sedan du öppnade ärendet."
+            Text("Någon annan har svarat sedan du öppnade ärendet.")
             if seen.isdigit() and count > int(seen)
-            else "Någon annan har ärendet öppet just nu: " + ", ".join(others) + "."
+            else Text("Någon annan har ärendet öppet just nu: %(names)s.", names=", ".join(others))
         )
         context = _context(session, item, ctx, warning=warning, reply_text=text)
         return render(request, "item.html", context, status_code=409)

@@ -6,7 +6,6 @@ from urllib.parse import urlsplit
 
 from sqlmodel import Session, col, select
 from starlette.datastructures import FormData
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
@@ -15,9 +14,11 @@ from inbox.db import session_scope
 from inbox.models import AppFlag, LoginFailure, User
 from inbox.passwords import LOCKOUT, locked_until, verify_password
 from inbox.runtime import Runtime
+from inbox.text import Text
 from inbox.timeutil import utcnow
 from inbox.web import csrf
 from inbox.web.auth import Ctx, field
+from inbox.web.errors import Refused
 from inbox.web.i18n import LANGUAGES
 from inbox.web.i18n import gettext_ as _
 from inbox.web.templating import render
@@ -122,7 +123,7 @@ async def logout(request: Request, ctx: Ctx) -> Response:
 async def set_language(request: Request, rt: Runtime, form: FormData) -> Response:
     lang = field(form, "lang", limit=8)
     if lang not in LANGUAGES:
-        raise HTTPException(400, f"lang: {lang!r} is not one of sv, en")
+        raise Refused(400, Text("Språket %(value)s finns inte. Välj sv eller en.", value=lang))
     request.session["lang"] = lang
     uid = request.session.get("uid")
     if isinstance(uid, int):

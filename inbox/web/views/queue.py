@@ -11,7 +11,8 @@ from inbox.db import session_scope
 from inbox.queries import open_escalations, queue_counts, queue_items
 from inbox.queue_filters import MINE_DEPARTMENTS, PAGE_SIZE, FilterError, parse_filters
 from inbox.web.auth import Ctx
-from inbox.web.templating import render
+from inbox.web.errors import Refused
+from inbox.web.templating import flash, render
 
 
 def _filters(request: Request, ctx: Ctx):  # type: ignore[no-untyped-def]
@@ -19,7 +20,7 @@ def _filters(request: Request, ctx: Ctx):  # type: ignore[no-untyped-def]
     try:
         return parse_filters(request.query_params, default_department=default)
     except FilterError as exc:
-        raise HTTPException(400, str(exc)) from None
+        raise Refused(400, exc.text) from None
 
 
 async def queue(request: Request, ctx: Ctx) -> Response:
@@ -71,5 +72,5 @@ async def acknowledge_alarm(request: Request, ctx: Ctx) -> Response:
             )
         except actions.ActionError as exc:
             raise HTTPException(404, str(exc)) from None
-    request.session["flash"] = "Larmet är kvitterat."
+    flash(request, "Larmet är kvitterat.")
     return RedirectResponse("/duty", status_code=303)
