@@ -236,15 +236,18 @@ def test_two_servers_and_a_scheduler_behind_nginx_lose_and_double_nothing(
         assert sorted(responses) == replied
         assert set(responses.values()) == {1}
 
-        # The scheduler works through the urgent items; wait until its outbox is empty.
-        def outbox_settled() -> bool:
+        # The scheduler assesses every open item and delivers what it queued.
+        def scheduler_done() -> bool:
             with engine.connect() as conn:
-                pending = conn.execute(
-                    sa.text("SELECT count(*) FROM outbox WHERE status = 'pending'")
+                unassessed = conn.execute(
+                    sa.text("SELECT count(*) FROM item WHERE status = 'open' AND urgency IS NULL")
                 ).scalar_one()
-            return int(pending) == 0
+                unsent = conn.execute(
+                    sa.text("SELECT count(*) FROM outbox WHERE status <> 'sent'")
+                ).scalar_one()
+            return int(unassessed) == 0 and int(unsent) == 0
 
-        wait_for(outbox_settled)
+        wait_for(scheduler_done)
 
         today = datetime.now(UTC).date()
         report = httpx.get(
@@ -281,6 +284,10 @@ def test_two_servers_and_a_scheduler_behind_nginx_lose_and_double_nothing(
         escalations = conn.execute(
             sa.text("SELECT item_id, level, count(*) FROM escalation GROUP BY item_id, level")
         ).all()
+        threats = conn.execute(
+            sa.text("SELECT count(*) FROM item WHERE urgency = 'threat'")
+        ).scalar_one()
+    assert threats == DELIVERIES // 10
     assert len(keys) == len(set(keys))
     assert all(n == 1 for _item, _level, n in escalations)
     assert len(smtp.messages) == sent
