@@ -10,7 +10,6 @@ restart, a failover or a killed pooler connection looks like to the app.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable, Iterator
 
@@ -27,6 +26,7 @@ from inbox.settings import Settings
 from tests.api_helpers import make_token
 from tests.conftest import PG_URL
 from tests.factories import make_page
+from tests.meta_support import comment_delivery
 from tests.web_support import login, make_user
 
 pytestmark = pytest.mark.postgresql_only
@@ -36,26 +36,8 @@ PAGE = "424242"
 DEADLINE = 30.0
 
 
-def delivery(n: int) -> bytes:
-    value = {
-        "item": "comment",
-        "verb": "add",
-        "comment_id": f"{PAGE}_post_{n}",
-        "post_id": f"{PAGE}_post",
-        "parent_id": f"{PAGE}_post",
-        "created_time": 1_763_000_000 + n,
-        "from": {"id": f"u{n}", "name": "Anna"},
-        "message": f"Fråga nummer {n}",
-    }
-    doc = {
-        "object": "page",
-        "entry": [{"id": PAGE, "time": 1, "changes": [{"field": "feed", "value": value}]}],
-    }
-    return json.dumps(doc).encode()
-
-
 def send(client: TestClient, n: int) -> int:
-    body = delivery(n)
+    body = comment_delivery(PAGE, n)
     sig = {"X-Hub-Signature-256": expected_signature(body, SECRET)}
     return client.post("/webhooks/meta", content=body, headers=sig).status_code
 

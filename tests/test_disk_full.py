@@ -5,7 +5,6 @@ freed intake goes on by itself."""
 from __future__ import annotations
 
 import errno
-import json
 import shutil
 import subprocess
 import time
@@ -25,6 +24,7 @@ from inbox.models import Item
 from inbox.settings import Settings
 from tests.api_helpers import make_token
 from tests.factories import make_page
+from tests.meta_support import comment_delivery
 
 SECRET = "disk-secret"
 PAGE = "515151"
@@ -39,20 +39,6 @@ def tiny_disk(tmp_path: Path) -> Iterator[Path]:
         yield mount
     finally:
         subprocess.run(["umount", "-l", str(mount)], check=True)
-
-
-def delivery(n: int, size: int = 20_000) -> bytes:
-    value = {
-        "item": "comment",
-        "verb": "add",
-        "comment_id": f"{PAGE}_p_{n}",
-        "post_id": f"{PAGE}_p",
-        "created_time": 1_763_000_000 + n,
-        "from": {"id": f"u{n}", "name": "Anna"},
-        "message": f"Fråga {n} " + "x" * size,
-    }
-    changes = [{"field": "feed", "value": value}]
-    return json.dumps({"object": "page", "entry": [{"id": PAGE, "changes": changes}]}).encode()
 
 
 def fill(path: Path) -> None:
@@ -91,7 +77,7 @@ def test_a_full_disk_refuses_writes_and_loses_nothing(
     accepted: list[int] = []
 
     def send(n: int) -> int:
-        body = delivery(n)
+        body = comment_delivery(PAGE, n, padding=20_000)
         sig = {"X-Hub-Signature-256": expected_signature(body, SECRET)}
         status = client.post("/webhooks/meta", content=body, headers=sig).status_code
         if status == 200:

@@ -27,6 +27,7 @@ from inbox import actions
 from inbox.db import make_engine, migrate, session_scope
 from inbox.ingest.meta_signature import expected_signature
 from inbox.models import Item
+from tests.meta_support import comment_delivery
 from tests.servers import free_port, inbox_server
 
 pytestmark = pytest.mark.postgresql_only
@@ -34,24 +35,6 @@ pytestmark = pytest.mark.postgresql_only
 DEADLINE = 30.0
 SECRET = "restart-secret"
 PAGE = "434343"
-
-
-def delivery(n: int) -> bytes:
-    value = {
-        "item": "comment",
-        "verb": "add",
-        "comment_id": f"{PAGE}_post_{n}",
-        "post_id": f"{PAGE}_post",
-        "parent_id": f"{PAGE}_post",
-        "created_time": 1_763_000_000 + n,
-        "from": {"id": f"u{n}", "name": "Anna"},
-        "message": f"Fråga nummer {n}",
-    }
-    doc = {
-        "object": "page",
-        "entry": [{"id": PAGE, "time": 1, "changes": [{"field": "feed", "value": value}]}],
-    }
-    return json.dumps(doc).encode()
 
 
 def _bin(name: str) -> str:
@@ -124,7 +107,7 @@ def post(
 
 
 def send(base: str, n: int) -> int:
-    raw = delivery(n)
+    raw = comment_delivery(PAGE, n)
     headers = {
         "X-Hub-Signature-256": expected_signature(raw, SECRET),
         "Content-Type": "application/json",
