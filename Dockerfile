@@ -1,13 +1,16 @@
-FROM python:3.11-slim
-WORKDIR /app
+# The image installs the built wheel, as CI's wheel check does (.ci/wheel-check):
+# templates, static files, migrations and the example rules ship inside it.
+FROM python:3.11-slim AS build
+WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY inbox ./inbox
-COPY templates ./templates
-COPY rules ./rules
-COPY static ./static
-RUN pip install --no-cache-dir .
-ENV INBOX_TEMPLATES_DIR=/app/templates INBOX_RULES_DIR=/app/rules INBOX_STATIC_DIR=/app/static
-RUN useradd --system inbox
+RUN pip wheel --no-cache-dir --no-deps -w /dist .
+
+FROM python:3.11-slim
+COPY --from=build /dist /dist
+RUN pip install --no-cache-dir /dist/*.whl && rm -rf /dist
+RUN useradd --system --create-home inbox
 USER inbox
+WORKDIR /home/inbox
 EXPOSE 8000
 CMD ["inbox", "serve", "--host", "0.0.0.0", "--port", "8000"]

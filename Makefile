@@ -12,7 +12,7 @@ translations: install-test
 	$(BIN)/pybabel update -i inbox/locale/messages.pot -d inbox/locale -D messages --no-fuzzy-matching
 	$(BIN)/pybabel compile -d inbox/locale -D messages
 
-.PHONY: translations run test install install-test lint typecheck test-sqlite test-postgres bench clean
+.PHONY: translations run test install install-test lint typecheck wheel-check test-sqlite test-postgres bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,7 +51,11 @@ test-postgres: install-test
 		echo "PostgreSQL at $(PG_TEST_URL) not reachable: PostgreSQL pass not run (it is mandatory in CI)"; \
 	fi
 
-test: lint typecheck test-sqlite test-postgres
+# The built wheel, installed outside the checkout, must serve the product.
+wheel-check: install
+	PYTHON=$(BIN)/python bash .ci/wheel-check
+
+test: lint typecheck wheel-check test-sqlite test-postgres
 
 bench: install-test
 	$(BIN)/python bench/metrics.py

@@ -165,7 +165,7 @@ def speed(clf: Classifier, n: int = 5000) -> None:
 
 
 def main() -> None:
-    clf = Classifier(load_rules(ROOT / "rules"))
+    clf = Classifier(load_rules(ROOT / "inbox" / "default_rules"))
     shared_sentiment(clf)
     devset(clf)
     sentiment_devset(clf)

@@ -241,8 +241,6 @@ def main() -> int:
             "PYTHONPATH": str(ROOT),
             "INBOX_DATABASE_URL": url,
             "INBOX_META_APP_SECRET": SECRET,
-            "INBOX_RULES_DIR": str(ROOT / "rules"),
-            "INBOX_TEMPLATES_DIR": str(ROOT / "templates"),
         }
         server: subprocess.Popen[bytes] | None = None
         problems = 0

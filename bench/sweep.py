@@ -61,7 +61,9 @@ def timed(engine: sa.Engine, watch: actions.Watch, now: datetime) -> tuple[float
 
 def bench(kind: str, engine: sa.Engine, count: int) -> None:
     watch = actions.Watch(
-        rules=load_watch_rules(ROOT / "rules"), base_url="http://localhost", secret_key="bench"
+        rules=load_watch_rules(ROOT / "inbox" / "default_rules"),
+        base_url="http://localhost",
+        secret_key="bench",
     )
     t0 = time.perf_counter()
     fill(engine, count)

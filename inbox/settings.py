@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+from importlib.resources import files
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -11,7 +12,9 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# What the package ships: templates, static files and the example organisation's
+# rules live inside it, so an installed wheel finds them (settings may point elsewhere).
+PACKAGE = Path(str(files("inbox")))
 DEV_SECRET = "development-only-secret-change-me"  # noqa: S105 - refused outside development
 # 32 random bytes: 43 characters of URL-safe base64, or 64 hexadecimal digits.
 SECRET_MIN_CHARS = 43
@@ -68,9 +71,9 @@ class Settings(BaseSettings):
 
     environment: str = "development"
     database_url: str = "sqlite:///inbox.db"
-    rules_dir: Path = PROJECT_ROOT / "rules"
-    templates_dir: Path = PROJECT_ROOT / "templates"
-    static_dir: Path = PROJECT_ROOT / "static"
+    rules_dir: Path = PACKAGE / "default_rules"
+    templates_dir: Path = PACKAGE / "web" / "templates"
+    static_dir: Path = PACKAGE / "web" / "static"
     secret_key: str = DEV_SECRET
     base_url: str = "http://127.0.0.1:8000"
     # Mailbox pages by page key, as JSON: {"kontakt": {"host": ..., "user": ..., ...}}.

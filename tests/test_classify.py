@@ -11,7 +11,7 @@ from inbox.pii import find_personal_data, luhn_ok
 from inbox.rules import Rules, load_rules
 from inbox.words import stem
 
-RULES_DIR = Path(__file__).resolve().parents[1] / "rules"
+RULES_DIR = Path(__file__).resolve().parents[1] / "inbox" / "default_rules"
 
 
 @pytest.fixture(scope="module")

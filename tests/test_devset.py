@@ -25,7 +25,7 @@ FLAGS = ("question", "no_reply_needed", "offensive", "threat", "personal_data")
 
 @pytest.fixture(scope="module")
 def results() -> list[tuple[dict[str, Any], Classification]]:
-    rules = load_rules(ROOT / "rules")
+    rules = load_rules(ROOT / "inbox" / "default_rules")
     items = [json.loads(line) for line in DEVSET.read_text(encoding="utf-8").splitlines()]
     return [(item, classify(item["text"], rules)) for item in items]
 
@@ -35,7 +35,7 @@ def f1(tp: int, fp: int, fn: int) -> float:
 
 
 def test_devset_shape(results: list[tuple[dict[str, Any], Classification]]) -> None:
-    rules = load_rules(ROOT / "rules")
+    rules = load_rules(ROOT / "inbox" / "default_rules")
     assert len(results) >= 300
     seen_topics: Counter[str] = Counter()
     for item, _ in results:
@@ -80,7 +80,7 @@ def test_sentiment_macro_f1(results: list[tuple[dict[str, Any], Classification]]
 
 def test_sentiment_devset_macro_f1() -> None:
     """Informal social-media posts, most with emojis, in all three classes."""
-    rules = load_rules(ROOT / "rules")
+    rules = load_rules(ROOT / "inbox" / "default_rules")
     items = [json.loads(line) for line in SENTIMENT_DEVSET.read_text(encoding="utf-8").splitlines()]
     assert len(items) >= 600
     assert {i["sentiment"] for i in items} == set(LABELS)

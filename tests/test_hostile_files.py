@@ -24,7 +24,7 @@ BOUNDED = settings(
     derandomize=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
-RULES = Path(__file__).resolve().parent.parent / "rules"
+RULES = Path(__file__).resolve().parent.parent / "inbox" / "default_rules"
 WHEN = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
 CHARSETS = st.sampled_from(

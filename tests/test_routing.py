@@ -18,12 +18,12 @@ WEEKDAY_MORNING = datetime(2025, 11, 20, 9, 0, tzinfo=UTC)
 
 @pytest.fixture(scope="module")
 def region() -> Rules:
-    return load_rules(ROOT / "rules")
+    return load_rules(ROOT / "inbox" / "default_rules")
 
 
 @pytest.fixture(scope="module")
 def kommun() -> Rules:
-    return load_rules(ROOT / "rules" / "examples" / "kommun")
+    return load_rules(ROOT / "inbox" / "default_rules" / "examples" / "kommun")
 
 
 @pytest.mark.parametrize(

@@ -11,8 +11,8 @@ import pytest
 from inbox.rules import RulesError, TimeRange, load_rules
 
 ROOT = Path(__file__).resolve().parents[1]
-REGION = ROOT / "rules"
-KOMMUN = ROOT / "rules" / "examples" / "kommun"
+REGION = ROOT / "inbox" / "default_rules"
+KOMMUN = ROOT / "inbox" / "default_rules" / "examples" / "kommun"
 REQUIRED_TOPICS = {
     "vard", "vaccination", "tandvard", "kollektivtrafik", "fardtjanst", "jobb", "kultur",
     "skola", "omsorg", "gata", "avfall", "vatten", "bygglov", "avgifter", "webb",

@@ -22,7 +22,7 @@ from inbox.rules import load_rules
 from inbox.runtime import RulesStore
 from tests.factories import NOW, make_page
 
-RULES = Path(__file__).resolve().parent.parent / "rules"
+RULES = Path(__file__).resolve().parent.parent / "inbox" / "default_rules"
 
 
 @pytest.fixture

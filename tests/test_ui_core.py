@@ -68,7 +68,7 @@ def test_saved_replies_fill_placeholders() -> None:
 
 def test_repository_saved_replies_load() -> None:
     replies = load_saved_replies(
-        Path(__file__).resolve().parent.parent / "rules" / "saved_replies.toml"
+        Path(__file__).resolve().parent.parent / "inbox" / "default_rules" / "saved_replies.toml"
     )
     assert any(r.key == "acknowledge" for r in replies)
 

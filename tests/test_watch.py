@@ -94,7 +94,9 @@ def settings(
     rules = tmp_path / "rules"
     rules.mkdir()
     # The shipped tagging rules, with this test's own escalation policy and rota.
-    for shipped in (Path(__file__).resolve().parent.parent / "rules").glob("*.toml"):
+    for shipped in (Path(__file__).resolve().parent.parent / "inbox" / "default_rules").glob(
+        "*.toml"
+    ):
         if shipped.name not in ("escalation.toml", "duty.toml"):
             shutil.copy(shipped, rules / shipped.name)
     (rules / "escalation.toml").write_text(ESCALATION, encoding="utf-8")
@@ -140,7 +142,7 @@ def sla_subjects(smtp: SmtpServer) -> list[str]:
 
 
 def test_repository_rules_are_valid() -> None:
-    root = Path(__file__).resolve().parent.parent / "rules"
+    root = Path(__file__).resolve().parent.parent / "inbox" / "default_rules"
     assert check_rules(root) == []
     rules = load_watch_rules(root)
     primary, backup = rules.duty.on_duty(SATURDAY_2240)

@@ -24,7 +24,9 @@ PASSWORD = "correct horse battery"
 def write_rules(directory: Path) -> Path:
     """A copy of the shipped rules, for a server started with its own rules directory."""
     directory.mkdir(parents=True, exist_ok=True)
-    for shipped in (Path(__file__).resolve().parent.parent / "rules").glob("*.toml"):
+    for shipped in (Path(__file__).resolve().parent.parent / "inbox" / "default_rules").glob(
+        "*.toml"
+    ):
         shutil.copy(shipped, directory / shipped.name)
     return directory
 
