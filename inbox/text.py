@@ -33,12 +33,6 @@ class Text:
     def __repr__(self) -> str:
         return f"Text({self.msgid!r}, **{self.values!r})"
 
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Text) and other.msgid == self.msgid and other.values == self.values
-
-    def __hash__(self) -> int:
-        return hash((self.msgid, tuple(sorted(self.values.items()))))
-
     def to_json(self) -> dict[str, Any]:
         """For a signed session cookie (a flash message survives the redirect)."""
         return {"msgid": self.msgid, "values": dict(self.values)}
