@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import csv
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -33,6 +32,8 @@ from sqlalchemy.engine import Engine, make_url
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from webhooks import free_port, wait_for_port  # noqa: E402 - bench/webhooks.py, beside this one
 
 from inbox import actions  # noqa: E402
 from inbox.db import make_engine, migrate, session_scope  # noqa: E402
@@ -53,25 +54,6 @@ DEPARTMENTS = [
     "hr",
 ]
 KINDS = ("webhook", "queue", "item", "reply", "dashboard", "login form", "login")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_for_port(port: int, proc: subprocess.Popen[bytes], timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited with {proc.returncode}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError("server did not start")
 
 
 def seconds(duration: str) -> float:
@@ -255,7 +237,7 @@ def main() -> int:
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
-            wait_for_port(port, server)
+            wait_for_port(port, server, timeout=120)
             webhook_users = 2
             accepted_file, replies_file = tmp / "accepted.txt", tmp / "replies.txt"
             load_env = {
