@@ -27,8 +27,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from inbox.classify import Classifier  # noqa: E402
-from inbox.rules import load_rules  # noqa: E402
+from inbox.core.classify.pipeline import Classifier  # noqa: E402
+from inbox.core.rules.tagging import load_rules  # noqa: E402
 
 LABELS = ("positive", "neutral", "negative")
 _SHORT = {"pos": "positive", "neu": "neutral", "neg": "negative"}

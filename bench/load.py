@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT))
 from webhooks import free_port, wait_for_port  # noqa: E402 - bench/webhooks.py, beside this one
 
 from inbox import actions  # noqa: E402
-from inbox.db import make_engine, migrate, session_scope  # noqa: E402
+from inbox.store.db import make_engine, migrate, session_scope  # noqa: E402
 
 SECRET = "load-secret"
 PAGE_ID = "777000111"

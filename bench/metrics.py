@@ -25,9 +25,9 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from inbox.db import make_engine, migrate, refresh_statistics  # noqa: E402
-from inbox.ingest.csv_import import import_csv  # noqa: E402
-from inbox.report import build_report  # noqa: E402
+from inbox.channels.csv.importer import import_csv  # noqa: E402
+from inbox.store.db import make_engine, migrate, refresh_statistics  # noqa: E402
+from inbox.store.report import build_report  # noqa: E402
 
 AS_OF = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 

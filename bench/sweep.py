@@ -21,10 +21,10 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from inbox import actions
-from inbox.db import make_engine, migrate, session_scope
-from inbox.duty_rules import load_watch_rules
-from inbox.ingest.shape import NewItem
-from inbox.models import Item
+from inbox.core.incoming import NewItem
+from inbox.core.rules.duty import load_watch_rules
+from inbox.store.db import make_engine, migrate, session_scope
+from inbox.store.models import Item
 
 ROOT = Path(__file__).resolve().parent.parent
 # A Tuesday mid-morning: office hours, so notifications are worked out too.

@@ -28,9 +28,9 @@ from starlette.testclient import TestClient  # noqa: E402
 
 from inbox import actions  # noqa: E402
 from inbox.app import create_app  # noqa: E402
-from inbox.db import make_engine, migrate, session_scope  # noqa: E402
-from inbox.ingest.shape import NewItem  # noqa: E402
+from inbox.core.incoming import NewItem  # noqa: E402
 from inbox.settings import Settings  # noqa: E402
+from inbox.store.db import make_engine, migrate, session_scope  # noqa: E402
 
 PASSWORD = "bench-password-1"
 DEPARTMENTS = ("halso_sjukvard", "folktandvarden", "kollektivtrafik", "kontaktcenter", "kultur")

@@ -32,8 +32,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from inbox import actions  # noqa: E402
-from inbox.db import make_engine, migrate, session_scope  # noqa: E402
-from inbox.ingest.meta_signature import expected_signature  # noqa: E402
+from inbox.channels.meta.signature import expected_signature  # noqa: E402
+from inbox.store.db import make_engine, migrate, session_scope  # noqa: E402
 
 SECRET = "bench-secret"
 PAGE_ID = "4242"
@@ -198,7 +198,7 @@ def main() -> int:
         hello_port, inbox_port = free_port(), free_port()
         hello = subprocess.Popen([sys.executable, "-c", HELLO.format(port=hello_port)], env=env)
         server = subprocess.Popen(
-            [sys.executable, "-m", "inbox.cli", "serve", "--port", str(inbox_port)],
+            [sys.executable, "-m", "inbox", "serve", "--port", str(inbox_port)],
             env=env,
             cwd=tmp,
             stdout=subprocess.DEVNULL,

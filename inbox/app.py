@@ -24,17 +24,17 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from inbox import actions
 from inbox.api.routes import PREFIX, api_routes, error_response
 from inbox.api.routes import http_error as api_http_error
-from inbox.deliveries_store import DeliveryWriter
+from inbox.channels.meta.store import DeliveryWriter
+from inbox.channels.meta.webhook import MetaWebhook
+from inbox.core.text import Text
+from inbox.core.timeutil import utcnow
 from inbox.runtime import Runtime, start
 from inbox.settings import Settings
-from inbox.text import Text
-from inbox.timeutil import utcnow
 from inbox.web.auth import public
 from inbox.web.catalog import load_catalog
 from inbox.web.errors import Refused
 from inbox.web.errors import http_error as page_http_error
 from inbox.web.figures import FigureStore
-from inbox.web.meta_webhook import MetaWebhook
 from inbox.web.proxies import TrustedProxies
 from inbox.web.routes import routes
 from inbox.web.templating import make_templates

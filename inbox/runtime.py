@@ -10,10 +10,10 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
-from inbox.calendar import OfficeCalendar
-from inbox.db import make_engine, migrate
-from inbox.rules import Rules, RulesError, load_rules
+from inbox.core.calendar import OfficeCalendar
+from inbox.core.rules.tagging import Rules, RulesError, load_rules
 from inbox.settings import Settings
+from inbox.store.db import make_engine, migrate
 
 log = logging.getLogger(__name__)
 

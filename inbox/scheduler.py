@@ -20,15 +20,15 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy.engine import Engine
 
 from inbox import actions
-from inbox.calendar import STOCKHOLM, OfficeCalendar
-from inbox.db import session_scope
-from inbox.delivery import DeliveryResult, deliver_due
-from inbox.duty_rules import WatchRules, load_watch_rules
-from inbox.ingest.imap_poll import poll_all_mailboxes
-from inbox.rules import Rules
+from inbox.channels.email.imap import poll_all_mailboxes
+from inbox.channels.notify.delivery import DeliveryResult, deliver_due
+from inbox.core.calendar import STOCKHOLM, OfficeCalendar
+from inbox.core.rules.duty import WatchRules, load_watch_rules
+from inbox.core.rules.tagging import Rules
+from inbox.core.timeutil import utcnow
 from inbox.runtime import Runtime
 from inbox.settings import Settings
-from inbox.timeutil import utcnow
+from inbox.store.db import session_scope
 
 __all__ = ["Scheduler", "TickResult", "run_tick", "watch_of"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.engine import Engine
 
 from inbox import actions
-from inbox.db import session_scope
+from inbox.store.db import session_scope
 from tests.factories import NOW
 
 

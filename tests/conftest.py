@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import SQLModel
 
-from inbox.db import make_engine, migrate
+from inbox.store.db import make_engine, migrate
 
 PG_URL = os.environ.get("INBOX_TEST_DATABASE_URL", "")
 

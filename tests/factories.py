@@ -8,9 +8,9 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from inbox import actions
-from inbox.db import session_scope
-from inbox.ingest.shape import NewItem
-from inbox.models import Page
+from inbox.core.incoming import NewItem
+from inbox.store.db import session_scope
+from inbox.store.models import Page
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from inbox.models import Item, ItemSource, Response
+from inbox.store.models import Item, ItemSource, Response
 
 
 def items_by_id(engine: Engine) -> dict[str, Item]:

@@ -40,7 +40,16 @@ def inbox_server(database_url: str, workdir: Path) -> Iterator[str]:
     env = {**os.environ, "INBOX_DATABASE_URL": database_url}
     log = (workdir / "server.log").open("wb")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "inbox.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        [
+            sys.executable,
+            "-m",
+            "inbox.cli.main",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
         env=env,
         cwd=workdir,
         stdout=log,

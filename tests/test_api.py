@@ -13,10 +13,10 @@ from starlette.testclient import TestClient
 
 from inbox import actions
 from inbox.app import create_app
-from inbox.db import session_scope
-from inbox.ingest.shape import NewItem
-from inbox.report import build_report
+from inbox.core.incoming import NewItem
 from inbox.settings import Settings
+from inbox.store.db import session_scope
+from inbox.store.report import build_report
 from tests.api_helpers import make_token
 from tests.factories import add_items, make_page
 

@@ -17,7 +17,7 @@ from schemathesis.specs.openapi.checks import (
 from sqlalchemy.engine import Engine
 
 from inbox.api.openapi import openapi_document
-from inbox.ingest.shape import NewItem
+from inbox.core.incoming import NewItem
 from tests.api_helpers import make_token
 from tests.factories import add_items, make_page
 from tests.servers import inbox_server

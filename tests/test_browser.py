@@ -21,9 +21,9 @@ import httpx
 import pytest
 from sqlalchemy.engine import Engine
 
-from inbox.db import session_scope
-from inbox.ingest.shape import NewItem
-from inbox.models import Item, Post
+from inbox.core.incoming import NewItem
+from inbox.store.db import session_scope
+from inbox.store.models import Item, Post
 from tests.factories import add_items, make_page
 from tests.web_support import PASSWORD, make_user, write_rules
 
@@ -141,7 +141,16 @@ def server(
     }
     root = Path(__file__).resolve().parent.parent
     proc = subprocess.Popen(
-        [sys.executable, "-m", "inbox.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        [
+            sys.executable,
+            "-m",
+            "inbox.cli.main",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
         env=env,
         cwd=root,
         stdout=subprocess.DEVNULL,

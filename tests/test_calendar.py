@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from inbox.calendar import (
+from inbox.core.calendar import (
     DEFAULT_CALENDAR,
     OFFICE_CLOSE,
     OFFICE_OPEN,

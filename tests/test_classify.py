@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from inbox.classify import Classification, classify, mask_personal_data
-from inbox.pii import find_personal_data, luhn_ok
-from inbox.rules import Rules, load_rules
-from inbox.words import stem
+from inbox.core.classify.pii import find_personal_data, luhn_ok
+from inbox.core.classify.pipeline import Classification, classify, mask_personal_data
+from inbox.core.classify.words import stem
+from inbox.core.rules.tagging import Rules, load_rules
 
 RULES_DIR = Path(__file__).resolve().parents[1] / "inbox" / "default_rules"
 
@@ -371,7 +371,7 @@ def test_sentiment_informal(text: str, label: str, rules: Rules) -> None:
 
 
 def test_emoji_sequences_count_once(rules: Rules) -> None:
-    from inbox.sentiment import _EMOJI_RE
+    from inbox.core.classify.sentiment import _EMOJI_RE
 
     # a flag, a ZWJ family, a skin tone with a gender sign, a heart on fire
     for written in ("🇸🇪", "👨\u200d👩\u200d👧\u200d👦", "🤦🏽\u200d♀️", "❤️\u200d🔥", "👍🏼"):
@@ -395,7 +395,7 @@ def test_emoji_variants_weigh_as_their_emoji(variant: str, plain: str, rules: Ru
 
 
 def test_flag_is_one_emoji(rules: Rules) -> None:
-    from inbox.sentiment import _emoji_weight
+    from inbox.core.classify.sentiment import _emoji_weight
 
     _, flag = _emoji_weight("🇸🇪")
     _, s = _emoji_weight("🇸")
@@ -456,7 +456,7 @@ def test_stem(word: str, expected: str) -> None:
 
 
 def test_classifier_is_reused(rules: Rules) -> None:
-    from inbox.classify import classifier_for
+    from inbox.core.classify.pipeline import classifier_for
 
     assert classifier_for(rules) is classifier_for(rules)
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from inbox.cli import main
+from inbox.cli.main import main
 
 
 @pytest.fixture

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy.engine import Engine
 
-from inbox.cli import main
-from inbox.deliveries_store import NewDelivery, insert_deliveries
+from inbox.channels.meta.store import NewDelivery, insert_deliveries
+from inbox.cli.main import main
 
 
 @pytest.fixture

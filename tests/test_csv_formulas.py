@@ -11,10 +11,10 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from inbox.cli import main
-from inbox.csv_out import FORMULA_STARTS, cell, neutral
-from inbox.ingest.shape import NewItem
-from inbox.models import Item
+from inbox.cli.main import main
+from inbox.core.csv_out import FORMULA_STARTS, cell, neutral
+from inbox.core.incoming import NewItem
+from inbox.store.models import Item
 from inbox.web.views.dashboard import TABLES
 from tests.factories import add_items, make_page
 from tests.web_support import client_for, login, make_user

@@ -13,14 +13,14 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from inbox import db
 from inbox.actions import _INGEST_COLUMNS, policy_of
-from inbox.calendar import DEFAULT_CALENDAR
-from inbox.db import session_scope
-from inbox.ingest import csv_import
-from inbox.ingest.csv_import import import_csv
-from inbox.models import Item, Page
-from inbox.sla import due_at
+from inbox.channels.csv import importer as csv_import
+from inbox.channels.csv.importer import import_csv
+from inbox.core.calendar import DEFAULT_CALENDAR
+from inbox.core.sla import due_at
+from inbox.store import db
+from inbox.store.db import session_scope
+from inbox.store.models import Item, Page
 from tests.factories import make_page
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)

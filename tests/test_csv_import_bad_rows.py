@@ -10,10 +10,10 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from inbox.cli import main
-from inbox.ingest import csv_import
-from inbox.ingest.csv_import import import_csv
-from inbox.models import Item
+from inbox.channels.csv import importer as csv_import
+from inbox.channels.csv.importer import import_csv
+from inbox.cli.main import main
+from inbox.store.models import Item
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 HEADER = "page,external_id,received_at,text,author\n"

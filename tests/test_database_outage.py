@@ -19,10 +19,10 @@ from sqlalchemy.engine import Engine, make_url
 from starlette.testclient import TestClient
 
 from inbox.app import create_app
-from inbox.deliveries_store import MAX_BACKOFF, backoff
-from inbox.ingest.meta_signature import expected_signature
-from inbox.models import Delivery, Item
+from inbox.channels.meta.signature import expected_signature
+from inbox.channels.meta.store import MAX_BACKOFF, backoff
 from inbox.settings import Settings
+from inbox.store.models import Delivery, Item
 from tests.api_helpers import make_token
 from tests.conftest import PG_URL
 from tests.factories import make_page

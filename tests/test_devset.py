@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from inbox.classify import Classification, classify
-from inbox.rules import load_rules
+from inbox.core.classify.pipeline import Classification, classify
+from inbox.core.rules.tagging import load_rules
 
 ROOT = Path(__file__).resolve().parents[1]
 DEVSET = ROOT / "tests" / "data" / "devset.jsonl"

@@ -13,10 +13,10 @@ from starlette.testclient import TestClient
 
 from inbox import actions
 from inbox.app import create_app
-from inbox.cli import write_report
-from inbox.ingest.meta_signature import expected_signature
-from inbox.report import build_report
+from inbox.channels.meta.signature import expected_signature
+from inbox.cli.main import write_report
 from inbox.settings import Settings
+from inbox.store.report import build_report
 from tests.factories import make_page
 from tests.web_support import client_for, login, make_user
 

@@ -18,10 +18,10 @@ from starlette.testclient import TestClient
 
 from inbox import actions
 from inbox.app import create_app
-from inbox.db import make_engine
-from inbox.ingest.meta_signature import expected_signature
-from inbox.models import Item
+from inbox.channels.meta.signature import expected_signature
 from inbox.settings import Settings
+from inbox.store.db import make_engine
+from inbox.store.models import Item
 from tests.api_helpers import make_token
 from tests.factories import make_page
 from tests.meta_support import comment_delivery

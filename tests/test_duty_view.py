@@ -7,9 +7,9 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from inbox.db import session_scope
-from inbox.ingest.shape import NewItem
-from inbox.models import Escalation, Event
+from inbox.core.incoming import NewItem
+from inbox.store.db import session_scope
+from inbox.store.models import Escalation, Event
 from tests.factories import NOW, add_items, make_page
 from tests.web_support import client_for, csrf_of, login, make_user
 

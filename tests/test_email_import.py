@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import Engine
 
-from inbox.cli import main
+from inbox.cli.main import main
 from tests import mail_samples
 from tests.factories import make_page
 from tests.mail_checks import check_sample_items, items_by_id

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from inbox.ingest.email_parse import (
+from inbox.channels.email.parse import (
     Attachment,
     html_to_text,
     iter_mbox,

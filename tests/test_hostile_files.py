@@ -12,11 +12,11 @@ from pathlib import Path
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from inbox.duty_rules import RulesError as WatchRulesError
-from inbox.duty_rules import load_watch_rules
-from inbox.ingest.email_parse import ParsedEmail, parse_email, to_new_item
-from inbox.rules import RulesError, load_rules
-from inbox.saved_replies import SavedReplyError, load_saved_replies
+from inbox.channels.email.parse import ParsedEmail, parse_email, to_new_item
+from inbox.core.rules.duty import RulesError as WatchRulesError
+from inbox.core.rules.duty import load_watch_rules
+from inbox.core.rules.saved_replies import SavedReplyError, load_saved_replies
+from inbox.core.rules.tagging import RulesError, load_rules
 
 BOUNDED = settings(
     max_examples=150,

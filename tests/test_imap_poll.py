@@ -13,10 +13,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from inbox import actions
-from inbox.ingest import imap_poll
-from inbox.models import MailboxState
+from inbox.channels.email import imap as imap_poll
 from inbox.runtime import Runtime
 from inbox.settings import MailboxSettings, Settings
+from inbox.store.models import MailboxState
 from tests import mail_samples
 from tests.dovecot import Dovecot, dovecot_binary, dovecot_server
 from tests.factories import make_page
@@ -172,7 +172,7 @@ def test_cli_mail_poll(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from inbox.cli import main
+    from inbox.cli.main import main
 
     make_page(engine, "kontakt", channel="email")
     append(mailbox, mail_samples.SWEDISH_QP, mail_samples.AUTO_REPLY)

@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from inbox.ingest.meta import MetaEvent, MetaFormatError, parse_delivery
-from inbox.ingest.meta_signature import verify_signature
+from inbox.channels.meta.parse import MetaEvent, MetaFormatError, parse_delivery
+from inbox.channels.meta.signature import verify_signature
 
 PAGE = "104729881234567"
 IG_ACCOUNT = "17841400000000001"

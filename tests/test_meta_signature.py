@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from inbox.ingest.meta_signature import expected_signature, verify_signature
+from inbox.channels.meta.signature import expected_signature, verify_signature
 
 SECRET = "0123456789abcdef0123456789abcdef"
 # Non-ASCII escaped the way Meta sends it: the signature covers these exact bytes.

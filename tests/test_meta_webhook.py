@@ -16,12 +16,12 @@ from sqlmodel import Session, select
 from starlette.testclient import TestClient
 
 from inbox import actions
+from inbox.actions.deliveries import list_deliveries, retry_unknown_pages
 from inbox.app import create_app
-from inbox.deliveries import list_deliveries, retry_unknown_pages
-from inbox.ingest.meta import parse_delivery
-from inbox.ingest.meta_signature import expected_signature
-from inbox.models import Delivery, Event, Item, PendingEvent, PlatformResponse, Post, Response
+from inbox.channels.meta.parse import parse_delivery
+from inbox.channels.meta.signature import expected_signature
 from inbox.settings import Settings
+from inbox.store.models import Delivery, Event, Item, PendingEvent, PlatformResponse, Post, Response
 from tests.factories import make_page
 
 SECRET = "test-app-secret"

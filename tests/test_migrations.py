@@ -8,7 +8,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
-from inbox.db import alembic_config, migrate
+from inbox.store.db import alembic_config, migrate
 
 
 def test_migrated_schema_matches_the_models(engine: Engine) -> None:
@@ -30,7 +30,7 @@ def test_downgrade_to_base_and_back(engine: Engine) -> None:
 def test_statistics_are_refreshed_after_a_bulk_load(engine: Engine) -> None:
     import sqlalchemy as sa
 
-    from inbox.db import refresh_statistics
+    from inbox.store.db import refresh_statistics
 
     refresh_statistics(engine)
     with engine.connect() as conn:

@@ -10,10 +10,10 @@ from typing import Any
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from inbox.ingest.csv_import import OPTIONAL, REQUIRED, parse_row
-from inbox.ingest.meta import MetaEvent, MetaFormatError, parse_delivery
-from inbox.ingest.shape import NewItem
-from inbox.queue_filters import FilterError, QueueFilters, parse_filters
+from inbox.channels.csv.importer import OPTIONAL, REQUIRED, parse_row
+from inbox.channels.meta.parse import MetaEvent, MetaFormatError, parse_delivery
+from inbox.core.incoming import NewItem
+from inbox.core.queue_filters import FilterError, QueueFilters, parse_filters
 
 SETTINGS = settings(
     max_examples=200,

@@ -24,9 +24,9 @@ import pytest
 import sqlalchemy as sa
 
 from inbox import actions
-from inbox.db import make_engine, migrate, session_scope
-from inbox.ingest.meta_signature import expected_signature
-from inbox.models import Item
+from inbox.channels.meta.signature import expected_signature
+from inbox.store.db import make_engine, migrate, session_scope
+from inbox.store.models import Item
 from tests.meta_support import comment_delivery
 from tests.servers import free_port, inbox_server
 

@@ -21,9 +21,9 @@ from sqlalchemy.engine import Engine
 from starlette.routing import Route
 
 from inbox.app import create_app
-from inbox.db import session_scope
-from inbox.ingest.shape import NewItem
-from inbox.models import Item
+from inbox.core.incoming import NewItem
+from inbox.store.db import session_scope
+from inbox.store.models import Item
 from tests.factories import add_items, make_page
 from tests.web_support import client_for, login, make_user, settings_for
 

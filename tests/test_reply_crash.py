@@ -18,9 +18,9 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
-from inbox.db import make_engine
-from inbox.ingest.shape import NewItem
-from inbox.models import Item, Response
+from inbox.core.incoming import NewItem
+from inbox.store.db import make_engine
+from inbox.store.models import Item, Response
 from tests.factories import add_items
 from tests.test_webhook_crash import Server, db_url  # noqa: F401 - the fixture
 from tests.web_support import PASSWORD, make_user

@@ -1,4 +1,4 @@
-"""The SQL report against the reference definition in ``inbox.metrics``."""
+"""The SQL report against the reference definition in ``inbox.core.metrics``."""
 
 from __future__ import annotations
 
@@ -9,12 +9,12 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy.engine import Engine
 
-from inbox.calendar import DEFAULT_CALENDAR
-from inbox.ingest.shape import NewItem
-from inbox.metrics import METRIC_NAMES, Metrics, Record, compute
-from inbox.report import build_report
-from inbox.sla import SlaPolicy, due_at
-from inbox.timeutil import local_midnight
+from inbox.core.calendar import DEFAULT_CALENDAR
+from inbox.core.incoming import NewItem
+from inbox.core.metrics import METRIC_NAMES, Metrics, Record, compute
+from inbox.core.sla import SlaPolicy, due_at
+from inbox.core.timeutil import local_midnight
+from inbox.store.report import build_report
 from tests.factories import add_items, make_page
 
 UTC_ = UTC
@@ -227,9 +227,9 @@ def test_unknown_page_and_bad_window_are_refused(engine: Engine) -> None:
 def test_breakdowns_match_the_reference_for_every_grouping(engine: Engine) -> None:
     import sqlalchemy as sa
 
-    from inbox.calendar import local_date
-    from inbox.models import Item
-    from inbox.report import build_breakdowns, week_starts
+    from inbox.core.calendar import local_date
+    from inbox.store.models import Item
+    from inbox.store.report import build_breakdowns, week_starts
 
     rng = random.Random(11)
     items = _random_items(rng, 1200)

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from inbox.classify import classify
-from inbox.routing import decide, route
-from inbox.rules import Rules, load_rules
+from inbox.core.classify.pipeline import classify
+from inbox.core.routing import decide, route
+from inbox.core.rules.tagging import Rules, load_rules
 
 ROOT = Path(__file__).resolve().parents[1]
 # Thursday 20 November 2025, 10:00 in Stockholm (UTC+1).

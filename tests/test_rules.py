@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from inbox.rules import RulesError, TimeRange, load_rules
+from inbox.core.rules.tagging import RulesError, TimeRange, load_rules
 
 ROOT = Path(__file__).resolve().parents[1]
 REGION = ROOT / "inbox" / "default_rules"

@@ -29,7 +29,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from inbox import actions
-from inbox.db import session_scope
+from inbox.store.db import session_scope
 from tests.notify_servers import SmtpServer
 
 pytestmark = [pytest.mark.postgresql_only, pytest.mark.slow]

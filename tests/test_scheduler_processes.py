@@ -19,8 +19,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from inbox import actions
-from inbox.db import session_scope
-from inbox.models import SchedulerLease
+from inbox.store.db import session_scope
+from inbox.store.models import SchedulerLease
 from tests.notify_servers import SmtpServer
 
 # Leases between processes are a PostgreSQL feature: the SQLite pass deselects

@@ -13,10 +13,10 @@ from sqlmodel import select
 from starlette.testclient import TestClient
 
 from inbox import actions
-from inbox.cli import main
-from inbox.db import session_scope
-from inbox.models import User
-from inbox.timeutil import utcnow
+from inbox.cli.main import main
+from inbox.core.timeutil import utcnow
+from inbox.store.db import session_scope
+from inbox.store.models import User
 from inbox.web import auth
 from inbox.web.views import login as login_view
 from tests.web_support import PASSWORD, client_for, login, make_user

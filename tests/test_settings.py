@@ -8,7 +8,7 @@ import secrets
 import pytest
 from pydantic import ValidationError
 
-from inbox.cli import main
+from inbox.cli.main import main
 from inbox.settings import DEV_SECRET, Settings
 
 WEAK_KEYS = [

@@ -16,9 +16,9 @@ from sqlalchemy.engine import Engine
 from starlette.testclient import TestClient
 
 from inbox.app import create_app
-from inbox.ingest.meta_signature import expected_signature
-from inbox.models import LoginFailure
-from inbox.passwords import verify_password
+from inbox.channels.meta.signature import expected_signature
+from inbox.core.passwords import verify_password
+from inbox.store.models import LoginFailure
 from inbox.web import auth
 from inbox.web.proxies import client_address
 from inbox.web.throttle import SignInRate

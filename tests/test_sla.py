@@ -6,8 +6,8 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from inbox.calendar import DEFAULT_CALENDAR, STOCKHOLM, OfficeCalendar, local_date
-from inbox.sla import (
+from inbox.core.calendar import DEFAULT_CALENDAR, STOCKHOLM, OfficeCalendar, local_date
+from inbox.core.sla import (
     CalendarKind,
     SlaPolicy,
     SlaState,

@@ -14,12 +14,12 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from inbox import actions
-from inbox.cli import main
-from inbox.db import session_scope
-from inbox.ingest.shape import NewItem
-from inbox.models import Event, Item
-from inbox.rules import load_rules
+from inbox.cli.main import main
+from inbox.core.incoming import NewItem
+from inbox.core.rules.tagging import load_rules
 from inbox.runtime import RulesStore
+from inbox.store.db import session_scope
+from inbox.store.models import Event, Item
 from tests.factories import NOW, make_page
 
 RULES = Path(__file__).resolve().parent.parent / "inbox" / "default_rules"

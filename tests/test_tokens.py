@@ -10,10 +10,10 @@ from sqlmodel import Session, select
 from starlette.testclient import TestClient
 
 from inbox.app import create_app
-from inbox.cli import main
-from inbox.models import ApiToken
+from inbox.cli.main import main
+from inbox.core.tokens import bearer_token, hash_token
 from inbox.settings import Settings
-from inbox.tokens import bearer_token, hash_token
+from inbox.store.models import ApiToken
 
 Run = Callable[..., tuple[int, str, str]]
 

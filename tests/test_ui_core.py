@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from inbox.access import CurrentUser, is_urgent, may_handle
-from inbox.charts import Series, line_chart
-from inbox.cli import main
-from inbox.passwords import locked_until, verify_password
-from inbox.queue_filters import FilterError, QueueFilters, parse_filters
-from inbox.saved_replies import SavedReplyError, fill, load_saved_replies
+from inbox.cli.main import main
+from inbox.core.access import CurrentUser, is_urgent, may_handle
+from inbox.core.passwords import locked_until, verify_password
+from inbox.core.queue_filters import FilterError, QueueFilters, parse_filters
+from inbox.core.rules.saved_replies import SavedReplyError, fill, load_saved_replies
+from inbox.web.charts import Series, line_chart
 from inbox.web.templating import first_line, masked
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)

@@ -19,14 +19,14 @@ from starlette.testclient import TestClient
 
 from inbox import actions
 from inbox.app import create_app
-from inbox.calendar import STOCKHOLM
-from inbox.db import session_scope
-from inbox.duty_rules import check_rules, load_watch_rules
-from inbox.ingest.shape import NewItem
-from inbox.models import Escalation, Event, Item, Outbox
-from inbox.queries import open_escalations, outbox_list
+from inbox.core.calendar import STOCKHOLM
+from inbox.core.incoming import NewItem
+from inbox.core.rules.duty import check_rules, load_watch_rules
 from inbox.scheduler import run_tick, watch_of
 from inbox.settings import Settings
+from inbox.store.db import session_scope
+from inbox.store.models import Escalation, Event, Item, Outbox
+from inbox.store.queries import open_escalations, outbox_list
 from tests.factories import add_items, make_page
 from tests.notify_servers import HttpReceiver, SmtpServer
 

@@ -11,11 +11,11 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from inbox.db import session_scope
-from inbox.ingest.shape import NewItem
-from inbox.models import Correction, Event, Item, Note, Response
-from inbox.report import build_report
-from inbox.timeutil import utcnow
+from inbox.core.incoming import NewItem
+from inbox.core.timeutil import utcnow
+from inbox.store.db import session_scope
+from inbox.store.models import Correction, Event, Item, Note, Response
+from inbox.store.report import build_report
 from inbox.web import auth
 from tests.factories import add_items, make_page
 from tests.web_support import PASSWORD, client_for, csrf_of, login, make_user
@@ -287,7 +287,7 @@ def test_deactivated_user_is_signed_out(
         login(client, "anna@x.se")
         token = login(admin, "admin@x.se")
         with Session(engine) as session:
-            from inbox.models import User
+            from inbox.store.models import User
 
             anna = session.exec(select(User).where(User.email == "anna@x.se")).one()
         response = admin.post(
@@ -318,7 +318,7 @@ def test_demo_password_only_shown_with_demo_data(
     with client_for(database_url, tmp_path) as client:
         assert "Demodata" not in client.get("/login", headers=HTML).text
     with session_scope(engine) as session:
-        from inbox.demo import add_demo_users
+        from inbox.actions.demo import add_demo_users
 
         password = add_demo_users(session, now=datetime.now(UTC))
     with client_for(database_url, tmp_path) as client:
@@ -594,7 +594,7 @@ def test_dashboard_matches_the_report_and_downloads_csv(
         )
         for preset in ("week", "month", "quarter"):
             assert client.get(f"/dashboard?window={preset}").status_code == 200
-    from inbox.calendar import local_date
+    from inbox.core.calendar import local_date
 
     now = datetime.now(UTC)
     end = local_date(now) + timedelta(days=1)
@@ -653,7 +653,7 @@ def test_health(database_url: str, tmp_path: Path) -> None:
 
 
 def test_grouped_report_sums_to_the_total(engine: Engine, world: dict[str, int]) -> None:
-    from inbox.report import build_grouped_report
+    from inbox.store.report import build_grouped_report
 
     now = datetime.now(UTC)
     start = (now - timedelta(days=3)).date()
@@ -683,7 +683,7 @@ def test_errors_render_html_for_browsers_and_json_otherwise(
 def test_the_default_window_is_computed_at_start(
     database_url: str, tmp_path: Path, world: dict[str, int]
 ) -> None:
-    from inbox.calendar import local_date
+    from inbox.core.calendar import local_date
 
     with client_for(database_url, tmp_path) as client:
         figures = client.app.state.dashboard_figures  # type: ignore[attr-defined]

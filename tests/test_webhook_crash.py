@@ -22,8 +22,8 @@ import pytest
 import sqlalchemy as sa
 
 from inbox import actions
-from inbox.db import make_engine, migrate, session_scope
-from inbox.ingest.meta_signature import expected_signature
+from inbox.channels.meta.signature import expected_signature
+from inbox.store.db import make_engine, migrate, session_scope
 
 ROOT = Path(__file__).resolve().parents[1]
 SECRET = "crash-secret"
@@ -67,7 +67,7 @@ class Server:
             "INBOX_META_APP_SECRET": SECRET,
         }
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "inbox.cli", "serve", "--port", str(self.port)],
+            [sys.executable, "-m", "inbox", "serve", "--port", str(self.port)],
             env=env,
             cwd=workdir,
             stdout=subprocess.DEVNULL,

@@ -14,8 +14,8 @@ from starlette.testclient import TestClient
 
 from inbox import actions
 from inbox.app import create_app
-from inbox.db import session_scope
 from inbox.settings import Settings
+from inbox.store.db import session_scope
 from tests.factories import NOW
 
 PASSWORD = "correct horse battery"

@@ -26,15 +26,15 @@ from starlette.routing import BaseRoute, Route
 from inbox import actions
 from inbox.api import schemas
 from inbox.api.openapi import openapi_document
-from inbox.db import session_scope
-from inbox.ingest.shape import NewItem
-from inbox.models import EPOCH, ApiToken, Item, Page, to_epoch_us
-from inbox.queries import ItemFilter, item_by_id, list_items
-from inbox.report import build_report
+from inbox.core.incoming import NewItem
+from inbox.core.sla import SlaState
+from inbox.core.timeutil import implausible, utcnow
+from inbox.core.tokens import bearer_token, hash_token
 from inbox.runtime import Runtime
-from inbox.sla import SlaState
-from inbox.timeutil import implausible, utcnow
-from inbox.tokens import bearer_token, hash_token
+from inbox.store.db import session_scope
+from inbox.store.models import EPOCH, ApiToken, Item, Page, to_epoch_us
+from inbox.store.queries import ItemFilter, item_by_id, list_items
+from inbox.store.report import build_report
 
 PREFIX = "/api/v1"
 MAX_BODY = 1024 * 1024

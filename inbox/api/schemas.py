@@ -15,7 +15,7 @@ from pydantic import (
     create_model,
 )
 
-from inbox import metrics
+from inbox.core import metrics
 
 # Timestamps outside these bounds are typing errors, and would overflow the SLA arithmetic.
 EARLIEST = datetime(1970, 1, 2, tzinfo=UTC)
@@ -169,7 +169,7 @@ class ReportQuery(BaseModel):
     page: list[text_field(64, min_length=1)] = Field(default_factory=list)  # type: ignore[valid-type]
 
 
-# The report's figures, described from the one definition in ``inbox.metrics`` (so
+# The report's figures, described from the one definition in ``inbox.core.metrics`` (so
 # the document cannot drift from what the API returns), plus the dialogue counts.
 _METRIC_FIELDS: dict[str, Any] = {
     name: (hint, ...)

@@ -20,11 +20,11 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from inbox.access import CurrentUser
-from inbox.models import User
+from inbox.core.access import CurrentUser
+from inbox.core.text import Text
+from inbox.core.timeutil import utcnow
 from inbox.runtime import Runtime
-from inbox.text import Text
-from inbox.timeutil import utcnow
+from inbox.store.models import User
 from inbox.web import csrf
 from inbox.web.catalog import Catalog
 from inbox.web.errors import Refused, wants_html

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from inbox.saved_replies import SavedReply, load_saved_replies
+from inbox.core.rules.saved_replies import SavedReply, load_saved_replies
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from inbox.text import Text
+from inbox.core.text import Text
 from inbox.web.i18n import translate
 from inbox.web.templating import render
 

@@ -27,8 +27,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from inbox.models import Event, Item
-from inbox.timeutil import utcnow
+from inbox.core.timeutil import utcnow
+from inbox.store.models import Event, Item
 
 log = logging.getLogger(__name__)
 

@@ -11,8 +11,8 @@ import gettext
 from contextvars import ContextVar
 from pathlib import Path
 
-from inbox.text import Text
-from inbox.web.messages import RUNTIME_MESSAGES
+from inbox.core.text import Text
+from inbox.web.runtime_texts import RUNTIME_MESSAGES
 
 LANGUAGES = ("sv", "en")
 DEFAULT_LANGUAGE = "sv"

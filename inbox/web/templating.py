@@ -10,9 +10,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
-from inbox import formatting
-from inbox.sla import time_left_words
-from inbox.text import Text
+from inbox.core import formatting
+from inbox.core.sla import time_left_words
+from inbox.core.text import Text
 from inbox.web import i18n
 
 STATE_LABELS = {

@@ -1,6 +1,6 @@
 """The sign-in rate for the whole process, over every account and address.
 
-The per-account lockout (``inbox.passwords.locked_until``) stops guessing one
+The per-account lockout (``inbox.core.passwords.locked_until``) stops guessing one
 password; this stops a flood of sign-ins with many addresses or many accounts
 from keeping the password hasher, and so the server, busy.
 """

@@ -7,10 +7,10 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from inbox import actions
-from inbox.access import ROLE_LABELS
-from inbox.db import session_scope
-from inbox.models import User
-from inbox.text import Text
+from inbox.core.access import ROLE_LABELS
+from inbox.core.text import Text
+from inbox.store.db import session_scope
+from inbox.store.models import User
 from inbox.web.auth import Ctx, field
 from inbox.web.errors import Refused
 from inbox.web.templating import flash, render

@@ -12,14 +12,14 @@ from sqlalchemy.engine import Connection, Engine
 from starlette.requests import Request
 from starlette.responses import Response
 
-from inbox.calendar import local_date
-from inbox.charts import Series, line_chart
-from inbox.csv_out import CsvWriter
-from inbox.formatting import local_datetime
-from inbox.metrics import METRIC_NAMES, Metrics
-from inbox.report import breaches, build_breakdowns, build_report
-from inbox.text import Text
+from inbox.core.calendar import local_date
+from inbox.core.csv_out import CsvWriter
+from inbox.core.formatting import local_datetime
+from inbox.core.metrics import METRIC_NAMES, Metrics
+from inbox.core.text import Text
+from inbox.store.report import breaches, build_breakdowns, build_report
 from inbox.web.auth import Ctx
+from inbox.web.charts import Series, line_chart
 from inbox.web.errors import Refused
 from inbox.web.figures import FigureStore
 from inbox.web.templating import render

@@ -9,11 +9,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from inbox import actions
-from inbox.db import session_scope
-from inbox.models import Escalation
+from inbox.core.signed_links import TokenError, read_ack_token
+from inbox.core.timeutil import utcnow
 from inbox.runtime import Runtime
-from inbox.signed_links import TokenError, read_ack_token
-from inbox.timeutil import utcnow
+from inbox.store.db import session_scope
+from inbox.store.models import Escalation
 from inbox.web.templating import render
 
 

@@ -12,14 +12,14 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from inbox import actions
-from inbox.access import may_handle
-from inbox.db import session_scope
-from inbox.models import Event, Item, ItemView, Note, Page, Post, Resolution, User
-from inbox.models import Response as ItemResponse
-from inbox.queries import thread_items
-from inbox.saved_replies import acknowledgement_text, fill, for_department
-from inbox.sla import sla_state
-from inbox.text import Text
+from inbox.core.access import may_handle
+from inbox.core.rules.saved_replies import acknowledgement_text, fill, for_department
+from inbox.core.sla import sla_state
+from inbox.core.text import Text
+from inbox.store.db import session_scope
+from inbox.store.models import Event, Item, ItemView, Note, Page, Post, Resolution, User
+from inbox.store.models import Response as ItemResponse
+from inbox.store.queries import thread_items
 from inbox.web.auth import Ctx, field
 from inbox.web.errors import Refused
 from inbox.web.templating import flash, render

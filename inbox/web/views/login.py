@@ -12,12 +12,12 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from inbox import actions
-from inbox.db import session_scope
-from inbox.models import AppFlag, LoginFailure, User
-from inbox.passwords import LOCKOUT, locked_until, verify_password
+from inbox.core.passwords import LOCKOUT, locked_until, verify_password
+from inbox.core.text import Text
+from inbox.core.timeutil import utcnow
 from inbox.runtime import Runtime
-from inbox.text import Text
-from inbox.timeutil import utcnow
+from inbox.store.db import session_scope
+from inbox.store.models import AppFlag, LoginFailure, User
 from inbox.web import csrf
 from inbox.web.auth import Ctx, field, signed_in
 from inbox.web.errors import Refused

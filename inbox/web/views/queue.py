@@ -7,9 +7,9 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from inbox import actions
-from inbox.db import session_scope
-from inbox.queries import open_escalations, queue_counts, queue_items
-from inbox.queue_filters import MINE_DEPARTMENTS, PAGE_SIZE, FilterError, parse_filters
+from inbox.core.queue_filters import MINE_DEPARTMENTS, PAGE_SIZE, FilterError, parse_filters
+from inbox.store.db import session_scope
+from inbox.store.queries import open_escalations, queue_counts, queue_items
 from inbox.web.auth import Ctx
 from inbox.web.errors import Refused
 from inbox.web.templating import flash, render
@@ -50,7 +50,7 @@ async def queue_rows(request: Request, ctx: Ctx) -> Response:
 
 
 async def duty(request: Request, ctx: Ctx) -> Response:
-    from inbox.queries import duty_items
+    from inbox.store.queries import duty_items
 
     if not ctx.user.may_use_duty_view:
         raise HTTPException(403, "Beredskapsvyn är för den som har beredskap.")

@@ -1,0 +1,1 @@
+"""E-mail in: parsing RFC 5322 messages, .eml/.mbox files and IMAP mailboxes."""

@@ -1,0 +1,1 @@
+"""Notifications out: the outbox delivered by e-mail (SMTP) and JSON webhooks."""

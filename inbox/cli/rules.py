@@ -1,0 +1,161 @@
+"""`inbox classify` and `inbox rules check|apply`: the tagging rules from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import TextIO
+
+from sqlalchemy.engine import Engine
+
+from inbox import actions
+from inbox.core.calendar import OfficeCalendar
+from inbox.core.rules.duty import check_rules as check_duty_rules
+from inbox.core.rules.tagging import Rules, RulesError, load_rules
+from inbox.core.tagging import tag_values
+from inbox.core.timeutil import parse_instant, utcnow
+from inbox.store.db import session_scope
+
+MAX_LINE = 100_000
+
+
+def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    classify = sub.add_parser(
+        "classify", help="tag and route texts from standard input, one JSON object per line"
+    )
+    classify.add_argument(
+        "--json",
+        action="store_true",
+        help='read JSON lines: {"text": ..., "page"?, "channel"?, "kind"?, "received_at"?}',
+    )
+    classify.add_argument("--page", default="", help="page key the texts came from")
+    classify.add_argument("--channel", default="facebook")
+    classify.add_argument("--kind", default="comment")
+    rules = sub.add_parser("rules", help="the rules files").add_subparsers(
+        dest="rules_command", required=True
+    )
+    check = rules.add_parser("check", help="validate the rules files")
+    check.add_argument("--dir", type=Path, default=None, help="rules directory to check")
+    rules.add_parser("apply", help="re-tag and re-route open items with the current rules")
+
+
+def check(directory: Path, out: TextIO) -> int:
+    errors: list[str] = []
+    try:
+        rules = load_rules(directory)
+    except RulesError as exc:
+        errors.append(str(exc))
+        rules = None
+    errors.extend(check_duty_rules(directory))
+    for error in errors:
+        print(f"inbox: error: {error}", file=sys.stderr)
+    if errors:
+        return 2
+    assert rules is not None
+    print(
+        f"{directory}: {len(rules.departments)} departments, {len(rules.topics)} topics, "
+        f"{len(rules.routing)} routing rules, {len(rules.closing_days)} closing days: ok",
+        file=out,
+    )
+    return 0
+
+
+def classify_stream(
+    rules: Rules,
+    lines: TextIO,
+    out: TextIO,
+    *,
+    json_input: bool,
+    defaults: argparse.Namespace,
+    now: Callable[[], datetime] = utcnow,
+) -> int:
+    """One JSON object out per line in; a bad line gets an error object and status 1."""
+    status = 0
+    for number, line in enumerate(lines, start=1):
+        line = line.rstrip("\n")
+        try:
+            if len(line) > MAX_LINE:
+                raise ValueError(f"line longer than {MAX_LINE} characters")
+            fields = _fields(line, json_input, defaults, now)
+        except ValueError as exc:
+            out.write(json.dumps({"line": number, "error": str(exc)}, ensure_ascii=False) + "\n")
+            status = 1
+            continue
+        text, page, channel, kind, received_at = fields
+        values = tag_values(
+            text, rules, page=page, channel=channel, kind=kind, received_at=received_at
+        )
+        result = values["classification"]
+        result.pop("pii_spans", None)
+        result.pop("tags", None)
+        out.write(json.dumps(result, ensure_ascii=False) + "\n")
+    return status
+
+
+def _fields(
+    line: str, json_input: bool, defaults: argparse.Namespace, now: Callable[[], datetime]
+) -> tuple[str, str, str, str, datetime]:
+    """(text, page, channel, kind, received_at) of one input line."""
+    fields: dict[str, str] = {
+        "text": line,
+        "page": defaults.page,
+        "channel": defaults.channel,
+        "kind": defaults.kind,
+    }
+    received_at = now()
+    if not json_input:
+        return line, defaults.page, defaults.channel, defaults.kind, received_at
+    try:
+        data = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"not JSON: {exc.msg} at column {exc.colno}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("text"), str):
+        raise ValueError('expected an object with a "text" string')
+    for key in ("text", "page", "channel", "kind"):
+        if key in data:
+            if not isinstance(data[key], str):
+                raise ValueError(f'"{key}" must be a string')
+            fields[key] = data[key]
+    if "received_at" in data:
+        if not isinstance(data["received_at"], str):
+            raise ValueError('"received_at" must be an ISO 8601 string')
+        received_at = parse_instant(data["received_at"])
+    return fields["text"], fields["page"], fields["channel"], fields["kind"], received_at
+
+
+def apply(engine: Engine, rules: Rules, out: TextIO, *, actor: str) -> int:
+    calendar = OfficeCalendar(closing_days=frozenset(rules.closing_days))
+    with session_scope(engine) as session:
+        created, updated = actions.sync_pages(
+            session, rules.pages, actor=actor, now=utcnow(), calendar=calendar
+        )
+        examined, changed = actions.reroute_open_items(
+            session, rules=rules, actor=actor, now=utcnow()
+        )
+    for key in created:
+        print(f"created page {key}", file=out)
+    for key in updated:
+        print(f"updated page {key} from pages.toml", file=out)
+    print(
+        f"{examined} open items re-tagged, {changed} re-routed (recorded in the audit trail)",
+        file=out,
+    )
+    return 0
+
+
+def tag_pending(engine: Engine, rules: Rules, out: TextIO) -> int:
+    """The tagging pass after a bulk import."""
+    total = 0
+    while True:
+        with session_scope(engine) as session:
+            done = actions.tag_untagged(session, rules=rules)
+        if not done:
+            break
+        total += done
+    if total:
+        print(f"tagged and routed {total} items", file=out)
+    return total

@@ -1,0 +1,174 @@
+"""Flags on an item: question / no reply needed, offensive, threat.
+
+Word lists are matched on whole tokens (and on named word beginnings for
+compounds such as "idiotpolitiker"), never on substrings, so innocent
+Swedish words that look rude in English ("sex" is six, "slut" is end,
+"kiss", "fart", "sås", "hård", "bollar") are left alone. English-only
+insults are only looked for in English text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from inbox.core.classify.words import Token, words
+
+_URL = re.compile(r"https?://\S+|www\.\S+")
+_SENTENCE = re.compile(r"[^.!?\n]+[.!?\n]*")
+_INTERROGATIVES = words(
+    "hur vad varför vem vems vilken vilket vilka när var vart varifrån how what why when "
+    "where who which"
+)
+_EXCLAMATIVE_AFTER = words(
+    "fin fint fina bra härligt härlig härliga kul roligt rolig vackert vacker vackra "
+    "synd skönt underbart underbar gulligt gullig goa gott god mysigt mysig snyggt "
+    "snygg trevligt trevlig tråkigt tråkig hemskt hemsk otroligt duktiga duktig "
+    "fantastiskt fantastisk grymt grym en ett mycket många härligt jobbigt sorgligt "
+    "a an lovely nice great beautiful"
+)
+_WHICH = words("vilken vilket vilka")
+_INVERTED = re.compile(
+    r"^(?:kan|kunde|får|fick|finns|fanns|går|gick|ska|skall|skulle|måste|behöver|har|"
+    r"är|var|vet|visste|blir|gäller|stämmer|fungerar|funkar|brukar|tar|tänker|"
+    r"planerar|tycker|vill|borde|hjälper|do|does|did|is|are|can|could|will|would|should)"
+    r"\s+(?:ni|jag|man|du|det|vi|någon|nån|den|de|dom|detta|regionen|kommunen|you|i|it|"
+    r"they|we|there|anyone|this)\b"
+)
+_REQUEST = re.compile(
+    r"\b(?:undrar|skulle vilja veta|vill veta|vill gärna veta|någon som vet|nån som vet|"
+    r"kan någon|hjälp mig|hjälpa mig|ring mig|ringa mig|kontakta mig|hör av er|hör av dig|"
+    r"återkom|vill ha svar|svara mig|svara på|ge mig svar|behöver hjälp|behöver svar|"
+    r"vänligen|meddela mig|informera mig|vill ha hjälp|vill boka|vill avboka|"
+    r"vill anmäla|vill klaga|begär|i wonder|please help|please let me know|"
+    r"could you|can you|can someone)\b"
+)
+_ACK = words(
+    "ok okej okey okay japp jepp jaha aha ah ja jo precis sant exakt instämmer håller med "
+    "haha hahaha hahahaha hah hehe lol tack tackar så mycket för info infon informationen "
+    "det detta er dig stort tusen varmt snällt fint bra kul härligt toppen super "
+    "yes yeah thanks thank you nice cool wow great"
+)
+# Words that say someone talks to a friend they tagged, not to the organisation.
+_FRIEND_CUES = words("kolla titta kika läs se ska vi gå vi borde hade för dig du din dig hej")
+_NAME_TAG = re.compile(
+    r"^\s*(?:@\w+\s*)+|^\s*[A-ZÅÄÖ][a-zåäöéü]+(?:[ -][A-ZÅÄÖ][a-zåäöéü]+){1,2}(?=\s|$|[!.,])"
+)
+_BUT = frozenset(("men", "fast", "dock", "but", "however"))
+
+# Insults and profanity, whole Swedish words.
+_OFFENSIVE_WORDS = words(
+    """
+    idiot idioter idioten idioterna idiotisk idiotiskt idiotiska idioters pucko puckon
+    mongo mongon mongot efterbliven efterblivna efterblivet hora horor horan
+    hororna fitta fittan fittor kuk kuken kukar luder ludret ludren svin svinen
+    jävla jävlar jävel jäveln jävlarna jävligt jävliga jävlig fan fanskap fanskapet
+    helvete helvetet helvetes satan satans knulla knullar knullade skitstövel
+    skitstövlar neger negrer blatte blattar blattarna rövhål arsle arslen
+    fuck fucking fuckin fucked motherfucker bullshit asshole assholes bitch bitches
+    cunt retard retarded moron morons idiots shithead
+    """
+)
+# Compounds: "idiotpolitiker", "fittjävel", "knullgubbe".
+_OFFENSIVE_PREFIXES = ("idiot", "jävl", "fitt", "kuk", "knull", "skitstövel", "rövhål", "fuck")
+_OFFENSIVE_SUFFIXES = ("jävel", "jävlar", "fitta", "idiot", "idioter", "luder", "hora")
+_NOT_OFFENSIVE = ("fittja", "kukumber", "mongoli", "horisont")
+_OFFENSIVE_EN_ONLY = words("slut sluts whore fag faggot dick prick cock shit")
+_OFFENSIVE_PHRASES = re.compile(
+    r"\b(?:dum i huvudet|dumma i huvudet|dumma i huvet|dum i huvet|håll käften|håll truten|"
+    r"ditt as|era as|jävla as|ditt äckel|era äckel|din jävel|ditt pack|dra åt skogen|"
+    r"ta dig i röven|kyss mig i|fy fan|jävla cp|din cp)\b"
+)
+
+_OBJECT = (
+    r"(?:dig|er|honom|henne|hen|dem|dom|alla|hela\s+\w+|ihjäl|politikerna|personalen|"
+    r"chefen|chefer|läkaren|läkarna|handläggaren|er\s+alla|varenda\s+\w+|you|them|him|her)"
+)
+_THREAT = re.compile(
+    r"\b(?:(?:döda|dödar|mörda|mördar|skjuta|skjuter|knivhugga|knivhugger|slå\s+ihjäl|"
+    r"slår\s+ihjäl|spränga|spränger|misshandla|strypa|hänga|våldta|ta\s+livet\s+av|"
+    r"kill|shoot|stab|hurt)\s+" + _OBJECT + r"\b"
+    r"|(?:bränna\s+ner|bränner\s+ner|sätta\s+eld\s+på|sätter\s+eld\s+på|tända\s+eld\s+på|"
+    r"spränga|spränger)\s+(?:\w+\s+)?(?:kontoret|sjukhuset|kommunhuset|regionhuset|huset|"
+    r"stället|byggnaden|skolan|vårdcentralen|skiten|er|hela)"
+    r"|vet\s+(?:var|vart)\s+(?:du|ni|hen|han|hon)\s+bor"
+    r"|(?:ska|kommer\s+att|kommer)\s+(?:hitta|komma\s+efter)\s+(?:dig|er)\b(?!\s+(?:plats|väg|rätt|fram|där|här))"
+    r"|kommer\s+efter\s+(?:dig|er)\b"
+    r"|(?:ni|du)\s+(?:ska|kommer\s+att|kommer)\s+(?:få\s+se|få\s+ångra|ångra|dö|få\s+sota|få\s+betala\s+dyrt)"
+    r"|borde\s+(?:skjutas|hängas|dö|dödas|avrättas|brännas)"
+    r"|(?:förtjänar\s+att\s+dö|hoppas\s+(?:du|ni|hen|han|hon)\s+dör)"
+    r"|\bbomb(?:en|hot)?\b|\bsprängladdning"
+    r"|akta\s+(?:dig|er)\b(?!\s+för)"
+    r"|i\s+will\s+(?:kill|hurt|find)|you\s+will\s+(?:die|pay))"
+)
+
+
+def _sentences(text: str) -> list[str]:
+    return [s.strip() for s in _SENTENCE.findall(text) if s.strip()]
+
+
+def is_question(text: str) -> bool:
+    """A question or a request that asks the organisation for an answer."""
+    lowered = _URL.sub(" ", text.lower())
+    if "?" in lowered:
+        return True
+    if _REQUEST.search(lowered):
+        return True
+    for sentence in _sentences(lowered):
+        words = re.findall(r"[^\W_]+", sentence)
+        if not words:
+            continue
+        if words[0] in _INTERROGATIVES:
+            # "Vilken fin bild!", "Vilket slöseri." are exclamations, "Vad fint" too.
+            exclamative = words[0] in _WHICH or (len(words) > 1 and words[1] in _EXCLAMATIVE_AFTER)
+            if not exclamative and not sentence.endswith("!"):
+                return True
+        elif _INVERTED.match(" ".join(words)) and not sentence.endswith("!"):
+            return True
+    return False
+
+
+def is_friend_tag(text: str, tokens: Sequence[Token]) -> bool:
+    """'@Anna kolla!' or 'Anna Svensson' alone: a tag for a friend."""
+    m = _NAME_TAG.match(text)
+    if not m:
+        return False
+    rest = [t.text for t in tokens if t.start >= m.end()]
+    if not rest:
+        return True
+    return len(rest) <= 12 and any(w in _FRIEND_CUES for w in rest)
+
+
+def no_reply_needed(
+    text: str, tokens: Sequence[Token], *, question: bool, sentiment_label: str
+) -> bool:
+    """Thanks, praise without a question, a lone emoji or a tag for a friend."""
+    if not tokens or all(t.text.isdigit() for t in tokens):
+        return True  # emojis, punctuation, "+1"
+    if is_friend_tag(text, tokens):
+        return True
+    if question:
+        return False
+    words = [t.text for t in tokens]
+    if all(w in _ACK for w in words):
+        return True
+    return sentiment_label == "positive" and not any(w in _BUT for w in words)
+
+
+def is_offensive(text: str, tokens: Sequence[Token], *, language: str) -> bool:
+    for tok in tokens:
+        w = tok.text
+        if w in _OFFENSIVE_WORDS:
+            if w == "fan" and language == "en":
+                continue  # "a big fan"
+            return True
+        if language == "en" and w in _OFFENSIVE_EN_ONLY:
+            return True
+        compound = w.startswith(_OFFENSIVE_PREFIXES) or w.endswith(_OFFENSIVE_SUFFIXES)
+        if compound and len(w) > 5 and not w.startswith(_NOT_OFFENSIVE):
+            return True
+    return bool(_OFFENSIVE_PHRASES.search(text.lower()))
+
+
+def is_threat(text: str) -> bool:
+    return bool(_THREAT.search(text.lower()))

@@ -1,0 +1,105 @@
+"""Classification of one item: language, topics, sentiment and flags.
+
+Pure and offline. Everything that depends on the rules (the topic index) is
+compiled once per Rules object and reused, so classifying is a few
+microseconds of dictionary look-ups per word.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from inbox.core.classify.flags import is_offensive, is_question, is_threat, no_reply_needed
+from inbox.core.classify.language import Lang, detect_language
+from inbox.core.classify.pii import Span, find_personal_data, mask_personal_data
+from inbox.core.classify.sentiment import Sentiment, analyse_sentiment
+from inbox.core.classify.topics import TopicHit, TopicMatcher
+from inbox.core.classify.words import tokenize
+from inbox.core.rules.tagging import Rules
+
+# Hostile input is bounded: longer texts are classified on their beginning
+# (personal data is still searched in the whole text).
+MAX_CHARS = 20_000
+
+__all__ = [
+    "Classification",
+    "Classifier",
+    "Sentiment",
+    "TopicHit",
+    "classify",
+    "mask_personal_data",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Classification:
+    language: Lang
+    topics: tuple[TopicHit, ...]
+    sentiment: Sentiment
+    flags: tuple[str, ...]
+    needs_reply: bool
+    pii_spans: tuple[Span, ...]
+    # Word stems, for routing rules with keyword conditions; not shown.
+    stems: tuple[str, ...] = field(default=(), repr=False)
+
+    @property
+    def topic_keys(self) -> tuple[str, ...]:
+        return tuple(t.key for t in self.topics)
+
+
+class Classifier:
+    """Classifies texts against one rule set; build once, call many times."""
+
+    def __init__(self, rules: Rules) -> None:
+        self.rules = rules
+        self.topics = TopicMatcher.build(rules)
+
+    def __call__(self, text: str) -> Classification:
+        pii = find_personal_data(text)
+        head = text[:MAX_CHARS]
+        tokens = tokenize(head)
+        words = [t.text for t in tokens]
+        language = detect_language(head, words)
+        question = is_question(head)
+        sentiment = analyse_sentiment(head, tokens, question=question)
+        no_reply = no_reply_needed(head, tokens, question=question, sentiment_label=sentiment.label)
+        flags: list[str] = []
+        if question and not no_reply:
+            flags.append("question")
+        if no_reply:
+            flags.append("no_reply_needed")
+        if is_offensive(head, tokens, language=language):
+            flags.append("offensive")
+        if is_threat(head):
+            flags.append("threat")
+        if pii:
+            flags.append("personal_data")
+        return Classification(
+            language=language,
+            topics=self.topics.match(tokens),
+            sentiment=sentiment,
+            flags=tuple(flags),
+            needs_reply=not no_reply,
+            pii_spans=pii,
+            stems=tuple(t.stem for t in tokens),
+        )
+
+
+# A handful of rule sets at most (the running one, one being reloaded, tests).
+_CACHE: list[tuple[Rules, Classifier]] = []
+_CACHE_SIZE = 8
+
+
+def classifier_for(rules: Rules) -> Classifier:
+    for cached_rules, clf in _CACHE:
+        if cached_rules is rules:
+            return clf
+    clf = Classifier(rules)
+    _CACHE.insert(0, (rules, clf))
+    del _CACHE[_CACHE_SIZE:]
+    return clf
+
+
+def classify(text: str, rules: Rules) -> Classification:
+    """Language, topics, sentiment and flags of ``text`` under ``rules``."""
+    return classifier_for(rules)(text)

@@ -1,0 +1,210 @@
+"""Topic matching compiled once from the rules' keywords and phrases.
+
+A token hits a keyword, best first, when
+  1. its stem equals the keyword's stem ("bussen" -> buss),
+  2. it begins or ends with the keyword's stem, for keywords of at least
+     four letters: a compound ("busskortet", "stadsbuss"); when what is left
+     is only an inflection ending, it counts as an exact hit,
+  3. its stem is within a small edit distance of a keyword of at least six
+     letters with the same first letter: a typo ("vårdcentarl").
+When a token fits several keywords only the longest counts, so "tandvården"
+is tandvård and not vård. Phrases match as runs of stems.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+from rapidfuzz import fuzz, process
+
+from inbox.core.classify.words import Token, stems_of, words
+from inbox.core.rules.tagging import Rules
+
+MIN_COMPOUND = 4
+MIN_FUZZY = 6
+FUZZY_CUTOFF = 86.0
+EXACT, COMPOUND, FUZZY_WEIGHT = 1.0, 0.85, 0.8
+# What may follow a base form and still be the same word ("detaljplanen").
+_ENDINGS = words(
+    "a e n t s r en et er ar or na an ens ets ers ns ts ta te de da ade ad at "
+    "ade erna arna orna ena ernas arnas ornas ande ende"
+)
+
+_MAX_ENDING = max(len(e) for e in _ENDINGS)
+_PLACE_HEADS = ("gatan", "vägen", "gränd", "gränden", "torget", "stigen", "leden", "backen")
+
+
+class TopicHit(NamedTuple):
+    key: str
+    score: float
+    matched: str
+
+
+class _Keyword(NamedTuple):
+    topics: tuple[str, ...]
+    word: str  # as written in the rules
+
+
+@dataclass(slots=True)
+class TopicMatcher:
+    order: dict[str, int]
+    min_score: float
+    surface: dict[str, _Keyword] = field(default_factory=dict)
+    stems: dict[str, _Keyword] = field(default_factory=dict)
+    compounds: dict[str, _Keyword] = field(default_factory=dict)
+    words: dict[str, _Keyword] = field(default_factory=dict)
+    fuzzy_choices: list[str] = field(default_factory=list)
+    phrases: dict[str, list[tuple[tuple[str, ...], str, str]]] = field(default_factory=dict)
+    exclude: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    _fuzzy_cache: dict[str, str | None] = field(default_factory=dict)
+    # Words repeat (Zipf), so each distinct token is looked up once.
+    _hit_cache: dict[tuple[str, bool], list[tuple[_Keyword, float]]] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, rules: Rules) -> TopicMatcher:
+        m = cls(order={k: i for i, k in enumerate(rules.topics)}, min_score=rules.min_topic_score)
+
+        def add(table: dict[str, _Keyword], key: str, topic: str, word: str) -> None:
+            old = table.get(key)
+            if old is None:
+                table[key] = _Keyword((topic,), word)
+            elif topic not in old.topics:
+                table[key] = _Keyword((*old.topics, topic), old.word)
+
+        for key, topic in rules.topics.items():
+            for kw in topic.keywords:
+                word = kw.strip().lower()
+                if word.startswith("="):
+                    add(m.surface, word[1:], key, word[1:])
+                    continue
+                add(m.words, word, key, word)
+                for s in stems_of(word):
+                    add(m.stems, s, key, word)
+                    if len(s) >= MIN_COMPOUND:
+                        add(m.compounds, s, key, word)
+            for phrase in topic.phrases:
+                seq = stems_of(phrase)
+                if seq:
+                    m.phrases.setdefault(seq[0], []).append((seq, key, phrase))
+            m.exclude[key] = tuple(e.lower() for e in topic.exclude)
+        m.fuzzy_choices = sorted(s for s in m.stems if len(s) >= MIN_FUZZY)
+        return m
+
+    def _fuzzy(self, s: str) -> str | None:
+        if s in self._fuzzy_cache:
+            return self._fuzzy_cache[s]
+        found: str | None = None
+        best = process.extractOne(
+            s, self.fuzzy_choices, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF
+        )
+        if best is not None and best[0][0] == s[0]:
+            found = best[0]
+        if len(self._fuzzy_cache) > 50_000:
+            self._fuzzy_cache.clear()
+        self._fuzzy_cache[s] = found
+        return found
+
+    def _cached_hits(self, tok: Token) -> list[tuple[_Keyword, float]]:
+        key = (tok.text, tok.capital)
+        hits = self._hit_cache.get(key)
+        if hits is None:
+            if len(self._hit_cache) > 100_000:
+                self._hit_cache.clear()
+            hits = self._hit_cache[key] = self._token_hits(tok)
+        return hits
+
+    def _token_hits(self, tok: Token) -> list[tuple[_Keyword, float]]:
+        kw = self.surface.get(tok.text) or self.stems.get(tok.stem) or self.words.get(tok.text)
+        if kw is not None:
+            return [(kw, EXACT)]
+        text = tok.text
+        for n in range(1, min(_MAX_ENDING, len(text) - 2) + 1):
+            if text[-n:] in _ENDINGS:
+                kw = self.words.get(text[:-n])
+                if kw is not None:
+                    return [(kw, EXACT)]
+        if len(text) > 6 and text.endswith(_PLACE_HEADS):
+            return []  # "Skolgatan", "Sjukhusvägen": a street name, not the topic
+        # A compound may join two keywords ("parkeringsavgift"): the longest
+        # keyword at each end counts when the two do not overlap.
+        s = tok.stem
+        pre = suf = None
+        for n in range(len(s) - 1, MIN_COMPOUND - 1, -1):
+            if pre is None and (kw := self.compounds.get(s[:n])) is not None:
+                pre = (kw, n)
+            if suf is None and (kw := self.compounds.get(s[-n:])) is not None:
+                suf = (kw, n)
+        hits: list[tuple[_Keyword, float]] = []
+        both = pre is not None and suf is not None and pre[1] + suf[1] <= len(s)
+        if pre is not None and (both or suf is None or pre[1] >= suf[1]):
+            inflected = text.startswith(pre[0].word) and (
+                text[len(pre[0].word) :] in _ENDINGS or len(text) == len(pre[0].word)
+            )
+            hits.append((pre[0], EXACT if inflected else COMPOUND))
+        if suf is not None and (both or pre is None or suf[1] > pre[1]):
+            hits.append((suf[0], COMPOUND))
+        if hits:
+            return hits
+        if len(s) >= MIN_FUZZY and not tok.capital:
+            near = self._fuzzy(s)
+            if near is not None:
+                ratio = fuzz.ratio(s, near) / 100.0
+                return [(self.stems[near], round(FUZZY_WEIGHT * ratio, 2))]
+        return []
+
+    def match(self, tokens: Sequence[Token]) -> tuple[TopicHit, ...]:
+        # Per topic: the best single hit and the product of misses, so that
+        # several hits raise the score towards 1.
+        best: dict[str, tuple[float, str]] = {}
+        miss: dict[str, float] = {}
+
+        def credit(topic: str, score: float, surface: str) -> None:
+            if any(surface.startswith(e) for e in self.exclude.get(topic, ())):
+                return
+            if topic not in best or score > best[topic][0]:
+                best[topic] = (score, surface)
+            miss[topic] = miss.get(topic, 1.0) * (1.0 - score)
+
+        stems = [t.stem for t in tokens]
+        phrase_covered: set[int] = set()
+        for i, s in enumerate(stems):
+            for seq, topic, _ in self.phrases.get(s, ()):
+                if tuple(stems[i : i + len(seq)]) == seq:
+                    j = i + len(seq) - 1
+                    surface = " ".join(t.text for t in tokens[i : j + 1])
+                    credit(topic, EXACT, surface)
+                    phrase_covered.update(range(i, j + 1))
+        for i, tok in enumerate(tokens):
+            if i in phrase_covered or len(tok.text) < 2:
+                continue
+            for kw, score in self._cached_hits(tok):
+                for topic in kw.topics:
+                    credit(topic, score, tok.text)
+        hits = [
+            TopicHit(topic, round(1.0 - miss[topic], 2), surface)
+            for topic, (_, surface) in best.items()
+            if 1.0 - miss[topic] >= self.min_score
+        ]
+        hits.sort(key=lambda h: (-h.score, self.order.get(h.key, 0)))
+        return tuple(hits)
+
+
+def keyword_in(tokens: Sequence[Token], keywords: Sequence[str]) -> str | None:
+    """The first of ``keywords`` (words or phrases) found in ``tokens``, by stem or compound."""
+    stems = [t.stem for t in tokens]
+    for kw in keywords:
+        seq = stems_of(kw)
+        if not seq:
+            continue
+        if len(seq) > 1:
+            for i in range(len(stems) - len(seq) + 1):
+                if tuple(stems[i : i + len(seq)]) == seq:
+                    return kw
+            continue
+        k = seq[0]
+        for s in stems:
+            if s == k or (len(k) >= MIN_COMPOUND and (s.startswith(k) or s.endswith(k))):
+                return kw
+    return None

@@ -1,0 +1,197 @@
+"""Notification texts, in Swedish: subject, plain text and HTML for each kind.
+
+Pure. Customer text is hostile: every value is escaped in the HTML part.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from html import escape
+
+from inbox.core import formatting
+
+__all__ = ["ItemLine", "Message", "digest_message", "escalation_message", "sla_message"]
+
+_REASONS = {
+    "threat": "hot",
+    "offensive": "kränkande innehåll",
+    "priority": "hög prioritet",
+    "crisis": "krisord",
+    "heating": "tråd som hettar till",
+}
+
+
+@dataclass(frozen=True)
+class Message:
+    subject: str
+    text: str
+    html: str
+
+
+@dataclass(frozen=True)
+class ItemLine:
+    id: int
+    page: str
+    text: str
+    received_at: datetime
+    due_at: datetime | None = None
+
+
+def _when(value: datetime) -> str:
+    return formatting.local_datetime(value, pattern="EEE d MMM HH:mm")
+
+
+def _snippet(text: str, limit: int = 140) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def item_url(base_url: str, item_id: int) -> str:
+    return f"{base_url.rstrip('/')}/items/{item_id}"
+
+
+def _html(title: str, paragraphs: Sequence[str], lines_html: str = "") -> str:
+    body = "".join(f"<p>{p}</p>" for p in paragraphs)
+    return (
+        '<!doctype html><html lang="sv"><head><meta charset="utf-8">'
+        f"<title>{escape(title)}</title></head><body>"
+        f"<h1>{escape(title)}</h1>{body}{lines_html}</body></html>"
+    )
+
+
+def _list(items: Sequence[ItemLine], base_url: str) -> tuple[str, str]:
+    text = "\n".join(
+        f"- {i.page}, {_when(i.received_at)}: {_snippet(i.text)}\n  {item_url(base_url, i.id)}"
+        for i in items
+    )
+    html = (
+        "<ul>"
+        + "".join(
+            f'<li><a href="{escape(item_url(base_url, i.id))}">{escape(i.page)}, '
+            f"{escape(_when(i.received_at))}</a>: {escape(_snippet(i.text))}</li>"
+            for i in items
+        )
+        + "</ul>"
+        if items
+        else ""
+    )
+    return text, html
+
+
+def escalation_message(
+    *,
+    item: ItemLine,
+    reason: str,
+    person_name: str,
+    ack_url: str,
+    base_url: str,
+    backup_for: str | None = None,
+) -> Message:
+    why = _REASONS.get(reason, reason)
+    subject = f"Brådskande ({why}): {item.page}"
+    link = item_url(base_url, item.id)
+    lead = f"Hej {person_name}! Ett ärende som inte kan vänta har kommit in utanför kontorstid."
+    if backup_for:
+        lead = (
+            f"Hej {person_name}! {backup_for} har inte kvitterat det här ärendet inom "
+            "utsatt tid, så det går vidare till dig som reserv."
+        )
+    text = (
+        f"{lead}\n\n"
+        f"Sida: {item.page}\nInkom: {_when(item.received_at)}\nSkäl: {why}\n\n"
+        f"{_snippet(item.text, 500)}\n\n"
+        f"Öppna ärendet: {link}\n"
+        f"Kvittera att du har sett det: {ack_url}\n"
+    )
+    html = _html(
+        subject,
+        [
+            escape(lead),
+            f"Sida: {escape(item.page)}<br>Inkom: {escape(_when(item.received_at))}"
+            f"<br>Skäl: {escape(why)}",
+            f"<blockquote>{escape(_snippet(item.text, 500))}</blockquote>",
+            f'<a href="{escape(link)}">Öppna ärendet</a> · '
+            f'<a href="{escape(ack_url)}">Kvittera att du har sett det</a>',
+        ],
+    )
+    return Message(subject, text, html)
+
+
+def sla_message(*, state: str, count: int, items: Sequence[ItemLine], base_url: str) -> Message:
+    if state == "breached":
+        subject = f"{count} ärenden har passerat svarstiden"
+        lead = f"{count} obesvarade ärenden har nu passerat målet för första svar."
+    else:
+        subject = f"{count} ärenden riskerar att passera svarstiden"
+        lead = f"{count} obesvarade ärenden har mindre än en fjärdedel av svarstiden kvar."
+    text_list, html_list = _list(items, base_url)
+    more = f"\n… och {count - len(items)} till." if count > len(items) else ""
+    text = f"{lead}\n\n{text_list}{more}\n\nKön: {base_url.rstrip('/')}/\n"
+    return Message(subject, text, _html(subject, [escape(lead)], html_list + escape(more)))
+
+
+def digest_message(
+    *,
+    department: str,
+    open_count: int,
+    breached: int,
+    items: Sequence[ItemLine],
+    waited: Sequence[ItemLine],
+    waited_count: int,
+    base_url: str,
+) -> Message:
+    subject = f"Dagens öppna ärenden, {department}: {open_count} st"
+    lead = f"{open_count} obesvarade ärenden väntar, varav {breached} har passerat svarstiden."
+    parts_text = [lead]
+    parts_html = [f"<p>{escape(lead)}</p>"]
+    if waited_count:
+        head = f"Inkommit sedan kontoret stängde ({waited_count} st):"
+        t, h = _list(waited, base_url)
+        parts_text += [head, t]
+        parts_html += [f"<h2>{escape(head)}</h2>", h]
+    if items:
+        head = "Först på tur:"
+        t, h = _list(items, base_url)
+        parts_text += [head, t]
+        parts_html += [f"<h2>{escape(head)}</h2>", h]
+    parts_text.append(f"Kön: {base_url.rstrip('/')}/")
+    html = _html(subject, [], "".join(parts_html))
+    return Message(subject, "\n\n".join(parts_text) + "\n", html)
+
+
+def summary_message(
+    *,
+    week_label: str,
+    rows: Sequence[tuple[str, int, int, float | None, float | None, int]],
+    breached_items: Sequence[ItemLine],
+    base_url: str,
+) -> Message:
+    """``rows``: page, received, responded, response rate, median minutes, breached."""
+    subject = f"Veckosammanfattning {week_label}"
+    header = ("Sida", "Inkomna", "Besvarade", "Svarsfrekvens", "Median svarstid", "Försenade")
+    text_rows = [
+        f"{page}: {received} inkomna, {responded} besvarade, "
+        f"svarsfrekvens {formatting.percent(rate)}, median {formatting.duration(median)}, "
+        f"{breached} försenade"
+        for page, received, responded, rate, median, breached in rows
+    ]
+    table = (
+        "<table><tr>"
+        + "".join(f"<th>{escape(h)}</th>" for h in header)
+        + "</tr>"
+        + "".join(
+            f"<tr><td>{escape(p)}</td><td>{r}</td><td>{a}</td>"
+            f"<td>{escape(formatting.percent(rate))}</td>"
+            f"<td>{escape(formatting.duration(med))}</td><td>{b}</td></tr>"
+            for p, r, a, rate, med, b in rows
+        )
+        + "</table>"
+    )
+    t_list, h_list = _list(breached_items, base_url)
+    text = f"{subject}\n\n" + "\n".join(text_rows)
+    if breached_items:
+        text += f"\n\nFörsenade ärenden:\n{t_list}"
+        table += f"<h2>Försenade ärenden</h2>{h_list}"
+    return Message(subject, text + "\n", _html(subject, [], table))

@@ -1,1 +1,0 @@
-"""Adapters that turn outside payloads into ``NewItem`` records."""

@@ -1,0 +1,525 @@
+"""Named reads. Lists come back as plain rows, never as one ORM object per item."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from inbox.core.access import URGENT_FLAGS, URGENT_PRIORITIES, CurrentUser
+from inbox.core.queue_filters import MINE_DEPARTMENTS, PAGE_SIZE, QueueFilters
+from inbox.core.sla import SlaState, sla_state
+from inbox.store.models import OPEN, Item, Page
+
+_item = Item.__table__  # type: ignore[attr-defined]
+_page = Page.__table__  # type: ignore[attr-defined]
+
+EXPORT_COLUMNS = (
+    "id",
+    "external_id",
+    "channel",
+    "kind",
+    "author",
+    "received_at",
+    "due_at",
+    "first_response_at",
+    "status",
+    "resolution",
+    "department",
+    "topic",
+    "sentiment",
+    "priority",
+    "post_id",
+    "parent_id",
+    "conversation_id",
+    "text",
+)
+
+
+def _iso(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+def export_rows(conn: Connection, *, now: datetime) -> Iterator[dict[str, Any]]:
+    """Every item with its page key and SLA state at ``now``, in order of receipt."""
+    c = _item.c
+    query = (
+        sa.select(_page.c.key.label("page"), *(c[name] for name in EXPORT_COLUMNS))
+        .join(_page, _page.c.id == c.page_id)
+        .order_by(c.received_at, c.id)
+        .execution_options(yield_per=2000)
+    )
+    for row in conn.execute(query).mappings():
+        state = sla_state(
+            received_at=row["received_at"],
+            due_at=row["due_at"],
+            first_response_at=row["first_response_at"],
+            now=now,
+        )
+        out = {
+            "page": row["page"],
+            "external_id": row["external_id"],
+            "received_at": _iso(row["received_at"]),
+            "due_at": _iso(row["due_at"]),
+            "first_response_at": _iso(row["first_response_at"]),
+            "sla_state": state.value,
+            "resolution": row["resolution"],
+        }
+        out.update({k: _iso(row[k]) for k in EXPORT_COLUMNS if k not in out})
+        yield out
+
+
+ITEM_COLUMNS = (
+    "id",
+    "external_id",
+    "channel",
+    "kind",
+    "author",
+    "text",
+    "post_id",
+    "parent_id",
+    "conversation_id",
+    "received_at",
+    "due_at",
+    "first_response_at",
+    "status",
+    "resolution",
+    "department",
+    "topic",
+    "assignee",
+)
+
+
+@dataclass(frozen=True)
+class ItemFilter:
+    page_id: int | None = None
+    status: str | None = None
+    sla_state: SlaState | None = None
+    department: str | None = None
+    topic: str | None = None
+    received_from: datetime | None = None
+    received_to: datetime | None = None
+
+
+def _item_dict(row: Any, now: datetime) -> dict[str, Any]:
+    out = {name: row[name] for name in ITEM_COLUMNS}
+    out["page"] = row["page"]
+    out["sla_state"] = sla_state(
+        received_at=row["received_at"],
+        due_at=row["due_at"],
+        first_response_at=row["first_response_at"],
+        now=now,
+    ).value
+    return out
+
+
+def _item_query() -> sa.Select[Any]:
+    return sa.select(_page.c.key.label("page"), *(_item.c[name] for name in ITEM_COLUMNS)).join(
+        _page, _page.c.id == _item.c.page_id
+    )
+
+
+def item_by_id(conn: Connection, item_id: int, *, now: datetime) -> dict[str, Any] | None:
+    row = conn.execute(_item_query().where(_item.c.id == item_id)).mappings().first()
+    return None if row is None else _item_dict(row, now)
+
+
+def list_items(
+    conn: Connection,
+    filters: ItemFilter,
+    *,
+    now: datetime,
+    limit: int,
+    after: tuple[datetime, int] | None = None,
+    scan_limit: int = 5000,
+) -> tuple[list[dict[str, Any]], tuple[datetime, int] | None]:
+    """Items in order of receipt, after the keyset position ``after``.
+
+    Returns the items and the position to continue from (None at the end). The
+    SLA state depends on the clock, so it is filtered here rather than in SQL;
+    at most ``scan_limit`` rows are read per call, and a short page with a
+    position means "more may follow".
+    """
+    c = _item.c
+    conditions: list[Any] = []
+    if filters.page_id is not None:
+        conditions.append(c.page_id == filters.page_id)
+    if filters.status is not None:
+        conditions.append(c.status == filters.status)
+    if filters.department is not None:
+        conditions.append(c.department == filters.department)
+    if filters.topic is not None:
+        conditions.append(c.topic == filters.topic)
+    if filters.received_from is not None:
+        conditions.append(c.received_at >= filters.received_from)
+    if filters.received_to is not None:
+        conditions.append(c.received_at < filters.received_to)
+    if filters.sla_state in (SlaState.MET, SlaState.LATE):
+        conditions.append(c.first_response_at.is_not(None))
+    elif filters.sla_state is not None:
+        conditions.append(c.first_response_at.is_(None))
+    found: list[dict[str, Any]] = []
+    position = after
+    scanned = 0
+    chunk = limit if filters.sla_state is None else max(limit, 200)
+    while scanned < scan_limit:
+        query = _item_query().where(*conditions)
+        if position is not None:
+            at, last_id = position
+            query = query.where(
+                sa.or_(c.received_at > at, sa.and_(c.received_at == at, c.id > last_id))
+            )
+        rows = conn.execute(query.order_by(c.received_at, c.id).limit(chunk)).mappings().all()
+        for row in rows:
+            scanned += 1
+            position = (row["received_at"], row["id"])
+            item = _item_dict(row, now)
+            if filters.sla_state is None or item["sla_state"] == filters.sla_state.value:
+                found.append(item)
+                if len(found) == limit:
+                    return found, position
+        if len(rows) < chunk:
+            return found, None
+    return found, position
+
+
+@dataclass(frozen=True)
+class OpenEscalation:
+    id: int
+    item_id: int
+    page: str
+    text: str
+    reason: str
+    level: str
+    person: str
+    person_name: str
+    created_at: datetime
+    item_status: str
+
+
+def open_escalations(conn: Connection, *, limit: int = 100) -> list[OpenEscalation]:
+    """Escalations nobody has acknowledged yet, the oldest first (the duty view)."""
+    from inbox.store.models import Escalation
+
+    e = Escalation.__table__.c  # type: ignore[attr-defined]
+    c = _item.c
+    rows = conn.execute(
+        sa.select(
+            e.id,
+            e.item_id,
+            _page.c.key.label("page"),
+            sa.func.substr(c.text, 1, 300).label("text"),
+            e.reason,
+            e.level,
+            e.person,
+            e.person_name,
+            e.created_at,
+            c.status.label("item_status"),
+        )
+        .join(_item, c.id == e.item_id)
+        .join(_page, _page.c.id == c.page_id)
+        .where(e.acknowledged_at.is_(None))
+        .order_by(e.created_at, e.id)
+        .limit(limit)
+    ).all()
+    return [OpenEscalation(**row._mapping) for row in rows]
+
+
+def outbox_list(
+    conn: Connection, *, status: str | None = None, limit: int = 100
+) -> list[dict[str, Any]]:
+    """The newest notifications with their attempts and last error (the admin view)."""
+    from inbox.store.models import Outbox
+
+    o = Outbox.__table__.c  # type: ignore[attr-defined]
+    query = sa.select(
+        o.id,
+        o.kind,
+        o.recipient,
+        o.subject,
+        o.status,
+        o.attempts,
+        o.next_attempt_at,
+        o.last_error,
+        o.sent_at,
+        o.created_at,
+        o.item_id,
+        o.dedup_key,
+    ).order_by(o.id.desc())
+    if status is not None:
+        query = query.where(o.status == status)
+    return [dict(row) for row in conn.execute(query.limit(limit)).mappings()]
+
+
+# --- The queue, item pages and the duty view ------------------------------------------------
+
+
+def _at_risk_from(conn: Connection) -> Any:
+    """SQL for ``sla.at_risk_from``: due minus a quarter of the span."""
+    if conn.dialect.name == "sqlite":
+        # Integer microseconds: the same margin as sla.at_risk_from, exactly.
+        text = "(item.due_at - (item.due_at - item.received_at - 1) / 4)"
+    else:
+        text = "(item.due_at - (item.due_at - item.received_at) / 4)"
+    return sa.literal_column(text, type_=_item.c.due_at.type)
+
+
+def _scope(user: CurrentUser, departments: tuple[str, ...] | None) -> Any:
+    """The rows a user may see in lists (see ``inbox.core.access.may_handle``)."""
+    c = _item.c
+    if departments is None:
+        if user.sees_all:
+            return sa.true()
+        departments = user.departments
+    allowed = sa.or_(
+        c.department.in_(list(departments)),
+        c.department.is_(None),
+        c.assignee == user.email,
+    )
+    if user.duty and not user.sees_all:
+        allowed = sa.or_(allowed, _urgent())
+    return allowed
+
+
+def _urgent() -> Any:
+    c = _item.c
+    return sa.or_(
+        c.priority.in_(list(URGENT_PRIORITIES)),
+        *(c.flags.like(f"% {flag} %") for flag in URGENT_FLAGS),
+    )
+
+
+@dataclass(frozen=True)
+class QueueEntry:
+    id: int
+    page: str
+    page_name: str
+    channel: str
+    kind: str
+    author: str
+    text: str
+    received_at: datetime
+    due_at: datetime
+    first_response_at: datetime | None
+    department: str | None
+    assignee: str | None
+    topic: str | None
+    sentiment: str | None
+    priority: str
+    flags: str
+    pii_spans: list[Any]
+    status: str
+    resolution: str | None
+    state: SlaState
+
+
+_QUEUE_COLUMNS = (
+    "id",
+    "channel",
+    "kind",
+    "author",
+    "received_at",
+    "due_at",
+    "first_response_at",
+    "department",
+    "assignee",
+    "topic",
+    "sentiment",
+    "priority",
+    "flags",
+    "status",
+    "resolution",
+)
+
+
+def _entries(conn: Connection, query: Any, now: datetime) -> list[QueueEntry]:
+    out = []
+    for row in conn.execute(query).mappings():
+        spans = (row["classification"] or {}).get("pii_spans") or []
+        out.append(
+            QueueEntry(
+                page=row["page_key"],
+                page_name=row["page_name"],
+                text=row["text"] or "",
+                pii_spans=spans if isinstance(spans, list) else [],
+                state=sla_state(
+                    received_at=row["received_at"],
+                    due_at=row["due_at"],
+                    first_response_at=row["first_response_at"],
+                    now=now,
+                ),
+                **{k: row[k] for k in _QUEUE_COLUMNS},
+            )
+        )
+    return out
+
+
+def _entry_select() -> Any:
+    c = _item.c
+    return sa.select(
+        *(c[k] for k in _QUEUE_COLUMNS),
+        c.text,
+        c.classification,
+        _page.c.key.label("page_key"),
+        _page.c.name.label("page_name"),
+    ).join(_page, _page.c.id == c.page_id)
+
+
+def queue_items(
+    conn: Connection,
+    *,
+    filters: QueueFilters,
+    user: CurrentUser,
+    now: datetime,
+    limit: int = PAGE_SIZE,
+) -> list[QueueEntry]:
+    """One page of the queue, the soonest due first (closed: the latest due first)."""
+    c = _item.c
+    query = _entry_select().where(*_filter_conditions(conn, filters, user, now))
+    if filters.status == "closed":
+        query = query.order_by(c.due_at.desc(), c.id.desc())
+    else:
+        query = query.order_by(c.due_at, c.id)
+    return _entries(conn, query.limit(limit).offset(filters.offset), now)
+
+
+def _departments_of(filters: QueueFilters, user: CurrentUser) -> tuple[str, ...] | None:
+    if filters.department == MINE_DEPARTMENTS:
+        return user.departments
+    if filters.department:
+        return (filters.department,)
+    return None
+
+
+def _filter_conditions(
+    conn: Connection, filters: QueueFilters, user: CurrentUser, now: datetime
+) -> list[Any]:
+    c = _item.c
+    now_param = sa.bindparam("now", now, type_=c.due_at.type)
+    conds: list[Any] = [
+        c.status == (OPEN if filters.status == "open" else filters.status),
+        _scope(user, None),
+    ]
+    departments = _departments_of(filters, user)
+    if departments is not None:
+        conds.append(c.department.in_(list(departments)))
+    if filters.page:
+        conds.append(_page.c.key == filters.page)
+    if filters.topic:
+        conds.append(c.topic == filters.topic)
+    if filters.sentiment:
+        conds.append(c.sentiment == filters.sentiment)
+    if filters.mine:
+        conds.append(c.assignee == user.email)
+    if filters.q:
+        pattern = "%" + filters.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        pattern += "%"
+        conds.append(
+            sa.or_(
+                c.text.ilike(pattern, escape="\\"),
+                c.author.ilike(pattern, escape="\\"),
+            )
+        )
+    unanswered = c.first_response_at.is_(None)
+    if filters.sla == "answered":
+        conds.append(sa.not_(unanswered))
+    elif filters.sla == "breached":
+        conds.extend([unanswered, c.due_at < now_param])
+    elif filters.sla == "at_risk":
+        conds.extend([unanswered, c.due_at >= now_param, _at_risk_from(conn) <= now_param])
+    elif filters.sla == "ok":
+        conds.extend([unanswered, _at_risk_from(conn) > now_param])
+    return conds
+
+
+@dataclass(frozen=True)
+class FacetCounts:
+    total: int
+    pages: dict[str, int]
+    departments: dict[str | None, int]
+    topics: dict[str | None, int]
+    sentiments: dict[str | None, int]
+    sla: dict[str, int]
+    mine: int
+
+
+def queue_counts(conn: Connection, *, user: CurrentUser, now: datetime) -> FacetCounts:
+    """Open items in the user's scope, counted per filter value in one grouped scan.
+
+    Reads only the covering index ``ix_item_open_facets``, never the rows.
+    """
+    c = _item.c
+    now_param = sa.bindparam("now", now, type_=c.due_at.type)
+    unanswered = c.first_response_at.is_(None)
+    sla = sa.case(
+        (sa.not_(unanswered), "answered"),
+        (c.due_at < now_param, "breached"),
+        (_at_risk_from(conn) <= now_param, "at_risk"),
+        else_="ok",
+    ).label("sla")
+    mine = sa.case((c.assignee == user.email, 1), else_=0)
+    rows = conn.execute(
+        sa.select(
+            c.page_id, c.department, c.topic, c.sentiment, sla, sa.func.count(), sa.func.sum(mine)
+        )
+        .where(c.status == OPEN, _scope(user, None))
+        .group_by(c.page_id, c.department, c.topic, c.sentiment, sla)
+    ).all()
+    keys: dict[int, str] = {r[0]: r[1] for r in conn.execute(sa.select(_page.c.id, _page.c.key))}
+    pages: dict[str, int] = {}
+    departments: dict[str | None, int] = {}
+    topics: dict[str | None, int] = {}
+    sentiments: dict[str | None, int] = {}
+    states: dict[str, int] = {}
+    total = mine_total = 0
+    for page_id, department, topic, sentiment, state, count, mine_count in rows:
+        total += count
+        mine_total += int(mine_count or 0)
+        key = keys.get(page_id, "?")
+        pages[key] = pages.get(key, 0) + count
+        departments[department] = departments.get(department, 0) + count
+        topics[topic] = topics.get(topic, 0) + count
+        sentiments[sentiment] = sentiments.get(sentiment, 0) + count
+        states[state] = states.get(state, 0) + count
+    return FacetCounts(total, pages, departments, topics, sentiments, states, mine_total)
+
+
+def duty_items(
+    conn: Connection, *, user: CurrentUser, now: datetime, limit: int = 100
+) -> list[QueueEntry]:
+    """Open urgent items: high or urgent priority, or flagged as threat or offensive."""
+    c = _item.c
+    query = (
+        _entry_select()
+        .where(c.status == OPEN, _urgent(), _scope(user, None))
+        .order_by(c.due_at, c.id)
+        .limit(limit)
+    )
+    return _entries(conn, query, now)
+
+
+def thread_items(
+    conn: Connection, item: Item, *, now: datetime, limit: int = 50
+) -> list[QueueEntry]:
+    """Other items around this one: the same post, the same conversation, the parent."""
+    c = _item.c
+    around = []
+    if item.post_id:
+        around.append(c.post_id == item.post_id)
+    if item.conversation_id:
+        around.append(c.conversation_id == item.conversation_id)
+    if item.parent_id:
+        around.append(c.external_id == item.parent_id)
+    if not around:
+        return []
+    query = (
+        _entry_select()
+        .where(c.page_id == item.page_id, c.id != item.id, sa.or_(*around))
+        .order_by(c.received_at.desc(), c.id.desc())
+        .limit(limit)
+    )
+    return sorted(_entries(conn, query, now), key=lambda e: (e.received_at, e.id))
