@@ -35,7 +35,8 @@ sys.path.insert(0, str(ROOT))
 
 from webhooks import free_port, wait_for_port  # noqa: E402 - bench/webhooks.py, beside this one
 
-from inbox import actions  # noqa: E402
+from inbox.actions import pages  # noqa: E402
+from inbox.actions import users as users_actions  # noqa: E402
 from inbox.store.db import make_engine, migrate, session_scope  # noqa: E402
 
 SECRET = "load-secret"
@@ -77,11 +78,11 @@ def prepare(url: str, env: dict[str, str]) -> None:
     engine = make_engine(url)
     now = datetime.now(UTC)
     with session_scope(engine) as session:
-        actions.add_page(
+        pages.add_page(
             session, key="fb-load", name="Lasttest", platform_id=PAGE_ID, actor="bench", now=now
         )
         for email in COMMUNICATORS:
-            actions.add_user(
+            users_actions.add_user(
                 session,
                 email=email,
                 name=f"Kommunikatör {email}",
@@ -92,7 +93,7 @@ def prepare(url: str, env: dict[str, str]) -> None:
                 now=now,
             )
         for email in SUPERVISORS:
-            actions.add_user(
+            users_actions.add_user(
                 session,
                 email=email,
                 name=f"Chef {email}",

@@ -20,9 +20,11 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from inbox import actions
+from inbox.actions import intake, sla_sweep
+from inbox.actions import pages as pages_actions
 from inbox.core.incoming import NewItem
 from inbox.core.rules.duty import load_watch_rules
+from inbox.core.watch import Watch
 from inbox.store.db import make_engine, migrate, session_scope
 from inbox.store.models import Item
 
@@ -43,24 +45,24 @@ def fill(engine: sa.Engine, count: int) -> None:
         for n in range(count)
     ]
     with session_scope(engine) as session:
-        pages, _ = actions.ensure_pages(session, {"fb"}, actor="bench", now=NOW)
-        actions.ingest_items(session, items, pages=pages, now=NOW - timedelta(hours=21))
+        pages, _ = pages_actions.ensure_pages(session, {"fb"}, actor="bench", now=NOW)
+        intake.ingest_items(session, items, pages=pages, now=NOW - timedelta(hours=21))
         session.execute(sa.update(Item.__table__).values(urgency="none"))  # type: ignore[attr-defined]
     with engine.begin() as conn:
         conn.execute(sa.text("ANALYZE"))
 
 
-def timed(engine: sa.Engine, watch: actions.Watch, now: datetime) -> tuple[float, int]:
+def timed(engine: sa.Engine, watch: Watch, now: datetime) -> tuple[float, int]:
     with Session(engine) as session:
         t0 = time.perf_counter()
-        result = actions.sla_sweep(session, now=now, watch=watch)
+        result = sla_sweep.sla_sweep(session, now=now, watch=watch)
         elapsed = time.perf_counter() - t0
         session.rollback()
     return elapsed, result.at_risk + result.breached
 
 
 def bench(kind: str, engine: sa.Engine, count: int) -> None:
-    watch = actions.Watch(
+    watch = Watch(
         rules=load_watch_rules(ROOT / "inbox" / "default_rules"),
         base_url="http://localhost",
         secret_key="bench",
@@ -70,7 +72,7 @@ def bench(kind: str, engine: sa.Engine, count: int) -> None:
     print(f"\n== {kind}: {count:,} open items (filled in {time.perf_counter() - t0:.1f} s) ==")
     # Bring the states up to date first, as the minute job keeps them.
     with session_scope(engine) as session:
-        actions.sla_sweep(session, now=NOW, watch=watch)
+        sla_sweep.sla_sweep(session, now=NOW, watch=watch)
     runs = [timed(engine, watch, NOW + timedelta(minutes=1)) for _ in range(5)]
     print(
         f"minute sweep: median {statistics.median(r[0] for r in runs) * 1000:.0f} ms "

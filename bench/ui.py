@@ -26,7 +26,8 @@ sys.path.insert(0, str(ROOT))
 
 from starlette.testclient import TestClient  # noqa: E402
 
-from inbox import actions  # noqa: E402
+from inbox.actions import intake, users  # noqa: E402
+from inbox.actions import pages as pages_actions  # noqa: E402
 from inbox.app import create_app  # noqa: E402
 from inbox.core.incoming import NewItem  # noqa: E402
 from inbox.settings import Settings  # noqa: E402
@@ -46,7 +47,7 @@ def build(url: str, total: int, open_count: int, seed: int = 7) -> None:
     start = time.perf_counter()
     open_every = max(1, total // open_count)
     with session_scope(engine) as session:
-        pages, _ = actions.ensure_pages(
+        pages, _ = pages_actions.ensure_pages(
             session, {f"page{n:02d}" for n in range(50)}, actor="bench", now=now
         )
         batch: list[NewItem] = []
@@ -78,10 +79,10 @@ def build(url: str, total: int, open_count: int, seed: int = 7) -> None:
                 )
             )
             if len(batch) == 20000:
-                actions.ingest_items(session, batch, pages=pages, now=now)
+                intake.ingest_items(session, batch, pages=pages, now=now)
                 batch = []
         if batch:
-            actions.ingest_items(session, batch, pages=pages, now=now)
+            intake.ingest_items(session, batch, pages=pages, now=now)
         # Tagging as routing would have set it: spread over departments, topics, sentiments.
         conn = session.connection()
         dep = " ".join(f"WHEN {i} THEN '{d}'" for i, d in enumerate(DEPARTMENTS))
@@ -96,7 +97,7 @@ def build(url: str, total: int, open_count: int, seed: int = 7) -> None:
                 "THEN 'person' || ((id / 11) % 12) || '@bench' END"
             )
         )
-        actions.add_user(
+        users.add_user(
             session,
             email="chef@bench",
             name="Chef",
@@ -105,7 +106,7 @@ def build(url: str, total: int, open_count: int, seed: int = 7) -> None:
             actor="bench",
             now=now,
         )
-        actions.add_user(
+        users.add_user(
             session,
             email="anna@bench",
             name="Anna",
@@ -193,7 +194,9 @@ def dashboard(client: TestClient, url: str, runs: int) -> None:
     try:
         for n in range(runs + 1):
             with session_scope(engine) as session:
-                pages, _ = actions.ensure_pages(session, {"page00"}, actor="bench", now=_now())
+                pages, _ = pages_actions.ensure_pages(
+                    session, {"page00"}, actor="bench", now=_now()
+                )
                 item = NewItem(
                     page="page00",
                     external_id=f"busy-{n}-{time.time_ns()}",
@@ -201,7 +204,7 @@ def dashboard(client: TestClient, url: str, runs: int) -> None:
                     text="Hej! Hur bokar jag en tid?",
                     author="Test Testsson",
                 )
-                actions.ingest_items(session, [item], pages=pages, now=_now())
+                intake.ingest_items(session, [item], pages=pages, now=_now())
             t = time.perf_counter()
             response = client.get("/dashboard", headers={"accept": "text/html"})
             busy.append((time.perf_counter() - t) * 1000)

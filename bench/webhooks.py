@@ -31,7 +31,7 @@ from sqlalchemy.engine import Engine
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from inbox import actions  # noqa: E402
+from inbox.actions import intake, pages  # noqa: E402
 from inbox.channels.meta.signature import expected_signature  # noqa: E402
 from inbox.store.db import make_engine, migrate, session_scope  # noqa: E402
 
@@ -184,7 +184,7 @@ def main() -> int:
         migrate(engine)
         now = datetime.now(UTC)
         with session_scope(engine) as session:
-            actions.add_page(session, key="fb", platform_id=PAGE_ID, actor="bench", now=now)
+            pages.add_page(session, key="fb", platform_id=PAGE_ID, actor="bench", now=now)
 
         per_round = args.requests
         bodies = [request_bytes(delivery(n)) for n in range(per_round * args.rounds)]
@@ -245,7 +245,7 @@ def main() -> int:
             before = conn.exec_driver_sql("SELECT count(*) FROM item").scalar_one()
         started = time.perf_counter()
         handled = 0
-        while done := actions.process_deliveries(engine, now=datetime.now(UTC), limit=500):
+        while done := intake.process_deliveries(engine, now=datetime.now(UTC), limit=500):
             handled += done
         seconds = time.perf_counter() - started
         with engine.connect() as conn:

@@ -21,7 +21,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from inbox import actions
+from inbox.actions import intake
 from inbox.api.routes import PREFIX, api_routes, error_response
 from inbox.api.routes import http_error as api_http_error
 from inbox.channels.meta.store import DeliveryWriter
@@ -118,7 +118,7 @@ async def _process_continuously(
         started = time.monotonic()
         try:
             done = await asyncio.to_thread(
-                actions.process_deliveries,
+                intake.process_deliveries,
                 runtime.engine,
                 now=utcnow(),
                 limit=_BATCH,

@@ -19,13 +19,15 @@ from datetime import datetime, timedelta
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy.engine import Engine
 
-from inbox import actions
+from inbox.actions import digests as digests_actions
+from inbox.actions import leases, sla_sweep
 from inbox.channels.email.imap import poll_all_mailboxes
 from inbox.channels.notify.delivery import DeliveryResult, deliver_due
 from inbox.core.calendar import STOCKHOLM, OfficeCalendar
 from inbox.core.rules.duty import WatchRules, load_watch_rules
 from inbox.core.rules.tagging import Rules
 from inbox.core.timeutil import utcnow
+from inbox.core.watch import Watch
 from inbox.runtime import Runtime
 from inbox.settings import Settings
 from inbox.store.db import session_scope
@@ -38,7 +40,7 @@ LEASE_NAME = "scheduler"
 
 @dataclass
 class TickResult:
-    sweep: actions.SweepResult
+    sweep: sla_sweep.SweepResult
     digests: int
     summaries: int
     delivery: DeliveryResult
@@ -49,8 +51,8 @@ def watch_of(
     calendar: OfficeCalendar,
     rules: WatchRules | None = None,
     tagging: Rules | None = None,
-) -> actions.Watch:
-    return actions.Watch(
+) -> Watch:
+    return Watch(
         rules=rules or load_watch_rules(settings.rules_dir),
         base_url=settings.base_url,
         secret_key=settings.secret_key,
@@ -60,19 +62,17 @@ def watch_of(
 
 
 def sweep_once(
-    engine: Engine, *, now: datetime, watch: actions.Watch
-) -> tuple[actions.SweepResult, int, int]:
+    engine: Engine, *, now: datetime, watch: Watch
+) -> tuple[sla_sweep.SweepResult, int, int]:
     """The minute job: the SLA sweep, then digests and the summary when they are due."""
     with session_scope(engine) as session:
-        result = actions.sla_sweep(session, now=now, watch=watch)
-        digests = actions.queue_daily_digests(session, now=now, watch=watch)
-        summaries = actions.queue_weekly_summary(session, now=now, watch=watch)
+        result = sla_sweep.sla_sweep(session, now=now, watch=watch)
+        digests = digests_actions.queue_daily_digests(session, now=now, watch=watch)
+        summaries = digests_actions.queue_weekly_summary(session, now=now, watch=watch)
     return result, digests, summaries
 
 
-def run_tick(
-    engine: Engine, *, now: datetime, settings: Settings, watch: actions.Watch
-) -> TickResult:
+def run_tick(engine: Engine, *, now: datetime, settings: Settings, watch: Watch) -> TickResult:
     """What `inbox sweep` does: one sweep, then one delivery of what is due at ``now``."""
     result, digests, summaries = sweep_once(engine, now=now, watch=watch)
     delivery = deliver_due(engine, now=now, settings=settings)
@@ -122,15 +122,13 @@ class Scheduler:
         self._scheduler.shutdown(wait=True)
         if self.leader:
             with session_scope(self.engine) as session:
-                actions.release_lease(
-                    session, name=LEASE_NAME, holder=self.holder, now=self.clock()
-                )
+                leases.release_lease(session, name=LEASE_NAME, holder=self.holder, now=self.clock())
             self.leader = False
 
     def renew_lease(self) -> None:
         try:
             with session_scope(self.engine) as session:
-                held = actions.take_lease(
+                held = leases.take_lease(
                     session,
                     name=LEASE_NAME,
                     holder=self.holder,

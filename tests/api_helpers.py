@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from sqlalchemy.engine import Engine
 
-from inbox import actions
+from inbox.actions import api_tokens
 from inbox.store.db import session_scope
 from tests.factories import NOW
 
 
 def make_token(engine: Engine, name: str = "forms") -> str:
     with session_scope(engine) as session:
-        _token, secret = actions.create_api_token(session, name=name, actor="test", now=NOW)
+        _token, secret = api_tokens.create_api_token(session, name=name, actor="test", now=NOW)
     return secret

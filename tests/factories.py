@@ -7,7 +7,8 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
-from inbox import actions
+from inbox.actions import intake
+from inbox.actions import pages as pages_actions
 from inbox.core.incoming import NewItem
 from inbox.store.db import session_scope
 from inbox.store.models import Page
@@ -17,12 +18,14 @@ NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
 def make_page(engine: Engine, key: str = "fb", **kwargs: Any) -> Page:
     with session_scope(engine) as session:
-        return actions.add_page(
+        return pages_actions.add_page(
             session, key=key, name=kwargs.pop("name", key), actor="test", now=NOW, **kwargs
         )
 
 
 def add_items(engine: Engine, *items: NewItem) -> list[int]:
     with session_scope(engine) as session:
-        pages, _ = actions.ensure_pages(session, {i.page for i in items}, actor="test", now=NOW)
-        return actions.ingest_items(session, list(items), pages=pages, now=NOW).inserted_ids
+        pages, _ = pages_actions.ensure_pages(
+            session, {i.page for i in items}, actor="test", now=NOW
+        )
+        return intake.ingest_items(session, list(items), pages=pages, now=NOW).inserted_ids

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy.engine import Engine
 from starlette.testclient import TestClient
 
-from inbox import actions
+from inbox.actions import api_tokens
 from inbox.app import create_app
 from inbox.core.incoming import NewItem
 from inbox.settings import Settings
@@ -66,7 +66,7 @@ def test_every_route_needs_a_token(client: TestClient) -> None:
 def test_a_revoked_token_is_refused(engine: Engine, client: TestClient) -> None:
     assert client.get("/api/v1/items").status_code == 200
     with session_scope(engine) as session:
-        actions.revoke_api_token(session, name="forms", actor="test", now=datetime.now(UTC))
+        api_tokens.revoke_api_token(session, name="forms", actor="test", now=datetime.now(UTC))
     resp = client.get("/api/v1/items")
     assert resp.status_code == 401
     assert 'error="invalid_token"' in resp.headers["www-authenticate"]

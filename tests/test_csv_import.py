@@ -13,7 +13,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from inbox.actions import _INGEST_COLUMNS, policy_of
+from inbox.actions.intake import _INGEST_COLUMNS
+from inbox.actions.pages import policy_of
 from inbox.channels.csv import importer as csv_import
 from inbox.channels.csv.importer import import_csv
 from inbox.core.calendar import DEFAULT_CALENDAR

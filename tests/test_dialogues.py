@@ -11,7 +11,7 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 from starlette.testclient import TestClient
 
-from inbox import actions
+from inbox.actions import intake
 from inbox.app import create_app
 from inbox.channels.meta.signature import expected_signature
 from inbox.cli.main import write_report
@@ -75,7 +75,7 @@ def test_dialogues_per_page_in_the_report(engine: Engine, database_url: str) -> 
             headers={"X-Hub-Signature-256": expected_signature(body.encode(), SECRET)},
         )
     assert answer.status_code == 200
-    assert actions.process_deliveries(engine, now=T0 + timedelta(days=1)) == 1
+    assert intake.process_deliveries(engine, now=T0 + timedelta(days=1)) == 1
 
     with engine.connect() as conn:
         report = build_report(

@@ -12,7 +12,7 @@ from imapclient import IMAPClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from inbox import actions
+from inbox.actions import email
 from inbox.channels.email import imap as imap_poll
 from inbox.runtime import Runtime
 from inbox.settings import MailboxSettings, Settings
@@ -112,7 +112,7 @@ def test_a_failure_before_commit_leaves_the_mail_unseen(
 ) -> None:
     make_page(engine, "kontakt", channel="email")
     append(mailbox, mail_samples.SWEDISH_QP, mail_samples.HTML_ONLY)
-    real = actions.advance_mailbox
+    real = email.advance_mailbox
     calls = []
 
     def failing(*args: Any, **kwargs: Any) -> MailboxState:
@@ -121,13 +121,13 @@ def test_a_failure_before_commit_leaves_the_mail_unseen(
             raise RuntimeError("database went away")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(actions, "advance_mailbox", failing)
+    monkeypatch.setattr(email, "advance_mailbox", failing)
     with pytest.raises(RuntimeError, match="database went away"):
         imap_poll.poll_mailbox(engine, "kontakt", mailbox, now=NOW)
     assert seen_flags(mailbox) == {1: True, 2: False}
     assert list(items_by_id(engine)) == ["q1@example.se"]
 
-    monkeypatch.setattr(actions, "advance_mailbox", real)
+    monkeypatch.setattr(email, "advance_mailbox", real)
     summary = imap_poll.poll_mailbox(engine, "kontakt", mailbox, now=NOW)
     assert (summary.messages, summary.items) == (1, 1)
     assert seen_flags(mailbox) == {1: True, 2: True}

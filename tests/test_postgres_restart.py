@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from inbox import actions
+from inbox.actions import pages
 from inbox.channels.meta.signature import expected_signature
 from inbox.store.db import make_engine, migrate, session_scope
 from inbox.store.models import Item
@@ -129,7 +129,7 @@ def test_intake_recovers_from_a_postgresql_restart(
     engine = make_engine(url)
     migrate(engine)
     with session_scope(engine) as session:
-        actions.add_page(session, key="fb", platform_id=PAGE, actor="test", now=datetime.now(UTC))
+        pages.add_page(session, key="fb", platform_id=PAGE, actor="test", now=datetime.now(UTC))
     engine.dispose()
     monkeypatch.setenv("INBOX_META_APP_SECRET", SECRET)
     accepted: set[int] = set()
@@ -188,7 +188,7 @@ def test_a_read_only_database_answers_503_and_stores_nothing(
     engine = make_engine(url)
     migrate(engine)
     with session_scope(engine) as session:
-        actions.add_page(session, key="fb", platform_id=PAGE, actor="test", now=datetime.now(UTC))
+        pages.add_page(session, key="fb", platform_id=PAGE, actor="test", now=datetime.now(UTC))
     admin = sa.create_engine(
         url.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT"
     )

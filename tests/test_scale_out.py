@@ -28,7 +28,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from inbox import actions
+from inbox.actions import api_tokens, pages
 from inbox.store.db import session_scope
 from tests.notify_servers import SmtpServer
 
@@ -139,10 +139,12 @@ def test_two_servers_and_a_scheduler_behind_nginx_lose_and_double_nothing(
     assert database_url.startswith("postgresql"), "needs INBOX_TEST_DATABASE_URL"
     now = datetime.now(UTC)
     with session_scope(engine) as session:
-        actions.add_page(
+        pages.add_page(
             session, key="fb-scale", name="Skala", platform_id=PAGE_ID, actor="test", now=now
         )
-        _token, api_secret = actions.create_api_token(session, name="scale", actor="test", now=now)
+        _token, api_secret = api_tokens.create_api_token(
+            session, name="scale", actor="test", now=now
+        )
     env = {
         **os.environ,
         "INBOX_DATABASE_URL": database_url,

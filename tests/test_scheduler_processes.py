@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from inbox import actions
+from inbox.actions import outbox
 from inbox.store.db import session_scope
 from inbox.store.models import SchedulerLease
 from tests.notify_servers import SmtpServer
@@ -42,7 +42,7 @@ def queue(engine: Engine, start: int, count: int) -> None:
     now = datetime.now(UTC)
     with session_scope(engine) as session:
         for n in range(start, start + count):
-            actions.queue_notification(
+            outbox.queue_notification(
                 session,
                 kind="email",
                 recipient=f"p{n}@example.se",

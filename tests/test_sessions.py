@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 from starlette.testclient import TestClient
 
-from inbox import actions
+from inbox.actions import users
 from inbox.cli.main import main
 from inbox.core.timeutil import utcnow
 from inbox.store.db import session_scope
@@ -87,7 +87,7 @@ def test_deactivation_ends_the_session_for_good(
             assert uid is not None
         for active in (False, True):
             with session_scope(engine) as session:
-                actions.set_user_active(
+                users.set_user_active(
                     session, user_id=uid, active=active, actor="admin@x.se", now=utcnow()
                 )
         assert _uses(client, copied) == 401

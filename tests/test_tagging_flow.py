@@ -13,7 +13,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from inbox import actions
+from inbox.actions import intake
+from inbox.actions import pages as pages_actions
 from inbox.cli.main import main
 from inbox.core.incoming import NewItem
 from inbox.core.rules.tagging import load_rules
@@ -47,7 +48,7 @@ def test_items_are_tagged_and_routed_on_the_way_in(engine: Engine) -> None:
     page = make_page(engine, "region_facebook")
     rules = load_rules(RULES)
     with session_scope(engine) as session:
-        actions.ingest_items(
+        intake.ingest_items(
             session,
             [
                 NewItem(
@@ -165,7 +166,7 @@ def test_rules_apply_reroutes_open_items_and_records_why(
     page = make_page(engine, "region_facebook")
     rules = load_rules(RULES)
     with session_scope(engine) as session:
-        actions.ingest_items(
+        intake.ingest_items(
             session,
             [
                 NewItem(
@@ -209,8 +210,8 @@ def test_rules_apply_creates_pages_and_moves_open_due_times(
     assert "created page lanstrafiken_facebook" in out
     received = datetime(2026, 11, 17, 9, 0, tzinfo=UTC)  # Tuesday 10:00 in Stockholm
     with session_scope(engine) as session:
-        pages, _ = actions.ensure_pages(session, {"region_facebook"}, actor="t", now=NOW)
-        actions.ingest_items(
+        pages, _ = pages_actions.ensure_pages(session, {"region_facebook"}, actor="t", now=NOW)
+        intake.ingest_items(
             session,
             [NewItem(page="region_facebook", external_id="q", received_at=received, text="Fråga?")],
             pages=pages,

@@ -17,9 +17,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 from starlette.testclient import TestClient
 
-from inbox import actions
+from inbox.actions import outbox, sla_sweep
 from inbox.app import create_app
-from inbox.core.calendar import STOCKHOLM
+from inbox.core.calendar import DEFAULT_CALENDAR, STOCKHOLM
 from inbox.core.incoming import NewItem
 from inbox.core.rules.duty import check_rules, load_watch_rules
 from inbox.scheduler import run_tick, watch_of
@@ -113,7 +113,7 @@ def settings(
 
 
 def tick(engine: Engine, settings: Settings, now: datetime) -> None:
-    watch = watch_of(settings, actions.DEFAULT_CALENDAR)
+    watch = watch_of(settings, DEFAULT_CALENDAR)
     run_tick(engine, now=now, settings=settings, watch=watch)
 
 
@@ -299,17 +299,17 @@ def test_sweep_is_idempotent(engine: Engine, settings: Settings) -> None:
             for i in range(5)
         ),
     )
-    watch = watch_of(settings, actions.DEFAULT_CALENDAR)
+    watch = watch_of(settings, DEFAULT_CALENDAR)
     later = local(2026, 11, 24, 8, 30)
     for _ in range(3):
         with session_scope(engine) as session:
-            actions.sla_sweep(session, now=later, watch=watch)
+            sla_sweep.sla_sweep(session, now=later, watch=watch)
     assert len(events(engine, "sla_at_risk")) == 5
     with session_scope(engine) as session:
-        result = actions.sla_sweep(session, now=later + timedelta(hours=2), watch=watch)
+        result = sla_sweep.sla_sweep(session, now=later + timedelta(hours=2), watch=watch)
     assert result.breached == 5
     with session_scope(engine) as session:
-        again = actions.sla_sweep(session, now=later + timedelta(hours=2), watch=watch)
+        again = sla_sweep.sla_sweep(session, now=later + timedelta(hours=2), watch=watch)
     assert (again.breached, again.at_risk, again.notifications) == (0, 0, 0)
     assert len(events(engine, "sla_breached")) == 5
 
@@ -320,7 +320,7 @@ def test_smtp_outage_is_retried_and_nothing_arrives_twice(
     now = local(2026, 11, 28, 12, 0)  # a Saturday: no digests
     with session_scope(engine) as session:
         for i in range(4):
-            actions.queue_notification(
+            outbox.queue_notification(
                 session,
                 kind="email",
                 recipient=f"p{i}@example.se",
@@ -333,7 +333,7 @@ def test_smtp_outage_is_retried_and_nothing_arrives_twice(
             )
         # The same key again is not queued twice.
         assert (
-            actions.queue_notification(
+            outbox.queue_notification(
                 session, kind="email", recipient="p0@example.se", dedup_key="k0", now=now, actor="t"
             )
             is None
@@ -376,9 +376,9 @@ def test_heating_thread_and_crisis_words_are_urgent(engine: Engine, settings: Se
     )
     for item_id in ids[:4]:
         set_item(engine, item_id, sentiment="negative")
-    watch = watch_of(settings, actions.DEFAULT_CALENDAR)
+    watch = watch_of(settings, DEFAULT_CALENDAR)
     with session_scope(engine) as session:
-        actions.sla_sweep(session, now=base + timedelta(minutes=5), watch=watch)
+        sla_sweep.sla_sweep(session, now=base + timedelta(minutes=5), watch=watch)
     with Session(engine) as session:
         urgency = [session.get(Item, i).urgency for i in ids]  # type: ignore[union-attr]
     assert urgency == ["none", "none", "heating", "none", "crisis", "none"]

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from inbox import actions
+from inbox.actions import pages
 from inbox.channels.meta.signature import expected_signature
 from inbox.store.db import make_engine, migrate, session_scope
 
@@ -94,7 +94,7 @@ def db_url(tmp_path: Path) -> str:
     engine = make_engine(url)
     migrate(engine)
     with session_scope(engine) as session:
-        actions.add_page(session, key="fb", platform_id=PAGE, actor="test", now=datetime.now(UTC))
+        pages.add_page(session, key="fb", platform_id=PAGE, actor="test", now=datetime.now(UTC))
     engine.dispose()
     return url
 

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from starlette.testclient import TestClient
 
-from inbox import actions
+from inbox.actions import users
 from inbox.app import create_app
 from inbox.settings import Settings
 from inbox.store.db import session_scope
@@ -41,7 +41,7 @@ def make_user(
     name: str = "",
 ) -> None:
     with session_scope(engine) as session:
-        actions.add_user(
+        users.add_user(
             session,
             email=email,
             name=name or email.split("@")[0].title(),

@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, col, select
 
-from inbox import actions
+from inbox.actions import audit, intake, item_work, responses
 from inbox.channels.meta.parse import MetaEvent, MetaFormatError, parse_delivery
 from inbox.core.calendar import DEFAULT_CALENDAR, OfficeCalendar
 from inbox.store.db import insert_ignoring_duplicates
@@ -267,7 +267,7 @@ def _apply_events(
 
     if new_items:
         by_key = {page.key: page for _, page in events}
-        result = actions.ingest_items(session, new_items, pages=by_key, now=now, calendar=calendar)
+        result = intake.ingest_items(session, new_items, pages=by_key, now=now, calendar=calendar)
         if fetch:
             _flag_for_fetch(conn, fetch)
         if result.inserted_ids:
@@ -415,7 +415,7 @@ def _apply_change(session: Session, change: _Change, now: datetime, *, hold: boo
         before = found.text
         found.text = change.text
         session.add(found)
-        actions.record_event(
+        audit.record_event(
             session, actor=ACTOR, kind="edited", now=now, item_id=found.id, at=at, before=before
         )
         return
@@ -423,23 +423,27 @@ def _apply_change(session: Session, change: _Change, now: datetime, *, hold: boo
     if change.action == "remove":
         if any(kind == "removed_on_platform" for kind, _ in moderation):
             return
-        actions.record_event(
+        audit.record_event(
             session, actor=ACTOR, kind="removed_on_platform", now=now, item_id=found.id, at=at
         )
         if found.status == Status.OPEN.value:
-            actions.close_item(session, found, resolution=Resolution.REMOVED, actor=ACTOR, now=now)
+            item_work.close_item(
+                session, found, resolution=Resolution.REMOVED, actor=ACTOR, now=now
+            )
         return
     latest_kind, latest_at = max(moderation, key=lambda m: m[1], default=("", ""))
     if latest_kind == "removed_on_platform" or at < latest_at:
         return  # removal is final; an older toggle is stale
     if change.action == "hide":
-        actions.record_event(
+        audit.record_event(
             session, actor=ACTOR, kind="hidden_on_platform", now=now, item_id=found.id, at=at
         )
         if found.status == Status.OPEN.value:
-            actions.close_item(session, found, resolution=Resolution.REMOVED, actor=ACTOR, now=now)
+            item_work.close_item(
+                session, found, resolution=Resolution.REMOVED, actor=ACTOR, now=now
+            )
     elif change.action == "unhide":
-        actions.record_event(
+        audit.record_event(
             session, actor=ACTOR, kind="unhidden_on_platform", now=now, item_id=found.id, at=at
         )
         if (
@@ -451,7 +455,7 @@ def _apply_change(session: Session, change: _Change, now: datetime, *, hold: boo
             found.resolution = None
             found.closed_at = None
             session.add(found)
-            actions.record_event(session, actor=ACTOR, kind="reopened", now=now, item_id=found.id)
+            audit.record_event(session, actor=ACTOR, kind="reopened", now=now, item_id=found.id)
 
 
 def _page_response(
@@ -504,7 +508,7 @@ def _respond(
 ) -> None:
     if reply.sent_at < item.received_at:
         return
-    actions.record_response(
+    responses.record_response(
         session,
         item,
         author=reply.author or "page",

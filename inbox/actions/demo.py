@@ -9,7 +9,8 @@ from datetime import datetime, timedelta
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
-from inbox import actions
+from inbox.actions import flags, intake, responses, users
+from inbox.actions import pages as pages_actions
 from inbox.core.calendar import DEFAULT_CALENDAR, OfficeCalendar
 from inbox.core.incoming import NewItem
 from inbox.core.rules.tagging import Rules
@@ -152,7 +153,7 @@ def _received_times(rng: random.Random, now: datetime, count: int) -> list[datet
     return sorted(times)
 
 
-def _text(rng: random.Random) -> tuple[str, str | None]:
+def checked_text(rng: random.Random) -> tuple[str, str | None]:
     roll = rng.random()
     if roll < 0.55:
         return rng.choice(QUESTIONS), None
@@ -202,11 +203,11 @@ def load_demo(
         if session.exec(select(func.count()).select_from(Item)).one():
             return "demo data not loaded: the database already has items"
         configured = rules.pages if rules is not None else {}
-        actions.sync_pages(session, configured, actor=ACTOR, now=now, calendar=calendar)
+        pages_actions.sync_pages(session, configured, actor=ACTOR, now=now, calendar=calendar)
         pages = {p.key: p for p in session.exec(select(Page))}
         for key, name, channel, cal, hours, _share in PAGES:
             if key not in pages:
-                pages[key] = actions.add_page(
+                pages[key] = pages_actions.add_page(
                     session,
                     key=key,
                     name=name,
@@ -238,7 +239,7 @@ def load_demo(
         for n, received in enumerate(_received_times(rng, now, count)):
             key = rng.choices(keys, weights=shares)[0]
             page = pages[key]
-            text, resolution = _text(rng)
+            text, resolution = checked_text(rng)
             age = now - received
             first = None
             if resolution is None and (age > timedelta(days=4) or rng.random() < 0.5):
@@ -268,7 +269,7 @@ def load_demo(
             if first is None and resolution is None:
                 open_targets.append(n)
         items.extend(_showcase(now, pages[SHOWCASE_PAGE].target_hours))
-        result = actions.ingest_items(
+        result = intake.ingest_items(
             session, items, pages=pages, now=now, calendar=calendar, rules=rules
         )
         # A few open items already acknowledged, so the queue shows met and late too.
@@ -276,7 +277,7 @@ def load_demo(
             select(Item).where(Item.status == "open").order_by(col(Item.received_at)).limit(6)
         ):
             sent = min(item.received_at + timedelta(hours=rng.choice([1, 30, 80])), now)
-            actions.record_response(
+            responses.record_response(
                 session,
                 item,
                 author="Anna Kommunikatör",
@@ -311,7 +312,7 @@ def add_demo_users(session: Session, *, now: datetime) -> str:
     """
     password = "demo-" + secrets.token_urlsafe(8)
     for email, name, role, departments, duty in DEMO_USERS:
-        actions.add_user(
+        users.add_user(
             session,
             email=email,
             name=name,
@@ -322,6 +323,6 @@ def add_demo_users(session: Session, *, now: datetime) -> str:
             actor=ACTOR,
             now=now,
         )
-    actions.set_flag(session, key="demo_password", value=password)
-    actions.set_flag(session, key="demo_users", value=" ".join(u[0] for u in DEMO_USERS))
+    flags.set_flag(session, key="demo_password", value=password)
+    flags.set_flag(session, key="demo_users", value=" ".join(u[0] for u in DEMO_USERS))
     return password

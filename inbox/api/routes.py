@@ -23,7 +23,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from inbox import actions
+from inbox.actions import audit, intake, responses
 from inbox.api import schemas
 from inbox.api.openapi import openapi_document
 from inbox.core.incoming import NewItem
@@ -190,7 +190,7 @@ def _create_item(rt: Runtime, data: schemas.ItemIn, now: datetime) -> tuple[dict
             parent_id=data.parent_id,
             conversation_id=data.conversation_id,
         )
-        item, created = actions.ingest_one(
+        item, created = intake.ingest_one(
             session, new, page=page, actor=API_ACTOR, now=now, calendar=rt.calendar, rules=rt.rules
         )
         item_id = item.id or 0
@@ -219,7 +219,7 @@ def _record_response(
         if item is None:
             raise ApiError(404, "not_found", f"no item with id {item_id}")
         try:
-            response = actions.record_response(
+            response = responses.record_response(
                 session,
                 item,
                 author=data.author,
@@ -229,7 +229,7 @@ def _record_response(
                 now=now,
                 calendar=rt.calendar,
             )
-        except actions.ActionError as exc:
+        except audit.ActionError as exc:
             raise field_error("body.sent_at", str(exc)) from None
         session.flush()
         out: dict[str, Any] = {

@@ -14,7 +14,9 @@ from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import col, select
 
-from inbox import actions
+from inbox.actions import api_tokens, audit, intake
+from inbox.actions import pages as pages_actions
+from inbox.actions import users as users_actions
 from inbox.channels.csv.importer import CsvFormatError, import_csv
 from inbox.channels.email.files import EmailSummary, MailboxError, import_mail_file
 from inbox.cli import rules as cli_rules
@@ -169,7 +171,7 @@ def build_parser() -> argparse.ArgumentParser:
 def cmd_pages_add(rt: Runtime, args: argparse.Namespace) -> int:
     with session_scope(rt.engine) as session:
         try:
-            page = actions.add_page(
+            page = pages_actions.add_page(
                 session,
                 key=args.key,
                 name=args.name,
@@ -180,7 +182,7 @@ def cmd_pages_add(rt: Runtime, args: argparse.Namespace) -> int:
                 actor=CLI_ACTOR,
                 now=utcnow(),
             )
-        except actions.ActionError as exc:
+        except audit.ActionError as exc:
             raise CliError(str(exc)) from None
         print(f"added page {page.key} ({page.name})")
     return 0
@@ -352,10 +354,10 @@ def write_report(report: Report, fmt: str, out: TextIO) -> None:
 def cmd_tokens_create(rt: Runtime, args: argparse.Namespace) -> int:
     with session_scope(rt.engine) as session:
         try:
-            _token, secret = actions.create_api_token(
+            _token, secret = api_tokens.create_api_token(
                 session, name=args.name, actor=CLI_ACTOR, now=utcnow()
             )
-        except actions.ActionError as exc:
+        except audit.ActionError as exc:
             raise CliError(str(exc)) from None
     print(secret)
     print(f"token {args.name!r} created; it is shown only now", file=sys.stderr)
@@ -375,8 +377,8 @@ def cmd_tokens_list(rt: Runtime, _args: argparse.Namespace) -> int:
 def cmd_tokens_revoke(rt: Runtime, args: argparse.Namespace) -> int:
     with session_scope(rt.engine) as session:
         try:
-            actions.revoke_api_token(session, name=args.name, actor=CLI_ACTOR, now=utcnow())
-        except actions.ActionError as exc:
+            api_tokens.revoke_api_token(session, name=args.name, actor=CLI_ACTOR, now=utcnow())
+        except audit.ActionError as exc:
             raise CliError(str(exc)) from None
     print(f"token {args.name!r} revoked")
     return 0
@@ -505,7 +507,7 @@ def cmd_deliveries_process(rt: Runtime, args: argparse.Namespace) -> int:
             print(f"{retry_unknown_pages(conn)} deliveries for unknown pages requeued")
     total = 0
     while True:
-        done = actions.process_deliveries(
+        done = intake.process_deliveries(
             rt.engine, now=utcnow(), calendar=rt.calendar, rules=rt.rules
         )
         if not done:
@@ -530,7 +532,7 @@ def cmd_users_add(rt: Runtime, args: argparse.Namespace) -> int:
     password = _read_password(args)
     with session_scope(rt.engine) as session:
         try:
-            user = actions.add_user(
+            user = users_actions.add_user(
                 session,
                 email=args.email,
                 name=args.name,
@@ -541,7 +543,7 @@ def cmd_users_add(rt: Runtime, args: argparse.Namespace) -> int:
                 actor=CLI_ACTOR,
                 now=utcnow(),
             )
-        except actions.ActionError as exc:
+        except audit.ActionError as exc:
             raise CliError(str(exc)) from None
         print(f"added user {user.email} ({user.role})")
     return 0
@@ -551,10 +553,10 @@ def cmd_users_password(rt: Runtime, args: argparse.Namespace) -> int:
     password = _read_password(args)
     with session_scope(rt.engine) as session:
         try:
-            user = actions.set_user_password(
+            user = users_actions.set_user_password(
                 session, email=args.email, password=password, actor=CLI_ACTOR, now=utcnow()
             )
-        except actions.ActionError as exc:
+        except audit.ActionError as exc:
             raise CliError(str(exc)) from None
         print(f"new password for {user.email}; their sessions have ended")
     return 0

@@ -12,7 +12,7 @@ from typing import TextIO
 
 from sqlalchemy.engine import Engine
 
-from inbox import actions
+from inbox.actions import pages, tagging
 from inbox.core.calendar import OfficeCalendar
 from inbox.core.rules.duty import check_rules as check_duty_rules
 from inbox.core.rules.tagging import Rules, RulesError, load_rules
@@ -130,10 +130,10 @@ def _fields(
 def apply(engine: Engine, rules: Rules, out: TextIO, *, actor: str) -> int:
     calendar = OfficeCalendar(closing_days=frozenset(rules.closing_days))
     with session_scope(engine) as session:
-        created, updated = actions.sync_pages(
+        created, updated = pages.sync_pages(
             session, rules.pages, actor=actor, now=utcnow(), calendar=calendar
         )
-        examined, changed = actions.reroute_open_items(
+        examined, changed = tagging.reroute_open_items(
             session, rules=rules, actor=actor, now=utcnow()
         )
     for key in created:
@@ -152,7 +152,7 @@ def tag_pending(engine: Engine, rules: Rules, out: TextIO) -> int:
     total = 0
     while True:
         with session_scope(engine) as session:
-            done = actions.tag_untagged(session, rules=rules)
+            done = tagging.tag_untagged(session, rules=rules)
         if not done:
             break
         total += done

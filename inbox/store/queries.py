@@ -9,8 +9,10 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
+from sqlmodel import Session
 
 from inbox.core.access import URGENT_FLAGS, URGENT_PRIORITIES, CurrentUser
+from inbox.core.notification_texts import ItemLine
 from inbox.core.queue_filters import MINE_DEPARTMENTS, PAGE_SIZE, QueueFilters
 from inbox.core.sla import SlaState, sla_state
 from inbox.store.models import OPEN, Item, Page
@@ -523,3 +525,16 @@ def thread_items(
         .limit(limit)
     )
     return sorted(_entries(conn, query, now), key=lambda e: (e.received_at, e.id))
+
+
+def item_lines(session: Session, where: Any, *, order: Any, limit: int) -> list[ItemLine]:
+    """Items matching ``where`` as the lines a notification lists (text cut at 600)."""
+    c = _item.c
+    rows = session.execute(
+        sa.select(c.id, _page.c.key, sa.func.substr(c.text, 1, 600), c.received_at, c.due_at)
+        .join(_page, _page.c.id == c.page_id)
+        .where(where)
+        .order_by(order, c.id)
+        .limit(limit)
+    ).all()
+    return [ItemLine(r[0], r[1], r[2] or "", r[3], r[4]) for r in rows]

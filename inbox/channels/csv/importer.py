@@ -17,7 +17,8 @@ from typing import Any, TextIO
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from inbox import actions
+from inbox.actions import audit, intake
+from inbox.actions import pages as pages_actions
 from inbox.core.calendar import DEFAULT_CALENDAR, OfficeCalendar
 from inbox.core.incoming import NewItem
 from inbox.core.timeutil import implausible, parse_instant
@@ -147,7 +148,11 @@ PageFacts = tuple[int | None, str, str, float]
 # and preparing rows is Python work that one process cannot overlap with writing.
 PROCESS_MIN_BYTES = 2_000_000
 WORKERS = 2
-_DEFAULTS = (actions.DEFAULT_CHANNEL, actions.DEFAULT_CALENDAR_KIND, actions.DEFAULT_TARGET_HOURS)
+_DEFAULTS = (
+    pages_actions.DEFAULT_CHANNEL,
+    pages_actions.DEFAULT_CALENDAR_KIND,
+    pages_actions.DEFAULT_TARGET_HOURS,
+)
 
 
 def _raw_batches(
@@ -259,10 +264,10 @@ def prepare(
         )
         for key, (pid, channel, cal, hours) in pages.items()
     }
-    rows = actions.item_rows(items, pages=stand_ins, now=now, calendar=calendar)
+    rows = intake.item_rows(items, pages=stand_ins, now=now, calendar=calendar)
     return Prepared(
         [(item.page, item.external_id) for item in items],
-        actions.bulk_item_rows(dialect, rows),
+        intake.bulk_item_rows(dialect, rows),
         errors,
     )
 
@@ -326,7 +331,7 @@ def import_csv(
         session = open_session
         new_keys = {page for page, _ in done.keys} - set(stored_pages)
         if new_keys:
-            pages, created = actions.ensure_pages(session, new_keys, actor=actor, now=now)
+            pages, created = pages_actions.ensure_pages(session, new_keys, actor=actor, now=now)
             summary.created_pages.extend(created)
             stored_pages.update(pages)
             if any(_facts(pages[key])[1:] != _DEFAULTS for key in new_keys):
@@ -342,7 +347,7 @@ def import_csv(
             if row[0] is None:  # a page created since the batch was prepared
                 row[0] = stored_pages[key[0]].id
             rows.append(row)
-        inserted = actions.store_new_item_rows(session, rows)
+        inserted = intake.store_new_item_rows(session, rows)
         summary.inserted += inserted
         summary.skipped += len(rows) - inserted
         uncommitted += len(rows)
@@ -376,7 +381,7 @@ def import_csv(
                 open_session.rollback()
                 open_session.close()
     with session_scope(engine) as session:
-        actions.record_event(
+        audit.record_event(
             session,
             actor=actor,
             kind="csv_import",

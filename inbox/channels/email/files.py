@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from inbox import actions
+from inbox.actions import audit, email
 from inbox.channels.email.parse import iter_mbox, parse_email
 from inbox.core.calendar import DEFAULT_CALENDAR, OfficeCalendar
 from inbox.store.db import session_scope
@@ -30,7 +30,7 @@ class EmailSummary:
     responses: int = 0
     item_ids: list[int] = field(default_factory=list)
 
-    def add(self, outcome: actions.EmailOutcome) -> None:
+    def add(self, outcome: email.EmailOutcome) -> None:
         self.messages += 1
         if outcome.kind == "item":
             self.items += 1
@@ -63,9 +63,9 @@ def store_message(
     actor: str,
     now: datetime,
     calendar: OfficeCalendar = DEFAULT_CALENDAR,
-) -> actions.EmailOutcome:
+) -> email.EmailOutcome:
     parsed = parse_email(raw, received_at=received_at)
-    return actions.ingest_email(
+    return email.ingest_email(
         session,
         parsed,
         page=page,
@@ -121,7 +121,7 @@ def import_mail_file(
                 )
             )
     with session_scope(engine) as session:
-        actions.record_event(
+        audit.record_event(
             session,
             actor=actor,
             kind="email_import",

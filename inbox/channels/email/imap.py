@@ -16,7 +16,7 @@ from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
 from sqlalchemy.engine import Engine
 
-from inbox import actions
+from inbox.actions import email
 from inbox.channels.email.files import EmailSummary, mailbox_page, store_message
 from inbox.core.calendar import DEFAULT_CALENDAR, OfficeCalendar
 from inbox.runtime import Runtime
@@ -99,7 +99,7 @@ def poll_mailbox(
                         now=now,
                         calendar=calendar,
                     )
-                    actions.advance_mailbox(
+                    email.advance_mailbox(
                         session, page=page, uidvalidity=uidvalidity, last_uid=uid, now=now
                     )
                 summary.add(outcome)

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from inbox import actions
+from inbox.actions import outbox
 from inbox.settings import Settings
 from inbox.store.db import session_scope
 from inbox.store.models import Outbox
@@ -128,7 +128,7 @@ def deliver_due(
                         _post(row, settings)
                 except (OSError, smtplib.SMTPException, httpx.HTTPError, RuntimeError) as exc:
                     error = f"{type(exc).__name__}: {exc}"
-                status = actions.record_delivery(
+                status = outbox.record_delivery(
                     session,
                     outbox_id=last_id,
                     error=error,

@@ -6,7 +6,8 @@ from sqlmodel import Session, col, select
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from inbox import actions
+from inbox.actions import audit
+from inbox.actions import users as users_actions
 from inbox.core.access import ROLE_LABELS
 from inbox.core.text import Text
 from inbox.store.db import session_scope
@@ -42,7 +43,7 @@ async def add_user(request: Request, ctx: Ctx) -> Response:
         return _page(request, ctx, error=f"Okänd förvaltning: {', '.join(unknown)}", status=400)
     try:
         with session_scope(ctx.rt.engine) as session:
-            user = actions.add_user(
+            user = users_actions.add_user(
                 session,
                 email=field(ctx.form, "email", limit=255),
                 name=field(ctx.form, "name", limit=200),
@@ -54,7 +55,7 @@ async def add_user(request: Request, ctx: Ctx) -> Response:
                 now=ctx.now,
             )
             flash(request, Text("Användaren %(email)s är tillagd.", email=user.email))
-    except actions.ActionError as exc:
+    except audit.ActionError as exc:
         return _page(request, ctx, error=str(exc), status=400)
     return RedirectResponse("/admin/users", status_code=303)
 
@@ -66,7 +67,7 @@ async def set_active(request: Request, ctx: Ctx) -> Response:
         raise Refused(400, Text("Välj aktiv (1) eller avaktiverad (0)."))
     try:
         with session_scope(ctx.rt.engine) as session:
-            user = actions.set_user_active(
+            user = users_actions.set_user_active(
                 session, user_id=user_id, active=value == "1", actor=ctx.user.email, now=ctx.now
             )
             flash(
@@ -75,6 +76,6 @@ async def set_active(request: Request, ctx: Ctx) -> Response:
                 if user.active
                 else Text("%(email)s är avaktiverad.", email=user.email),
             )
-    except actions.ActionError as exc:
+    except audit.ActionError as exc:
         return _page(request, ctx, error=str(exc), status=400)
     return RedirectResponse("/admin/users", status_code=303)

@@ -8,7 +8,7 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
-from inbox import actions
+from inbox.actions import escalations
 from inbox.core.signed_links import TokenError, read_ack_token
 from inbox.core.timeutil import utcnow
 from inbox.runtime import Runtime
@@ -37,7 +37,7 @@ async def acknowledge(request: Request, rt: Runtime, _form: FormData) -> Respons
             return render(request, "escalation_ack.html", context, status_code=404)
         context["esc"] = esc
         if request.method == "POST":
-            ack = actions.acknowledge_escalation(
+            ack = escalations.acknowledge_escalation(
                 session, escalation_id=escalation_id, actor=esc.email, now=utcnow()
             )
             context.update(done=True, already=ack.already)

@@ -11,7 +11,8 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from inbox import actions
+from inbox.actions import audit, item_work
+from inbox.actions import responses as responses_actions
 from inbox.core.access import may_handle
 from inbox.core.rules.saved_replies import acknowledgement_text, fill, for_department
 from inbox.core.sla import sla_state
@@ -131,8 +132,8 @@ def _context(session: Session, item: Item, ctx: Ctx, **extra: Any) -> dict[str, 
         ),
         "others": _others_viewing(session, item.id or 0, ctx),
         "now": ctx.now,
-        "reasons": actions.REMOVAL_REASONS,
-        "sentiments": actions.SENTIMENTS,
+        "reasons": item_work.REMOVAL_REASONS,
+        "sentiments": item_work.SENTIMENTS,
         "classification": item.classification if isinstance(item.classification, dict) else {},
         "pii_spans": (item.classification or {}).get("pii_spans") or []
         if isinstance(item.classification, dict)
@@ -147,7 +148,7 @@ def _context(session: Session, item: Item, ctx: Ctx, **extra: Any) -> dict[str, 
 async def item_page(request: Request, ctx: Ctx) -> Response:
     with session_scope(ctx.rt.engine) as session:
         item = fetch_item(session, request, ctx)
-        actions.touch_view(session, item_id=item.id or 0, user_email=ctx.user.email, now=ctx.now)
+        item_work.touch_view(session, item_id=item.id or 0, user_email=ctx.user.email, now=ctx.now)
         context = _context(session, item, ctx)
         return render(request, "item.html", context)
 
@@ -155,7 +156,7 @@ async def item_page(request: Request, ctx: Ctx) -> Response:
 async def presence(request: Request, ctx: Ctx) -> Response:
     with session_scope(ctx.rt.engine) as session:
         item = fetch_item(session, request, ctx)
-        actions.touch_view(session, item_id=item.id or 0, user_email=ctx.user.email, now=ctx.now)
+        item_work.touch_view(session, item_id=item.id or 0, user_email=ctx.user.email, now=ctx.now)
         others = _others_viewing(session, item.id or 0, ctx)
         count = session.exec(
             select(sa.func.count()).select_from(ItemResponse).where(ItemResponse.item_id == item.id)
@@ -184,7 +185,7 @@ async def act(request: Request, ctx: Ctx) -> Response:
         item = fetch_item(session, request, ctx)
         try:
             return handler(request, session, item, ctx)
-        except actions.ActionError as exc:
+        except audit.ActionError as exc:
             session.rollback()
             item = fetch_item(session, request, ctx)
             return _refused(request, session, item, ctx, str(exc))
@@ -206,7 +207,7 @@ def _reply(request: Request, session: Session, item: Item, ctx: Ctx) -> Response
         )
         context = _context(session, item, ctx, warning=warning, reply_text=text)
         return render(request, "item.html", context, status_code=409)
-    actions.reply(
+    responses_actions.reply(
         session,
         item,
         text=text,
@@ -220,7 +221,7 @@ def _reply(request: Request, session: Session, item: Item, ctx: Ctx) -> Response
 
 def _acknowledge(request: Request, session: Session, item: Item, ctx: Ctx) -> Response:
     text = field(ctx.form, "text") or acknowledgement_text(ctx.catalog.saved_replies)
-    actions.acknowledge(
+    item_work.acknowledge(
         session,
         item,
         text=text,
@@ -235,15 +236,15 @@ def _acknowledge(request: Request, session: Session, item: Item, ctx: Ctx) -> Re
 def _close(request: Request, session: Session, item: Item, ctx: Ctx) -> Response:
     value = field(ctx.form, "resolution", limit=32)
     if value not in (Resolution.NO_REPLY_NEEDED.value, Resolution.SPAM.value):
-        raise actions.ActionError("välj kräver inget svar eller skräp")
-    actions.close_item(
+        raise audit.ActionError("välj kräver inget svar eller skräp")
+    item_work.close_item(
         session, item, resolution=Resolution(value), actor=ctx.user.email, now=ctx.now
     )
     return _done(request, item, "Ärendet är stängt.", to_queue=True)
 
 
 def _remove(request: Request, session: Session, item: Item, ctx: Ctx) -> Response:
-    actions.remove_item(
+    item_work.remove_item(
         session,
         item,
         reason=field(ctx.form, "reason", limit=32),
@@ -261,14 +262,14 @@ def _assign(request: Request, session: Session, item: Item, ctx: Ctx) -> Respons
     if who:
         user = session.exec(select(User).where(User.email == who)).first()
         if user is None or not user.active:
-            raise actions.ActionError(f"ingen aktiv användare {who}")
-    actions.assign_item(session, item, assignee=who or None, actor=ctx.user.email, now=ctx.now)
+            raise audit.ActionError(f"ingen aktiv användare {who}")
+    item_work.assign_item(session, item, assignee=who or None, actor=ctx.user.email, now=ctx.now)
     return _done(request, item, "Ärendet är tilldelat." if who else "Tilldelningen är borttagen.")
 
 
 def _send(request: Request, session: Session, item: Item, ctx: Ctx) -> Response:
     catalog = ctx.catalog
-    actions.send_to_department(
+    item_work.send_to_department(
         session,
         item,
         department=field(ctx.form, "department", limit=64),
@@ -281,7 +282,7 @@ def _send(request: Request, session: Session, item: Item, ctx: Ctx) -> Response:
 
 
 def _note(request: Request, session: Session, item: Item, ctx: Ctx) -> Response:
-    actions.add_note(
+    item_work.add_note(
         session, item, text=field(ctx.form, "text", limit=4000), actor=ctx.user.email, now=ctx.now
     )
     return _done(request, item, "Anteckningen är sparad.")
@@ -292,10 +293,10 @@ def _correct(request: Request, session: Session, item: Item, ctx: Ctx) -> Respon
     name = field(ctx.form, "field", limit=16)
     allowed = {
         "topic": set(catalog.topics),
-        "sentiment": set(actions.SENTIMENTS),
+        "sentiment": set(item_work.SENTIMENTS),
         "department": set(catalog.departments),
     }.get(name, set())
-    actions.correct_item(
+    item_work.correct_item(
         session,
         item,
         field=name,

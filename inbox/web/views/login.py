@@ -11,7 +11,8 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from inbox import actions
+from inbox.actions import audit, sign_in
+from inbox.actions import users as users_actions
 from inbox.core.passwords import LOCKOUT, locked_until, verify_password
 from inbox.core.text import Text
 from inbox.core.timeutil import utcnow
@@ -81,10 +82,10 @@ def _check(
         user = session.exec(select(User).where(User.email == email)).first()
         ok = verify_password(user.password_hash if user else None, password)
         if not ok or user is None or not user.active:
-            actions.record_login_failure(session, email=email, key=key, now=now)
+            sign_in.record_login_failure(session, email=email, key=key, now=now)
             return None
-        actions.clear_login_failures(session, key=key)
-        actions.record_event(session, actor=user.email, kind="login", now=now)
+        sign_in.clear_login_failures(session, key=key)
+        audit.record_event(session, actor=user.email, kind="login", now=now)
         session.expunge(user)
         return user
 
@@ -150,7 +151,7 @@ async def logout(request: Request, ctx: Ctx) -> Response:
     # Ends every session of the user, also any copy of this cookie.
     def end() -> None:
         with session_scope(ctx.rt.engine) as session:
-            actions.sign_out(session, user_id=ctx.user.id, now=ctx.now)
+            users_actions.sign_out(session, user_id=ctx.user.id, now=ctx.now)
 
     await run_in_threadpool(end)
     request.session.clear()
@@ -167,5 +168,5 @@ async def set_language(request: Request, rt: Runtime, form: FormData) -> Respons
         with session_scope(rt.engine) as session:
             user = session.get(User, uid)
             if user is not None:
-                actions.set_user_language(session, user=user, language=lang, now=utcnow())
+                users_actions.set_user_language(session, user=user, language=lang, now=utcnow())
     return RedirectResponse(safe_next(field(form, "next", limit=2000) or "/"), status_code=303)

@@ -6,7 +6,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from inbox import actions
+from inbox.actions import audit, escalations
 from inbox.core.queue_filters import MINE_DEPARTMENTS, PAGE_SIZE, FilterError, parse_filters
 from inbox.store.db import session_scope
 from inbox.store.queries import open_escalations, queue_counts, queue_items
@@ -67,10 +67,10 @@ async def acknowledge_alarm(request: Request, ctx: Ctx) -> Response:
     escalation_id = request.path_params["escalation_id"]
     with session_scope(ctx.rt.engine) as session:
         try:
-            actions.acknowledge_escalation(
+            escalations.acknowledge_escalation(
                 session, escalation_id=escalation_id, actor=ctx.user.email, now=ctx.now
             )
-        except actions.ActionError as exc:
+        except audit.ActionError as exc:
             raise HTTPException(404, str(exc)) from None
     flash(request, "Larmet är kvitterat.")
     return RedirectResponse("/duty", status_code=303)

@@ -1,0 +1,113 @@
+"""Tagging and routing written onto items: untagged ones, and open ones after a rules change."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, col
+
+from inbox.actions.audit import record_event
+from inbox.core.incoming import NewItem
+from inbox.core.rules.tagging import Rules
+from inbox.core.tagging import TAG_COLUMNS, tag_values
+from inbox.store.models import (
+    OPEN,
+    Correction,
+    Item,
+    Page,
+)
+
+_item = Item.__table__  # type: ignore[attr-defined]
+_page = Page.__table__  # type: ignore[attr-defined]
+
+
+def tags_for(new: NewItem, page: Page, rules: Rules | None) -> tuple[Any, ...]:
+    if rules is None:
+        return (None, None, None, "normal", None, "", "", None, None, None)
+    values = tag_values(
+        new.text,
+        rules,
+        page=page.key,
+        channel=new.channel or page.channel,
+        kind=new.kind,
+        received_at=new.received_at,
+        resolution=new.resolution,
+    )
+    return tuple(values[name] for name in TAG_COLUMNS)
+
+
+def tag_untagged(session: Session, *, rules: Rules, limit: int = 2000) -> int:
+    """Tag and route items stored without tags (bulk imports); returns how many."""
+    c = _item.c
+    rows = session.execute(
+        sa.select(c.id, c.text, _page.c.key, c.channel, c.kind, c.received_at, c.resolution)
+        .join(_page, _page.c.id == c.page_id)
+        .where(c.classification.is_(None))
+        .order_by(c.id)
+        .limit(limit)
+    ).all()
+    if not rows:
+        return 0
+    updates = []
+    for item_id, text, page, channel, kind, received_at, resolution in rows:
+        values = tag_values(
+            text,
+            rules,
+            page=page,
+            channel=channel,
+            kind=kind,
+            received_at=received_at,
+            resolution=resolution,
+        )
+        updates.append({"b_id": item_id, **{f"b_{k}": v for k, v in values.items()}})
+    session.execute(
+        sa.update(_item)
+        .where(c.id == sa.bindparam("b_id"))
+        .values({name: sa.bindparam(f"b_{name}") for name in TAG_COLUMNS}),
+        updates,
+    )
+    return len(rows)
+
+
+def reroute_open_items(
+    session: Session, *, rules: Rules, actor: str, now: datetime
+) -> tuple[int, int]:
+    """Apply changed rules to open items: re-tag them, and re-route those nobody routed by hand.
+
+    Returns (items examined, items whose department or priority changed); every
+    change is recorded with the rule that caused it.
+    """
+    c = _item.c
+    manual = sa.select(col(Correction.item_id)).where(col(Correction.field) == "department")
+    rows = session.execute(
+        sa.select(
+            c.id, c.text, _page.c.key, c.channel, c.kind, c.received_at, c.department, c.priority
+        )
+        .join(_page, _page.c.id == c.page_id)
+        .where(c.status == OPEN, c.id.not_in(manual))
+        .order_by(c.id)
+    ).all()
+    changed = 0
+    for item_id, text, page, channel, kind, received_at, department, priority in rows:
+        values = tag_values(
+            text, rules, page=page, channel=channel, kind=kind, received_at=received_at
+        )
+        session.execute(sa.update(_item).where(c.id == item_id).values(values))
+        if (values["department"], values["priority"]) != (department, priority):
+            changed += 1
+            record_event(
+                session,
+                actor=actor,
+                kind="rerouted",
+                now=now,
+                item_id=item_id,
+                old_department=department,
+                department=values["department"],
+                old_priority=priority,
+                priority=values["priority"],
+                rule=values["routing_rule"],
+                reason=values["classification"]["reason"],
+            )
+    return len(rows), changed
