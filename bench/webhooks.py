@@ -31,7 +31,8 @@ from sqlalchemy.engine import Engine
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from inbox.actions import intake, pages  # noqa: E402
+from inbox.actions import pages  # noqa: E402
+from inbox.channels.meta import processor  # noqa: E402
 from inbox.channels.meta.signature import expected_signature  # noqa: E402
 from inbox.store.db import make_engine, migrate, session_scope  # noqa: E402
 
@@ -245,7 +246,7 @@ def main() -> int:
             before = conn.exec_driver_sql("SELECT count(*) FROM item").scalar_one()
         started = time.perf_counter()
         handled = 0
-        while done := intake.process_deliveries(engine, now=datetime.now(UTC), limit=500):
+        while done := processor.process_pending(engine, now=datetime.now(UTC), limit=500):
             handled += done
         seconds = time.perf_counter() - started
         with engine.connect() as conn:

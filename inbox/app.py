@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import sqlite3
-import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -21,14 +19,14 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from inbox.actions import intake
 from inbox.api.routes import PREFIX, api_routes, error_response
 from inbox.api.routes import http_error as api_http_error
+from inbox.channels.meta.processor import process_continuously
 from inbox.channels.meta.store import DeliveryWriter
 from inbox.channels.meta.webhook import MetaWebhook
 from inbox.core.text import Text
 from inbox.core.timeutil import utcnow
-from inbox.runtime import Runtime, start
+from inbox.runtime import start
 from inbox.settings import Settings
 from inbox.web.auth import public
 from inbox.web.catalog import load_catalog
@@ -89,57 +87,6 @@ class SecurityHeaders:
 
 log = logging.getLogger("inbox.app")
 
-# While deliveries stream in, the background processor works at most a quarter
-# of the time (it rests three times as long as its last batch took), so the
-# webhook keeps the CPU and the write lock; processing is over ten times faster
-# than accepting, so the backlog still drains. When the writer is quiet it runs
-# flat out.
-_BUSY_WITHIN_SECONDS = 0.05
-_REST_FACTOR = 9.0
-_MIN_REST_SECONDS = 0.05
-_BATCH = 100
-
-
-async def _pause(stopping: asyncio.Event, seconds: float) -> None:
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(stopping.wait(), timeout=seconds)
-
-
-async def _process_continuously(
-    runtime: Runtime, writer: DeliveryWriter, stopping: asyncio.Event
-) -> None:
-    """Drain pending deliveries into items until ``stopping`` is set.
-
-    A batch under way is always finished (never cancelled mid-thread), so the
-    database is left with no connection in use when the app shuts down.
-    """
-    assert writer.wakeup is not None
-    while not stopping.is_set():
-        started = time.monotonic()
-        try:
-            done = await asyncio.to_thread(
-                intake.process_deliveries,
-                runtime.engine,
-                now=utcnow(),
-                limit=_BATCH,
-                calendar=runtime.calendar,
-                rules=runtime.rules,
-            )
-        except Exception:
-            log.exception("processing deliveries failed")
-            done = 0
-        if done:
-            if time.monotonic() - writer.last_write < _BUSY_WITHIN_SECONDS:
-                rest = max((time.monotonic() - started) * _REST_FACTOR, _MIN_REST_SECONDS)
-                await _pause(stopping, rest)
-            continue
-        writer.wakeup.clear()
-        wakeup = asyncio.ensure_future(writer.wakeup.wait())
-        stop = asyncio.ensure_future(stopping.wait())
-        _, waiting = await asyncio.wait({wakeup, stop}, timeout=1.0, return_when="FIRST_COMPLETED")
-        for task in waiting:
-            task.cancel()
-
 
 async def database_unavailable(request: Request, exc: Exception) -> Response:
     """The database did not answer (restarting, failing over): 503, try again soon."""
@@ -177,7 +124,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         processor = None
         stopping = asyncio.Event()
         if settings.process_deliveries:
-            processor = asyncio.create_task(_process_continuously(runtime, writer, stopping))
+            processor = asyncio.create_task(process_continuously(runtime, writer, stopping))
         scheduler = None
         if settings.scheduler == "on":
             from inbox.scheduler import Scheduler

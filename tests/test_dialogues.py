@@ -11,8 +11,8 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 from starlette.testclient import TestClient
 
-from inbox.actions import intake
 from inbox.app import create_app
+from inbox.channels.meta import processor
 from inbox.channels.meta.signature import expected_signature
 from inbox.cli.main import write_report
 from inbox.settings import Settings
@@ -75,7 +75,7 @@ def test_dialogues_per_page_in_the_report(engine: Engine, database_url: str) -> 
             headers={"X-Hub-Signature-256": expected_signature(body.encode(), SECRET)},
         )
     assert answer.status_code == 200
-    assert intake.process_deliveries(engine, now=T0 + timedelta(days=1)) == 1
+    assert processor.process_pending(engine, now=T0 + timedelta(days=1)) == 1
 
     with engine.connect() as conn:
         report = build_report(

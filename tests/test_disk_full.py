@@ -16,8 +16,8 @@ import pytest
 import sqlalchemy as sa
 from starlette.testclient import TestClient
 
-from inbox.actions import intake
 from inbox.app import create_app
+from inbox.channels.meta import processor
 from inbox.channels.meta.signature import expected_signature
 from inbox.settings import Settings
 from inbox.store.db import make_engine
@@ -106,7 +106,7 @@ def test_a_full_disk_refuses_writes_and_loses_nothing(
         until(lambda: send(100 + len(accepted)) == 200)
         assert client.post("/api/v1/items", json=item, headers=api).status_code == 201
     engine = make_engine(url)
-    while intake.process_deliveries(engine, now=datetime.now(UTC)):
+    while processor.process_pending(engine, now=datetime.now(UTC)):
         pass
     with engine.connect() as conn:
         column = Item.__table__.c.external_id  # type: ignore[attr-defined]

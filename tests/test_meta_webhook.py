@@ -15,9 +15,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 from starlette.testclient import TestClient
 
-from inbox.actions import intake
 from inbox.actions.deliveries import list_deliveries, retry_unknown_pages
 from inbox.app import create_app
+from inbox.channels.meta import processor
 from inbox.channels.meta.parse import parse_delivery
 from inbox.channels.meta.signature import expected_signature
 from inbox.settings import Settings
@@ -61,7 +61,7 @@ def post(client: TestClient, body: bytes, *, secret: str = SECRET, **headers: st
 
 def process(engine: Engine) -> int:
     total = 0
-    while done := intake.process_deliveries(engine, now=NOW):
+    while done := processor.process_pending(engine, now=NOW):
         total += done
     return total
 

@@ -7,13 +7,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from inbox.actions.audit import ActionError, record_event
 from inbox.actions.pages import policy_of
 from inbox.actions.responses import response_spans
-from inbox.actions.tagging import tag_untagged, tags_for
+from inbox.actions.tagging import tags_for
 from inbox.core.calendar import (
     DEFAULT_CALENDAR,
     OfficeCalendar,
@@ -22,7 +21,7 @@ from inbox.core.incoming import NewItem
 from inbox.core.rules.tagging import Rules
 from inbox.core.sla import at_risk_from, due_at, sla_state
 from inbox.core.tagging import TAG_COLUMNS
-from inbox.store.db import bulk_rows, insert_ignoring_duplicates, insert_new_rows, session_scope
+from inbox.store.db import bulk_rows, insert_ignoring_duplicates, insert_new_rows
 from inbox.store.models import (
     Item,
     Page,
@@ -205,24 +204,3 @@ def ingest_one(
     if item is None:  # pragma: no cover - the row was just inserted or found by its key
         raise ActionError(f"item {new.external_id!r} vanished while being stored")
     return item, created
-
-
-def process_deliveries(
-    engine: Engine,
-    *,
-    now: datetime,
-    limit: int = 500,
-    calendar: OfficeCalendar = DEFAULT_CALENDAR,
-    rules: Rules | None = None,
-) -> int:
-    """Turn up to ``limit`` pending webhook deliveries into items, then tag and route them.
-    (``inbox.actions.deliveries`` does the first part, ``rules`` the second.)"""
-    from inbox.actions.deliveries import process_deliveries as process
-
-    handled = process(engine, now=now, limit=limit, calendar=calendar)
-    if rules is not None and handled:
-        while True:
-            with session_scope(engine) as session:
-                if not tag_untagged(session, rules=rules):
-                    break
-    return handled

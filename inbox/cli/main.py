@@ -14,11 +14,12 @@ from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import col, select
 
-from inbox.actions import api_tokens, audit, intake
+from inbox.actions import api_tokens, audit
 from inbox.actions import pages as pages_actions
 from inbox.actions import users as users_actions
 from inbox.channels.csv.importer import CsvFormatError, import_csv
 from inbox.channels.email.files import EmailSummary, MailboxError, import_mail_file
+from inbox.channels.meta import processor
 from inbox.cli import rules as cli_rules
 from inbox.core import formatting
 from inbox.core.csv_out import CsvDictWriter, CsvWriter
@@ -507,7 +508,7 @@ def cmd_deliveries_process(rt: Runtime, args: argparse.Namespace) -> int:
             print(f"{retry_unknown_pages(conn)} deliveries for unknown pages requeued")
     total = 0
     while True:
-        done = intake.process_deliveries(
+        done = processor.process_pending(
             rt.engine, now=utcnow(), calendar=rt.calendar, rules=rt.rules
         )
         if not done:
