@@ -14,7 +14,7 @@ from starlette.testclient import TestClient
 from inbox.app import create_app
 from inbox.channels.meta import processor
 from inbox.channels.meta.signature import expected_signature
-from inbox.cli.main import write_report
+from inbox.cli.report import write_report
 from inbox.settings import Settings
 from inbox.store.report import build_report
 from tests.factories import make_page

@@ -7,15 +7,8 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from inbox.core.calendar import DEFAULT_CALENDAR, STOCKHOLM, OfficeCalendar, local_date
-from inbox.core.sla import (
-    CalendarKind,
-    SlaPolicy,
-    SlaState,
-    at_risk_from,
-    due_at,
-    sla_state,
-    time_left_words,
-)
+from inbox.core.kinds import CalendarKind
+from inbox.core.sla import SlaPolicy, SlaState, at_risk_from, due_at, sla_state, time_left_words
 
 OFFICE = SlaPolicy()
 ALWAYS = SlaPolicy(calendar_kind=CalendarKind.ROUND_THE_CLOCK)

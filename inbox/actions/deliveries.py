@@ -26,18 +26,16 @@ from sqlmodel import Session, col, select
 from inbox.actions import audit, intake, item_work, responses
 from inbox.channels.meta.parse import MetaEvent, MetaFormatError, parse_delivery
 from inbox.core.calendar import DEFAULT_CALENDAR, OfficeCalendar
+from inbox.core.kinds import DeliveryStatus, Resolution, Status
 from inbox.store.db import insert_ignoring_duplicates
 from inbox.store.models import (
     Delivery,
-    DeliveryStatus,
     Event,
     Item,
     Page,
     PendingEvent,
     PlatformResponse,
     Post,
-    Resolution,
-    Status,
     to_epoch_us,
 )
 

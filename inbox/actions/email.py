@@ -16,14 +16,8 @@ from inbox.core.calendar import (
     OfficeCalendar,
 )
 from inbox.core.incoming import NewItem
-from inbox.store.models import (
-    Item,
-    ItemSource,
-    MailboxState,
-    Page,
-    Response,
-    Status,
-)
+from inbox.core.kinds import Status
+from inbox.store.models import Item, ItemSource, MailboxState, Page, Response
 
 
 @dataclass(frozen=True)

@@ -18,15 +18,12 @@ from inbox.core.calendar import (
     OfficeCalendar,
 )
 from inbox.core.incoming import NewItem
+from inbox.core.kinds import Status
 from inbox.core.rules.tagging import Rules
 from inbox.core.sla import at_risk_from, due_at, sla_state
 from inbox.core.tagging import TAG_COLUMNS
 from inbox.store.db import bulk_rows, insert_ignoring_duplicates, insert_new_rows
-from inbox.store.models import (
-    Item,
-    Page,
-    Status,
-)
+from inbox.store.models import Item, Page
 
 _item = Item.__table__  # type: ignore[attr-defined]
 

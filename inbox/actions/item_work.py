@@ -12,15 +12,8 @@ from inbox.core.calendar import (
     DEFAULT_CALENDAR,
     OfficeCalendar,
 )
-from inbox.store.models import (
-    Correction,
-    Item,
-    ItemView,
-    Note,
-    Resolution,
-    Response,
-    Status,
-)
+from inbox.core.kinds import Resolution, Status
+from inbox.store.models import Correction, Item, ItemView, Note, Response
 
 
 def get_item(session: Session, item_id: int) -> Item:

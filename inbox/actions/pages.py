@@ -12,14 +12,10 @@ from inbox.core.calendar import (
     DEFAULT_CALENDAR,
     OfficeCalendar,
 )
+from inbox.core.kinds import CalendarKind, Channel
 from inbox.core.rules.tagging import PageSettings
-from inbox.core.sla import CalendarKind, SlaPolicy, at_risk_from, due_at, sla_state
-from inbox.store.models import (
-    OPEN,
-    Channel,
-    Item,
-    Page,
-)
+from inbox.core.sla import SlaPolicy, at_risk_from, due_at, sla_state
+from inbox.store.models import OPEN, Item, Page
 
 _item = Item.__table__  # type: ignore[attr-defined]
 

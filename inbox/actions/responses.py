@@ -11,13 +11,9 @@ from inbox.core.calendar import (
     DEFAULT_CALENDAR,
     OfficeCalendar,
 )
+from inbox.core.kinds import Resolution, Status
 from inbox.core.sla import SlaState
-from inbox.store.models import (
-    Item,
-    Resolution,
-    Response,
-    Status,
-)
+from inbox.store.models import Item, Response
 
 
 def response_spans(

@@ -8,11 +8,9 @@ from datetime import datetime
 from sqlmodel import Session, select
 
 from inbox.actions.audit import ActionError, record_event
+from inbox.core.kinds import Role
 from inbox.core.passwords import hash_password, password_problem
-from inbox.store.models import (
-    Role,
-    User,
-)
+from inbox.store.models import User
 
 
 def _email(value: str) -> str:

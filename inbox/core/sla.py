@@ -18,6 +18,7 @@ from inbox.core.calendar import (
     office_close_utc,
     require_aware,
 )
+from inbox.core.kinds import CalendarKind
 
 __all__ = [
     "CalendarKind",
@@ -30,11 +31,6 @@ __all__ = [
 ]
 
 _ONE_MICROSECOND = timedelta(microseconds=1)
-
-
-class CalendarKind(StrEnum):
-    OFFICE = "office"
-    ROUND_THE_CLOCK = "24x7"
 
 
 class SlaState(StrEnum):

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
+
+from inbox.core.kinds import Channel, DeliveryStatus, Kind, Role, Status
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
@@ -59,40 +60,6 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 def ts_column(*, nullable: bool = False, index: bool = False) -> Any:
     return sa.Column(UTCDateTime(), nullable=nullable, index=index)
-
-
-class Channel(StrEnum):
-    FACEBOOK = "facebook"
-    INSTAGRAM = "instagram"
-    MESSENGER = "messenger"
-    LINKEDIN = "linkedin"
-    EMAIL = "email"
-    WEB = "web"
-    OTHER = "other"
-
-
-class Kind(StrEnum):
-    COMMENT = "comment"
-    REPLY = "reply"
-    PRIVATE_MESSAGE = "private_message"
-    EMAIL = "email"
-    MENTION = "mention"
-    OTHER = "other"
-
-
-class Resolution(StrEnum):
-    ANSWERED = "answered"
-    NO_REPLY_NEEDED = "no_reply_needed"
-    SPAM = "spam"
-    REMOVED = "removed"
-
-
-EXCLUDING_RESOLUTIONS = (Resolution.NO_REPLY_NEEDED, Resolution.SPAM, Resolution.REMOVED)
-
-
-class Status(StrEnum):
-    OPEN = "open"
-    CLOSED = "closed"
 
 
 class Page(SQLModel, table=True):
@@ -367,13 +334,6 @@ class SchedulerLease(SQLModel, table=True):
     acquired_at: datetime = Field(sa_column=ts_column())
 
 
-class DeliveryStatus(StrEnum):
-    PENDING = "pending"
-    PROCESSED = "processed"
-    FAILED = "failed"
-    UNKNOWN_PAGE = "unknown_page"
-
-
 class Delivery(SQLModel, table=True):
     """One webhook request body exactly as received, kept before anything is parsed.
 
@@ -439,12 +399,6 @@ class PendingEvent(SQLModel, table=True):
     action: str = Field(max_length=16)
     at: datetime = Field(sa_column=ts_column())
     text: str = Field(default="", sa_type=sa.Text)
-
-
-class Role(StrEnum):
-    COMMUNICATOR = "communicator"
-    SUPERVISOR = "supervisor"
-    ADMIN = "admin"
 
 
 class User(SQLModel, table=True):

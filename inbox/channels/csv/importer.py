@@ -21,9 +21,10 @@ from inbox.actions import audit, intake
 from inbox.actions import pages as pages_actions
 from inbox.core.calendar import DEFAULT_CALENDAR, OfficeCalendar
 from inbox.core.incoming import NewItem
+from inbox.core.kinds import Channel, Kind, Resolution
 from inbox.core.timeutil import implausible, parse_instant
 from inbox.store.db import bulk_writes, session_scope
-from inbox.store.models import Channel, Kind, Page, Resolution
+from inbox.store.models import Page
 
 REQUIRED = ("page", "external_id", "received_at", "text")
 OPTIONAL = (

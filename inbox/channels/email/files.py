@@ -13,8 +13,9 @@ from sqlmodel import Session, select
 from inbox.actions import audit, email
 from inbox.channels.email.parse import iter_mbox, parse_email
 from inbox.core.calendar import DEFAULT_CALENDAR, OfficeCalendar
+from inbox.core.kinds import Channel
 from inbox.store.db import session_scope
-from inbox.store.models import Channel, Page
+from inbox.store.models import Page
 
 
 class MailboxError(ValueError):

@@ -17,9 +17,9 @@ from urllib.parse import parse_qs
 from inbox.channels.meta.parse import MetaFormatError, parse_delivery
 from inbox.channels.meta.signature import verify_signature
 from inbox.channels.meta.store import DeliveryWriter, NewDelivery
+from inbox.core.kinds import DeliveryStatus
 from inbox.core.timeutil import utcnow
 from inbox.settings import Settings
-from inbox.store.models import DeliveryStatus
 
 log = logging.getLogger("inbox.webhooks.meta")
 

@@ -7,8 +7,8 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
+from inbox.core.kinds import Channel, Kind
 from inbox.core.tagging import tag_values
-from inbox.store.models import Channel, Kind
 from inbox.web.auth import Ctx, field
 from inbox.web.templating import render
 

@@ -14,11 +14,12 @@ from starlette.responses import RedirectResponse, Response
 from inbox.actions import audit, item_work
 from inbox.actions import responses as responses_actions
 from inbox.core.access import may_handle
+from inbox.core.kinds import Resolution
 from inbox.core.rules.saved_replies import acknowledgement_text, fill, for_department
 from inbox.core.sla import sla_state
 from inbox.core.text import Text
 from inbox.store.db import session_scope
-from inbox.store.models import Event, Item, ItemView, Note, Page, Post, Resolution, User
+from inbox.store.models import Event, Item, ItemView, Note, Page, Post, User
 from inbox.store.models import Response as ItemResponse
 from inbox.store.queries import thread_items
 from inbox.web.auth import Ctx, field
