@@ -20,7 +20,8 @@ from inbox.channels.email.files import EmailSummary, MailboxError, import_mail_f
 from inbox.cli import rules as cli_rules
 from inbox.core import formatting
 from inbox.core.csv_out import CsvDictWriter, CsvWriter
-from inbox.core.rules.tagging import RulesError, load_rules
+from inbox.core.rules.files import RulesError
+from inbox.core.rules.tagging import load_rules
 from inbox.core.sla import CalendarKind
 from inbox.core.timeutil import parse_instant, utcnow
 from inbox.runtime import Runtime, start
@@ -415,7 +416,6 @@ def cmd_export(rt: Runtime, args: argparse.Namespace) -> int:
 
 
 def _watch(rt: Runtime) -> Any:
-    from inbox.core.rules.duty import RulesError
     from inbox.scheduler import watch_of
 
     try:
@@ -604,7 +604,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             rules = load_rules(Settings().rules_dir)
         except RulesError as exc:
-            print(f"inbox: error: {exc}", file=sys.stderr)
+            for line in exc.problems:
+                print(f"inbox: error: {line}", file=sys.stderr)
             return 2
         return cli_rules.classify_stream(
             rules, sys.stdin, sys.stdout, json_input=args.json, defaults=args
@@ -612,7 +613,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         rt = start()
     except RulesError as exc:
-        print(f"inbox: error: invalid rules, not starting: {exc}", file=sys.stderr)
+        for line in exc.problems:
+            print(f"inbox: error: invalid rules, not starting: {line}", file=sys.stderr)
         return 2
     except SQLAlchemyError as exc:
         print(f"inbox: error: cannot open the database: {exc}", file=sys.stderr)
@@ -631,6 +633,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _dispatch(rt, args)
     except CliError as exc:
         print(f"inbox: error: {exc}", file=sys.stderr)
+        return 2
+    except RulesError as exc:
+        # A rules file read after start-up (saved replies, the duty rota) is broken.
+        for line in exc.problems:
+            print(f"inbox: error: invalid rules: {line}", file=sys.stderr)
         return 2
     except BrokenPipeError:
         # Output piped into `head` and the like: stop quietly.
