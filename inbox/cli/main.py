@@ -573,10 +573,11 @@ def cmd_serve(rt: Runtime, args: argparse.Namespace) -> int:
 
     from inbox.app import create_app
 
-    print(f"inbox listening on http://{args.host}:{args.port}/", flush=True)
     # X-Forwarded-For is read by the app, from INBOX_TRUSTED_PROXIES only (inbox.web.proxies).
+    app = create_app(rt.settings)  # RulesError on a broken saved_replies.toml
+    print(f"inbox listening on http://{args.host}:{args.port}/", flush=True)
     uvicorn.run(
-        create_app(rt.settings),
+        app,
         host=args.host,
         port=args.port,
         log_level="warning",
@@ -635,9 +636,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"inbox: error: {exc}", file=sys.stderr)
         return 2
     except RulesError as exc:
-        # A rules file read after start-up (saved replies, the duty rota) is broken.
+        # A rules file read once the database is open (saved replies, the duty rota).
         for line in exc.problems:
-            print(f"inbox: error: invalid rules: {line}", file=sys.stderr)
+            print(f"inbox: error: invalid rules, not starting: {line}", file=sys.stderr)
         return 2
     except BrokenPipeError:
         # Output piped into `head` and the like: stop quietly.
