@@ -11,7 +11,8 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 
 from inbox.core.calendar import OfficeCalendar
-from inbox.core.rules.tagging import Rules, RulesError, load_rules
+from inbox.core.rules.files import RulesError
+from inbox.core.rules.tagging import Rules, load_rules
 from inbox.settings import Settings
 from inbox.store.db import make_engine, migrate
 

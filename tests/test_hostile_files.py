@@ -13,10 +13,10 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from inbox.channels.email.parse import ParsedEmail, parse_email, to_new_item
-from inbox.core.rules.duty import RulesError as WatchRulesError
 from inbox.core.rules.duty import load_watch_rules
-from inbox.core.rules.saved_replies import SavedReplyError, load_saved_replies
-from inbox.core.rules.tagging import RulesError, load_rules
+from inbox.core.rules.files import RulesError
+from inbox.core.rules.saved_replies import load_saved_replies
+from inbox.core.rules.tagging import load_rules
 
 BOUNDED = settings(
     max_examples=150,
@@ -166,6 +166,6 @@ def test_any_rules_file_loads_or_is_refused_naming_the_file(case: tuple[str, str
         refusal = ""
         try:
             _load_all(directory)
-        except (RulesError, WatchRulesError, SavedReplyError) as exc:
+        except RulesError as exc:
             refusal = str(exc)
         assert not refusal or name in refusal, refusal

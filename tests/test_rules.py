@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from inbox.core.rules.tagging import RulesError, TimeRange, load_rules
+from inbox.core.rules.files import RulesError
+from inbox.core.rules.tagging import TimeRange, load_rules
 
 ROOT = Path(__file__).resolve().parents[1]
 REGION = ROOT / "inbox" / "default_rules"

@@ -12,7 +12,8 @@ from inbox.cli.main import main
 from inbox.core.access import CurrentUser, is_urgent, may_handle
 from inbox.core.passwords import locked_until, verify_password
 from inbox.core.queue_filters import FilterError, QueueFilters, parse_filters
-from inbox.core.rules.saved_replies import SavedReplyError, fill, load_saved_replies
+from inbox.core.rules.files import RulesError
+from inbox.core.rules.saved_replies import fill, load_saved_replies
 from inbox.web.charts import Series, line_chart
 from inbox.web.templating import first_line, masked
 
@@ -80,14 +81,14 @@ def test_repository_saved_replies_load() -> None:
             '[[replies]]\nkey = "a"\ndepartment = "*"\ntitle = "T"\ntext = "Hej {efternamn}"',
             "unknown placeholder",
         ),
-        ('[[replies]]\nkey = "a"\ndepartment = "*"\ntitle = "T"', "'text'"),
+        ('[[replies]]\nkey = "a"\ndepartment = "*"\ntitle = "T"', r"replies\[0\]\.text"),
         ("[[replies]\n", "saved_replies.toml"),
     ],
 )
 def test_saved_replies_errors_name_the_entry(tmp_path: Path, text: str, message: str) -> None:
     path = tmp_path / "saved_replies.toml"
     path.write_text(text, encoding="utf-8")
-    with pytest.raises(SavedReplyError, match=message):
+    with pytest.raises(RulesError, match=message):
         load_saved_replies(path)
 
 

@@ -157,7 +157,8 @@ def _handler(args: argparse.Namespace) -> Callable[[Runtime, argparse.Namespace]
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    from inbox.core.rules.tagging import RulesError, load_rules
+    from inbox.core.rules.files import RulesError
+    from inbox.core.rules.tagging import load_rules
     from inbox.settings import Settings
 
     # These read only the rules files: no database needed.
@@ -171,7 +172,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             rules = load_rules(Settings().rules_dir)
         except RulesError as exc:
-            print(f"inbox: error: {exc}", file=sys.stderr)
+            for line in exc.problems:
+                print(f"inbox: error: {line}", file=sys.stderr)
             return 2
         return cli_rules.classify_stream(
             rules, sys.stdin, sys.stdout, json_input=args.json, defaults=args
@@ -184,7 +186,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         rt = start()
     except RulesError as exc:
-        print(f"inbox: error: invalid rules, not starting: {exc}", file=sys.stderr)
+        for line in exc.problems:
+            print(f"inbox: error: invalid rules, not starting: {line}", file=sys.stderr)
         return 2
     except SQLAlchemyError as exc:
         print(f"inbox: error: cannot open the database: {exc}", file=sys.stderr)
@@ -203,6 +206,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _dispatch(rt, args)
     except CliError as exc:
         print(f"inbox: error: {exc}", file=sys.stderr)
+        return 2
+    except RulesError as exc:
+        # A rules file read once the database is open (saved replies, the duty rota).
+        for line in exc.problems:
+            print(f"inbox: error: invalid rules, not starting: {line}", file=sys.stderr)
         return 2
     except BrokenPipeError:
         # Output piped into `head` and the like: stop quietly.

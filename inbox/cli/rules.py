@@ -1,4 +1,4 @@
-"""`inbox classify` and `inbox rules check|apply`: the tagging rules from the command line."""
+"""`inbox classify` and `inbox rules check|apply`: the rules files from the command line."""
 
 from __future__ import annotations
 
@@ -8,19 +8,29 @@ import sys
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import TextIO
+from typing import TextIO, TypeVar
 
 from sqlalchemy.engine import Engine
 
 from inbox.actions import pages, tagging
 from inbox.core.calendar import OfficeCalendar
-from inbox.core.rules.duty import check_rules as check_duty_rules
-from inbox.core.rules.tagging import Rules, RulesError, load_rules
+from inbox.core.rules.duty import (
+    DUTY_FILE,
+    ESCALATION_FILE,
+    load_duty_rota,
+    load_escalation_rules,
+)
+from inbox.core.rules.files import RulesError
+from inbox.core.rules.saved_replies import FILE as SAVED_REPLIES_FILE
+from inbox.core.rules.saved_replies import load_saved_replies
+from inbox.core.rules.tagging import Rules, load_rules
 from inbox.core.tagging import tag_values
 from inbox.core.timeutil import parse_instant, utcnow
 from inbox.store.db import session_scope
 
 MAX_LINE = 100_000
+
+T = TypeVar("T")
 
 
 def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -44,24 +54,55 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
 
 
 def check(directory: Path, out: TextIO) -> int:
+    """Validate every rules file the server loads at start-up; all problems on stderr.
+
+    The tagging rules (departments, topics, routing, calendar, pages), the
+    scheduler's escalation.toml and duty.toml, and saved_replies.toml.
+    """
     errors: list[str] = []
-    try:
-        rules = load_rules(directory)
-    except RulesError as exc:
-        errors.append(str(exc))
-        rules = None
-    errors.extend(check_duty_rules(directory))
+
+    def attempt(load: Callable[[], T]) -> T | None:
+        try:
+            return load()
+        except RulesError as exc:
+            errors.extend(exc.problems)
+            return None
+
+    escalation_path, duty_path = directory / ESCALATION_FILE, directory / DUTY_FILE
+    replies_path = directory / SAVED_REPLIES_FILE
+    rules = attempt(lambda: load_rules(directory))
+    escalation = attempt(lambda: load_escalation_rules(escalation_path))
+    duty = attempt(lambda: load_duty_rota(duty_path))
+    replies = attempt(lambda: load_saved_replies(replies_path))
     for error in errors:
         print(f"inbox: error: {error}", file=sys.stderr)
-    if errors:
+    if rules is None or escalation is None or duty is None or replies is None:
         return 2
-    assert rules is not None
     print(
         f"{directory}: {len(rules.departments)} departments, {len(rules.topics)} topics, "
         f"{len(rules.routing)} routing rules, {len(rules.closing_days)} closing days: ok",
         file=out,
     )
+    print(
+        f"{escalation_path}: {_count(len(escalation.departments), 'department')}, "
+        f"acknowledge within {escalation.ack_timeout_minutes} minutes: ok",
+        file=out,
+    )
+    print(
+        f"{duty_path}: {_count(len(duty.people), 'person', 'people')}, "
+        f"{_count(len(duty.shifts), 'shift')}, {_count(len(duty.rotation), 'rotation week')}: ok",
+        file=out,
+    )
+    found = "" if replies_path.is_file() else " (no file)"
+    print(
+        f"{replies_path}: {_count(len(replies), 'saved reply', 'saved replies')}{found}: ok",
+        file=out,
+    )
     return 0
+
+
+def _count(n: int, one: str, many: str | None = None) -> str:
+    return f"{n} {one if n == 1 else many or one + 's'}"
 
 
 def classify_stream(

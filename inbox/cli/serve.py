@@ -13,10 +13,11 @@ def cmd_serve(rt: Runtime, args: argparse.Namespace) -> int:
 
     from inbox.app import create_app
 
-    print(f"inbox listening on http://{args.host}:{args.port}/", flush=True)
     # X-Forwarded-For is read by the app, from INBOX_TRUSTED_PROXIES only (inbox.web.proxies).
+    app = create_app(rt.settings)  # RulesError on a broken saved_replies.toml
+    print(f"inbox listening on http://{args.host}:{args.port}/", flush=True)
     uvicorn.run(
-        create_app(rt.settings),
+        app,
         host=args.host,
         port=args.port,
         log_level="warning",

@@ -11,7 +11,7 @@ from inbox.runtime import Runtime
 
 
 def _watch(rt: Runtime) -> Any:
-    from inbox.core.rules.duty import RulesError
+    from inbox.core.rules.files import RulesError
     from inbox.scheduler import watch_of
 
     try:

@@ -1,35 +1,35 @@
 """The escalation policy and the duty rota: ``rules/escalation.toml`` and ``rules/duty.toml``.
 
-Loaded into frozen, validated models. An error names the file, the key and what
-is wrong. Pure: tomllib and pydantic only; the clock is passed in.
+Loaded into frozen, validated models through ``inbox.core.rules.files``, so an
+error names the file, the key and what is wrong. Pure: pydantic and the core
+only; the clock is passed in.
 """
 
 from __future__ import annotations
 
 import re
-import tomllib
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import (
     AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
-    ValidationError,
     field_validator,
     model_validator,
 )
 
 from inbox.core.calendar import STOCKHOLM, require_aware
+from inbox.core.rules.files import RulesError, read_toml, validate
 
 __all__ = [
     "Contact",
+    "DepartmentContacts",
     "DutyRota",
     "EscalationRules",
     "Person",
-    "RulesError",
     "WatchRules",
     "check_rules",
     "load_duty_rota",
@@ -41,10 +41,6 @@ ESCALATION_FILE = "escalation.toml"
 DUTY_FILE = "duty.toml"
 
 _EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
-
-
-class RulesError(ValueError):
-    """A rules file that cannot be used; the message names file, key and problem."""
 
 
 def _email(value: str) -> str:
@@ -79,7 +75,9 @@ class Contact(_Frozen):
 Person = Contact
 
 
-class Department(_Frozen):
+class DepartmentContacts(_Frozen):
+    """Whom ``escalation.toml`` alerts for a department: its addresses and supervisor."""
+
     name: str = ""
     emails: tuple[Email, ...] = ()
     supervisor: Contact | None = None
@@ -127,9 +125,9 @@ class EscalationRules(_Frozen):
     ack_timeout_minutes: int = Field(default=30, ge=1, le=24 * 60)
     urgent: UrgentPolicy = UrgentPolicy()
     digest: Digest = Digest()
-    departments: dict[str, Department] = {}
+    departments: dict[str, DepartmentContacts] = {}
     # Items without a department, and departments without addresses of their own.
-    fallback: Department = Department()
+    fallback: DepartmentContacts = DepartmentContacts()
 
     def emails_of(self, department: str | None) -> tuple[str, ...]:
         dept = self.departments.get(department or "")
@@ -241,39 +239,12 @@ class WatchRules(_Frozen):
     duty: DutyRota
 
 
-def _read(path: Path) -> dict[str, Any]:
-    if not path.is_file():
-        raise RulesError(f"{path}: file not found")
-    try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise RulesError(f"{path}: not valid TOML: {exc}") from None
-    except UnicodeDecodeError:
-        raise RulesError(f"{path}: not UTF-8") from None
-
-
-def _explain(path: Path, exc: ValidationError) -> RulesError:
-    lines = []
-    for err in exc.errors():
-        key = ".".join(str(part) for part in err["loc"]) or "(top level)"
-        msg = err["msg"].removeprefix("Value error, ")
-        lines.append(f"{path}: {key}: {msg}")
-    return RulesError("\n".join(lines))
-
-
 def load_escalation_rules(path: Path) -> EscalationRules:
-    try:
-        return EscalationRules.model_validate(_read(path))
-    except ValidationError as exc:
-        raise _explain(path, exc) from None
+    return validate(EscalationRules, read_toml(path), path)
 
 
 def load_duty_rota(path: Path) -> DutyRota:
-    try:
-        return DutyRota.model_validate(_read(path))
-    except ValidationError as exc:
-        raise _explain(path, exc) from None
+    return validate(DutyRota, read_toml(path), path)
 
 
 def load_watch_rules(rules_dir: Path) -> WatchRules:
@@ -290,5 +261,5 @@ def check_rules(rules_dir: Path) -> list[str]:
         try:
             loader(rules_dir / name)
         except RulesError as exc:
-            problems.extend(str(exc).splitlines())
+            problems.extend(exc.problems)
     return problems

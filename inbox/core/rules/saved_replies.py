@@ -1,11 +1,18 @@
-"""Saved replies (svarsmallar) per department, from ``rules/saved_replies.toml``."""
+"""Saved replies (svarsmallar) per department, from ``rules/saved_replies.toml``.
+
+Read through ``inbox.core.rules.files``: an error names the file, the entry
+(``replies[0]``, counted from 0) and what is wrong.
+"""
 
 from __future__ import annotations
 
 import re
-import tomllib
-from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, StringConstraints
+
+from inbox.core.rules.files import problem, raise_if_any, read_toml, validate
 
 ANY_DEPARTMENT = "*"
 ACKNOWLEDGE_KEY = "acknowledge"
@@ -13,52 +20,51 @@ DEFAULT_ACKNOWLEDGEMENT = "Hej {förnamn}! Vi har sett din fråga och återkomme
 PLACEHOLDERS = ("förnamn", "namn", "sida", "handläggare")
 _PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
 
+FILE = "saved_replies.toml"
 
-class SavedReplyError(ValueError):
-    """A saved-replies file that cannot be used; the message names file and entry."""
+Line = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Body = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
 
 
-@dataclass(frozen=True)
-class SavedReply:
-    key: str
-    department: str
-    title: str
-    text: str
+class SavedReply(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    key: Line
+    department: Line
+    title: Line
+    text: Body
+
+
+class _SavedRepliesFile(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    replies: tuple[SavedReply, ...] = ()
 
 
 def load_saved_replies(path: Path) -> tuple[SavedReply, ...]:
+    """The saved replies in ``path``; none when there is no such file."""
     if not path.is_file():
         return ()
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise SavedReplyError(f"{path.name}: {exc}") from None
-    entries = data.get("replies", [])
-    if not isinstance(entries, list):
-        raise SavedReplyError(f"{path.name}: 'replies' must be an array of tables")
-    out: list[SavedReply] = []
+    replies = validate(_SavedRepliesFile, read_toml(path), path).replies
+    problems: list[str] = []
     seen: set[str] = set()
-    for n, entry in enumerate(entries, 1):
-        where = f"{path.name}: replies[{n}]"
-        if not isinstance(entry, dict):
-            raise SavedReplyError(f"{where}: must be a table")
-        fields = {}
-        for name in ("key", "department", "title", "text"):
-            value = entry.get(name)
-            if not isinstance(value, str) or not value.strip():
-                raise SavedReplyError(f"{where}: '{name}' must be a non-empty string")
-            fields[name] = value.strip()
-        if fields["key"] in seen:
-            raise SavedReplyError(f"{where}: key {fields['key']!r} is used twice")
-        seen.add(fields["key"])
-        for name in _PLACEHOLDER.findall(fields["text"]):
+    for i, reply in enumerate(replies):
+        where = f"replies[{i}]"
+        if reply.key in seen:
+            problems.append(problem(path, f"{where}.key", f"key {reply.key!r} is used twice"))
+        seen.add(reply.key)
+        for name in _PLACEHOLDER.findall(reply.text):
             if name not in PLACEHOLDERS:
-                raise SavedReplyError(
-                    f"{where}: unknown placeholder {{{name}}}; known: "
-                    + ", ".join("{" + p + "}" for p in PLACEHOLDERS)
+                problems.append(
+                    problem(
+                        path,
+                        f"{where}.text",
+                        f"unknown placeholder {{{name}}}; known: "
+                        + ", ".join("{" + p + "}" for p in PLACEHOLDERS),
+                    )
                 )
-        out.append(SavedReply(**fields))
-    return tuple(out)
+    raise_if_any(problems)
+    return replies
 
 
 def for_department(replies: tuple[SavedReply, ...], department: str | None) -> list[SavedReply]:

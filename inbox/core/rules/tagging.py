@@ -10,15 +10,23 @@ silently ignored); files the loader does not know are skipped, so new sections
 from __future__ import annotations
 
 import re
-import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable
 from datetime import date, time
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-M = TypeVar("M", bound=BaseModel)
+from inbox.core.rules.files import (
+    RulesError,
+    keyed,
+    problem,
+    raise_if_any,
+    read_toml,
+    validate,
+)
+
+T = TypeVar("T")
 
 Priority = Literal["low", "normal", "high", "urgent"]
 Kind = Literal["comment", "private_message", "email", "mention", "post_reply"]
@@ -41,15 +49,13 @@ Email = Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
 Text = Annotated[str, Field(min_length=1, max_length=500)]
 
 
-class RulesError(ValueError):
-    """An invalid rules directory; the message names the file, the key and the problem."""
-
-
 class _Model(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-class Department(_Model):
+class DepartmentRule(_Model):
+    """A department of ``departments.toml``: where items are routed."""
+
     key: Key
     name: Text
     emails: tuple[Email, ...] = ()
@@ -157,7 +163,7 @@ class OfficeHours(_Model):
 class Rules(_Model):
     """The whole, cross-checked rule set. Treat the mappings as read-only."""
 
-    departments: dict[str, Department]
+    departments: dict[str, DepartmentRule]
     topics: dict[str, Topic]
     routing: tuple[RoutingRule, ...]
     default_department: Key
@@ -198,111 +204,111 @@ class _PagesFile(_Model):
 _REQUIRED = ("departments.toml", "topics.toml", "routing.toml")
 
 
-def _read(path: Path) -> dict[str, Any]:
-    try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        m = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
-        where = f"line {m.group(1)}" if m else "end of file"
-        raise RulesError(f"{path}: {where}: TOML syntax error: {exc}") from None
-    except OSError as exc:
-        raise RulesError(f"{path}: cannot read: {exc.strerror}") from None
-
-
-def _loc(prefix: tuple[str | int, ...], loc: tuple[str | int, ...]) -> str:
-    parts: list[str] = []
-    for p in (*prefix, *loc):
-        if isinstance(p, int):
-            parts[-1:] = [f"{parts[-1]}[{p}]" if parts else f"[{p}]"]
-        else:
-            parts.append(p)
-    return ".".join(parts) or "(top level)"
-
-
-def _validate(
-    model: type[M], data: Mapping[str, Any], path: Path, prefix: tuple[str | int, ...] = ()
-) -> M:
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        loc = tuple(err["loc"])
-        # Table-name keys: pydantic reports "[key]" loc segments for dict keys.
-        msg = err["msg"]
-        if err["type"] == "extra_forbidden":
-            msg = "unknown key"
-        elif err["type"] == "missing":
-            msg = "required key is missing"
-        more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
-        raise RulesError(f"{path}: {_loc(prefix, loc)}: {msg}{more}") from None
-
-
-def _keyed(model: type[M], tables: Mapping[str, Any], path: Path, section: str) -> dict[str, M]:
-    out: dict[str, M] = {}
-    for key, table in tables.items():
-        if not isinstance(table, dict):
-            raise RulesError(f"{path}: {section}.{key}: must be a table")
-        if "key" in table:
-            raise RulesError(f"{path}: {section}.{key}.key: the key is the table name; remove it")
-        out[key] = _validate(model, {"key": key, **table}, path, (section, key))
-    return out
-
-
 def load_rules(path: Path) -> Rules:
     """Load and cross-check the rules directory at ``path``.
 
-    Raises RulesError naming the file, the key (or line) and what is wrong.
+    Raises RulesError naming the file, the key (or line) and what is wrong; every
+    problem found is reported, one per line.
     """
     path = Path(path)
     if not path.is_dir():
         raise RulesError(f"{path}: not a directory of rules files")
-    for name in _REQUIRED:
-        if not (path / name).is_file():
-            raise RulesError(f"{path / name}: required file is missing")
+    raise_if_any(
+        f"{path / name}: required file is missing"
+        for name in _REQUIRED
+        if not (path / name).is_file()
+    )
+
+    problems: list[str] = []
+
+    def attempt(load: Callable[[], T]) -> T | None:
+        try:
+            return load()
+        except RulesError as exc:
+            problems.extend(exc.problems)
+            return None
 
     dep_path, top_path, rou_path = (path / n for n in _REQUIRED)
-    deps_file = _validate(_DepartmentsFile, _read(dep_path), dep_path)
-    departments = _keyed(Department, deps_file.departments, dep_path, "departments")
-    topics_file = _validate(_TopicsFile, _read(top_path), top_path)
-    topics = _keyed(Topic, topics_file.topics, top_path, "topics")
-    routing = _validate(_RoutingFile, _read(rou_path), rou_path)
     cal_path, pages_path = path / "calendar.toml", path / "pages.toml"
+    deps_file = attempt(lambda: validate(_DepartmentsFile, read_toml(dep_path), dep_path))
+    departments = (
+        attempt(lambda: keyed(DepartmentRule, deps_file.departments, dep_path, "departments"))
+        if deps_file is not None
+        else None
+    )
+    topics_file = attempt(lambda: validate(_TopicsFile, read_toml(top_path), top_path))
+    topics = (
+        attempt(lambda: keyed(Topic, topics_file.topics, top_path, "topics"))
+        if topics_file is not None
+        else None
+    )
+    routing = attempt(lambda: validate(_RoutingFile, read_toml(rou_path), rou_path))
     calendar = (
-        _validate(_CalendarFile, _read(cal_path), cal_path)
+        attempt(lambda: validate(_CalendarFile, read_toml(cal_path), cal_path))
         if cal_path.is_file()
         else _CalendarFile()
     )
-    pages = _validate(_PagesFile, _read(pages_path), pages_path) if pages_path.is_file() else None
+    pages = (
+        attempt(lambda: validate(_PagesFile, read_toml(pages_path), pages_path))
+        if pages_path.is_file()
+        else _PagesFile()
+    )
+    if (
+        problems
+        or departments is None
+        or topics_file is None
+        or topics is None
+        or routing is None
+        or calendar is None
+        or pages is None
+    ):
+        raise RulesError("\n".join(problems))
 
     if not departments:
-        raise RulesError(f"{dep_path}: departments: at least one department is required")
+        problems.append(problem(dep_path, "departments", "at least one department is required"))
     for key, topic in topics.items():
         if topic.department not in departments:
-            raise RulesError(
-                f"{top_path}: topics.{key}.department: unknown department {topic.department!r}"
+            problems.append(
+                problem(
+                    top_path,
+                    f"topics.{key}.department",
+                    f"unknown department {topic.department!r}",
+                )
             )
         if not topic.keywords and not topic.phrases:
-            raise RulesError(f"{top_path}: topics.{key}: needs keywords or phrases")
+            problems.append(problem(top_path, f"topics.{key}", "needs keywords or phrases"))
     if routing.default_department not in departments:
-        raise RulesError(
-            f"{rou_path}: default_department: unknown department {routing.default_department!r}"
+        problems.append(
+            problem(
+                rou_path,
+                "default_department",
+                f"unknown department {routing.default_department!r}",
+            )
         )
     seen: set[str] = set()
     for i, rule in enumerate(routing.rule):
-        where = f"{rou_path}: rule[{i}] ({rule.id})"
+        where = f"rule[{i}] ({rule.id})"
         if rule.id in seen:
-            raise RulesError(f"{where}.id: duplicate rule id {rule.id!r}")
+            problems.append(problem(rou_path, f"{where}.id", f"duplicate rule id {rule.id!r}"))
         seen.add(rule.id)
         if rule.department is not None and rule.department not in departments:
-            raise RulesError(f"{where}.department: unknown department {rule.department!r}")
+            problems.append(
+                problem(rou_path, f"{where}.department", f"unknown department {rule.department!r}")
+            )
         for t in rule.when.topics:
             if t not in topics:
-                raise RulesError(f"{where}.when.topics: unknown topic {t!r}")
-        if pages is not None:
+                problems.append(problem(rou_path, f"{where}.when.topics", f"unknown topic {t!r}"))
+        if pages_path.is_file():
             for p in rule.when.pages:
                 if p not in pages.pages:
-                    raise RulesError(f"{where}.when.pages: unknown page {p!r} (see pages.toml)")
+                    problems.append(
+                        problem(
+                            rou_path,
+                            f"{where}.when.pages",
+                            f"unknown page {p!r} (see pages.toml)",
+                        )
+                    )
+    raise_if_any(problems)
 
     return Rules(
         departments=departments,
@@ -313,5 +319,5 @@ def load_rules(path: Path) -> Rules:
         min_topic_score=topics_file.min_score,
         closing_days=calendar.closing_days,
         office_hours=calendar.office_hours,
-        pages=pages.pages if pages is not None else {},
+        pages=pages.pages,
     )

@@ -1,0 +1,311 @@
+"""Every rules file the server loads: a broken value is refused, by its loader and by
+`inbox rules check`, naming the file and the key; the shipped rules pass."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from inbox.cli.main import main
+from inbox.core.rules import tagging
+from inbox.core.rules.duty import load_duty_rota, load_escalation_rules, load_watch_rules
+from inbox.core.rules.files import RulesError, key_path, read_toml
+from inbox.core.rules.saved_replies import load_saved_replies
+from inbox.core.rules.tagging import load_rules
+
+ROOT = Path(__file__).resolve().parents[3]
+DEFAULT_RULES = ROOT / "inbox" / "default_rules"
+
+# How each file is loaded at start-up: the tagging rules as a directory, the others
+# one file at a time.
+LOADERS: dict[str, Callable[[Path], object]] = {
+    "departments.toml": load_rules,
+    "topics.toml": load_rules,
+    "routing.toml": load_rules,
+    "calendar.toml": load_rules,
+    "pages.toml": load_rules,
+    "escalation.toml": lambda d: load_escalation_rules(d / "escalation.toml"),
+    "duty.toml": lambda d: load_duty_rota(d / "duty.toml"),
+    "saved_replies.toml": lambda d: load_saved_replies(d / "saved_replies.toml"),
+}
+
+REPLY = '\n[[replies]]\nkey = "extra"\ndepartment = "*"\ntitle = "Extra"\n'
+
+
+@dataclass(frozen=True)
+class Broken:
+    file: str
+    key: str
+    what: str
+    # The new text of the file, from the shipped one.
+    edit: Callable[[str], str]
+
+
+def append(extra: str) -> Callable[[str], str]:
+    return lambda text: text + "\n" + extra
+
+
+def replace(old: str, new: str) -> Callable[[str], str]:
+    def edit(text: str) -> str:
+        assert old in text, old
+        return text.replace(old, new, 1)
+
+    return edit
+
+
+def whole(new: str) -> Callable[[str], str]:
+    return lambda _: new
+
+
+CASES = [
+    Broken(
+        "departments.toml",
+        "departments.extra.emails[0]",
+        "String should match pattern",
+        append('[departments.extra]\nname = "Extra"\nemails = ["not-an-address"]\n'),
+    ),
+    Broken(
+        "departments.toml",
+        "departments.extra.colour",
+        "unknown key",
+        append('[departments.extra]\nname = "Extra"\ncolour = "red"\n'),
+    ),
+    Broken(
+        "topics.toml",
+        "topics.extra.department",
+        "unknown department 'nobody'",
+        append('[topics.extra]\nlabel = "Extra"\ndepartment = "nobody"\nkeywords = ["x"]\n'),
+    ),
+    Broken(
+        "topics.toml",
+        "topics.extra.label",
+        "required key is missing",
+        append('[topics.extra]\ndepartment = "hr"\nkeywords = ["x"]\n'),
+    ),
+    Broken(
+        "routing.toml",
+        ".priority",
+        "Input should be 'low', 'normal', 'high' or 'urgent'",
+        append('[[rule]]\nid = "extra"\npriority = "asap"\n'),
+    ),
+    Broken(
+        "routing.toml",
+        "(extra).when.topics",
+        "unknown topic 'nothing'",
+        append('[[rule]]\nid = "extra"\nwhen.topics = ["nothing"]\n'),
+    ),
+    Broken(
+        "calendar.toml",
+        "closing_days[0]",
+        "Input should be a valid date",
+        whole('closing_days = ["julafton"]\n'),
+    ),
+    Broken(
+        "pages.toml",
+        "pages.extra.target_hours",
+        "greater than 0",
+        append("[pages.extra]\ntarget_hours = 0\n"),
+    ),
+    Broken(
+        "escalation.toml",
+        "ack_timeout_minutes",
+        "greater than or equal to 1",
+        replace("ack_timeout_minutes = 30", "ack_timeout_minutes = 0"),
+    ),
+    Broken(
+        "escalation.toml",
+        "departments.extra.emails[0]",
+        "not an email address",
+        append('[departments.extra]\nemails = ["nope"]\n'),
+    ),
+    Broken(
+        "duty.toml",
+        "people.eva.email",
+        "not an email address: 'eva'",
+        replace('email = "eva.holm@region.example.se"', 'email = "eva"'),
+    ),
+    Broken(
+        "duty.toml",
+        "shifts[1]",
+        "end must be after start",
+        append(
+            "[[shifts]]\nstart = 2026-06-02T00:00:00\nend = 2026-06-01T00:00:00\n"
+            'primary = "eva"\nbackup = "david"\n'
+        ),
+    ),
+    Broken(
+        "saved_replies.toml",
+        "replies[7].text",
+        "required key is missing",
+        append(REPLY),
+    ),
+    Broken(
+        "saved_replies.toml",
+        "replies[7].text",
+        "unknown placeholder {efternamn}",
+        append(REPLY + 'text = "Hej {efternamn}!"\n'),
+    ),
+    Broken(
+        "saved_replies.toml",
+        "replies[7].key",
+        "key 'acknowledge' is used twice",
+        append(REPLY.replace('"extra"', '"acknowledge"') + 'text = "Hej!"\n'),
+    ),
+    Broken(
+        "saved_replies.toml",
+        "replies[7].colour",
+        "unknown key",
+        append(REPLY + 'text = "Hej!"\ncolour = "red"\n'),
+    ),
+    Broken("saved_replies.toml", "replies", "valid tuple", whole("replies = 3\n")),
+    Broken("saved_replies.toml", "line 1", "TOML syntax error", whole("[[replies]\n")),
+]
+
+
+def broken_copy(tmp_path: Path, case: Broken) -> Path:
+    directory = tmp_path / "rules"
+    shutil.copytree(DEFAULT_RULES, directory, ignore=shutil.ignore_patterns("examples"))
+    path = directory / case.file
+    path.write_text(case.edit(path.read_text(encoding="utf-8")), encoding="utf-8")
+    return directory
+
+
+def check(directory: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    code = main(["rules", "check", "--dir", str(directory)])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def ids(case: Broken) -> str:
+    return f"{case.file}:{case.key}"
+
+
+@pytest.mark.parametrize("case", CASES, ids=ids)
+def test_the_loader_refuses_a_broken_value(tmp_path: Path, case: Broken) -> None:
+    directory = broken_copy(tmp_path, case)
+    with pytest.raises(RulesError) as excinfo:
+        LOADERS[case.file](directory)
+    line = next(p for p in excinfo.value.problems if case.key in p)
+    assert line.startswith(f"{directory / case.file}: ")
+    assert case.what in line
+
+
+@pytest.mark.parametrize("case", CASES, ids=ids)
+def test_rules_check_refuses_a_broken_value(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], case: Broken
+) -> None:
+    directory = broken_copy(tmp_path, case)
+    code, out, err = check(directory, capsys)
+    assert code == 2
+    assert out == ""
+    lines = [line for line in err.splitlines() if case.key in line]
+    assert lines, err
+    assert lines[0].startswith(f"inbox: error: {directory / case.file}: ")
+    assert case.what in lines[0]
+    # Only the broken file is named.
+    assert all(f"{directory / case.file}: " in line for line in err.splitlines())
+
+
+def test_rules_check_reports_every_broken_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    directory = broken_copy(tmp_path, CASES[0])
+    for case in (CASES[8], CASES[10], CASES[12]):
+        path = directory / case.file
+        path.write_text(case.edit(path.read_text(encoding="utf-8")), encoding="utf-8")
+    code, _, err = check(directory, capsys)
+    assert code == 2
+    for name, key in [
+        ("departments.toml", "departments.extra.emails[0]"),
+        ("escalation.toml", "ack_timeout_minutes"),
+        ("duty.toml", "people.eva.email"),
+        ("saved_replies.toml", "replies[7].text"),
+    ]:
+        assert f"inbox: error: {directory / name}: {key}: " in err
+
+
+def test_one_file_with_several_problems_reports_each(tmp_path: Path) -> None:
+    directory = broken_copy(tmp_path, CASES[0])
+    path = directory / "saved_replies.toml"
+    path.write_text(REPLY + REPLY.replace("extra", "again"), encoding="utf-8")
+    with pytest.raises(RulesError) as excinfo:
+        load_saved_replies(path)
+    assert excinfo.value.problems == [
+        f"{path}: replies[0].text: required key is missing",
+        f"{path}: replies[1].text: required key is missing",
+    ]
+
+
+@pytest.mark.parametrize("name", ["escalation.toml", "duty.toml", "routing.toml"])
+def test_a_missing_required_file_is_named(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    directory = tmp_path / "rules"
+    shutil.copytree(DEFAULT_RULES, directory, ignore=shutil.ignore_patterns("examples"))
+    (directory / name).unlink()
+    code, _, err = check(directory, capsys)
+    assert code == 2
+    assert f"inbox: error: {directory / name}: required file is missing" in err
+
+
+def test_no_saved_replies_file_is_allowed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    directory = tmp_path / "rules"
+    shutil.copytree(DEFAULT_RULES, directory, ignore=shutil.ignore_patterns("examples"))
+    (directory / "saved_replies.toml").unlink()
+    assert load_saved_replies(directory / "saved_replies.toml") == ()
+    code, out, _ = check(directory, capsys)
+    assert code == 0
+    assert "0 saved replies (no file): ok" in out
+
+
+def test_a_file_that_is_not_utf8_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "duty.toml"
+    path.write_bytes(b'[people.a]\nname = "\xe5sa"\n')
+    with pytest.raises(RulesError, match=r"duty\.toml: byte \d+: not UTF-8"):
+        read_toml(path)
+
+
+def count(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def test_the_default_rules_pass(capsys: pytest.CaptureFixture[str]) -> None:
+    rules = load_rules(DEFAULT_RULES)
+    watch = load_watch_rules(DEFAULT_RULES)
+    replies = load_saved_replies(DEFAULT_RULES / "saved_replies.toml")
+    code, out, err = check(DEFAULT_RULES, capsys)
+    assert (code, err) == (0, "")
+    assert out.splitlines() == [
+        f"{DEFAULT_RULES}: {len(rules.departments)} departments, {len(rules.topics)} topics, "
+        f"{len(rules.routing)} routing rules, {len(rules.closing_days)} closing days: ok",
+        f"{DEFAULT_RULES / 'escalation.toml'}: {len(watch.escalation.departments)} departments, "
+        f"acknowledge within {watch.escalation.ack_timeout_minutes} minutes: ok",
+        f"{DEFAULT_RULES / 'duty.toml'}: {len(watch.duty.people)} people, "
+        f"{count(len(watch.duty.shifts), 'shift')}, "
+        f"{count(len(watch.duty.rotation), 'rotation week')}: ok",
+        f"{DEFAULT_RULES / 'saved_replies.toml'}: {len(replies)} saved replies: ok",
+    ]
+
+
+def test_one_error_class() -> None:
+    assert tagging.RulesError is RulesError
+    assert issubclass(RulesError, ValueError)
+
+
+@pytest.mark.parametrize(
+    ("parts", "path"),
+    [
+        (("rule", 0, "when", "hours"), "rule[0].when.hours"),
+        (("departments", "hr", "emails", 2), "departments.hr.emails[2]"),
+        ((0, "text"), "[0].text"),
+        ((), "(top level)"),
+    ],
+)
+def test_key_path(parts: tuple[str | int, ...], path: str) -> None:
+    assert key_path(*parts) == path
