@@ -12,7 +12,7 @@ translations: install-test
 	$(BIN)/pybabel update -i inbox/locale/messages.pot -d inbox/locale -D messages --no-fuzzy-matching
 	$(BIN)/pybabel compile -d inbox/locale -D messages
 
-.PHONY: translations run test install install-test lint typecheck wheel-check test-sqlite test-postgres bench clean
+.PHONY: translations run test install install-test system-packages lint typecheck wheel-check test-sqlite test-postgres bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,11 +51,32 @@ test-postgres: install-test
 		echo "PostgreSQL at $(PG_TEST_URL) not reachable: PostgreSQL pass not run (it is mandatory in CI)"; \
 	fi
 
+# Debian packages the tests start for real: Dovecot (the IMAP server of the mail
+# tests), Chromium (the browser tests; Playwright's own browsers are not used) and
+# nginx. Installed only when one is missing, as root or through sudo.
+
+system-packages:
+	@missing=""; \
+	command -v dovecot >/dev/null 2>&1 || [ -x /usr/sbin/dovecot ] || missing="$$missing dovecot-imapd"; \
+	command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing="$$missing nginx-light"; \
+	[ -z "$$missing" ] && exit 0; \
+	if [ "$$(id -u)" = 0 ]; then as_root=""; \
+	elif command -v sudo >/dev/null 2>&1; then as_root="sudo"; \
+	else \
+		echo "make test needs the Debian packages$$missing, and installing them needs root:" >&2; \
+		echo "run 'apt-get install$$missing' as root (or install sudo), then make test again." >&2; \
+		exit 1; \
+	fi; \
+	echo "Installing the missing Debian packages:$$missing"; \
+	$$as_root apt-get update && \
+	$$as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing
+
 # The built wheel, installed outside the checkout, must serve the product.
 wheel-check: install
 	PYTHON=$(BIN)/python bash .ci/wheel-check
 
-test: lint typecheck wheel-check test-sqlite test-postgres
+test: system-packages lint typecheck wheel-check test-sqlite test-postgres
 
 bench: install-test
 	$(BIN)/python bench/metrics.py
