@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 from starlette.testclient import TestClient
 
-from inbox import actions
+from inbox.channels.meta import processor
 from inbox.channels.meta.signature import expected_signature
 from inbox.store.models import Delivery, Item
 
@@ -46,7 +46,7 @@ def post_signed(
 def process_all(engine: Engine, now: datetime) -> int:
     """Run the delivery processor until nothing is pending; returns how many it handled."""
     total = 0
-    while done := actions.process_deliveries(engine, now=now):
+    while done := processor.process_pending(engine, now=now):
         total += done
     return total
 
