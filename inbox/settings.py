@@ -10,6 +10,8 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from inbox.store.quick import DEFAULT_DATABASE_URL
+
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 # What the package ships: templates, static files and the example organisation's
@@ -70,7 +72,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="INBOX_", extra="ignore")
 
     environment: str = "development"
-    database_url: str = "sqlite:///inbox.db"
+    database_url: str = DEFAULT_DATABASE_URL
     rules_dir: Path = PACKAGE / "default_rules"
     templates_dir: Path = PACKAGE / "web" / "templates"
     static_dir: Path = PACKAGE / "web" / "static"

@@ -43,7 +43,7 @@ def inbox_server(database_url: str, workdir: Path) -> Iterator[str]:
         [
             sys.executable,
             "-m",
-            "inbox.cli.main",
+            "inbox",
             "serve",
             "--host",
             "127.0.0.1",

@@ -144,7 +144,7 @@ def server(
         [
             sys.executable,
             "-m",
-            "inbox.cli.main",
+            "inbox",
             "serve",
             "--host",
             "127.0.0.1",

@@ -15,7 +15,6 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from inbox.cli import rules as cli_rules
 from inbox.cli.common import CLI_ACTOR, CliError, _date, _instant, _positive_hours
 from inbox.core.kinds import CalendarKind, Channel, Role
 
@@ -49,6 +48,26 @@ COMMANDS = {
 def _server_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
+
+
+def _rules_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    classify = sub.add_parser(
+        "classify", help="tag and route texts from standard input, one JSON object per line"
+    )
+    classify.add_argument(
+        "--json",
+        action="store_true",
+        help='read JSON lines: {"text": ..., "page"?, "channel"?, "kind"?, "received_at"?}',
+    )
+    classify.add_argument("--page", default="", help="page key the texts came from")
+    classify.add_argument("--channel", default="facebook")
+    classify.add_argument("--kind", default="comment")
+    rules = sub.add_parser("rules", help="the rules files").add_subparsers(
+        dest="rules_command", required=True
+    )
+    check = rules.add_parser("check", help="validate the rules files")
+    check.add_argument("--dir", type=Path, default=None, help="rules directory to check")
+    rules.add_parser("apply", help="re-tag and re-route open items with the current rules")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -109,7 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
     outbox_list.add_argument("--status", choices=["pending", "sent", "failed"], default=None)
     outbox_list.add_argument("--limit", type=int, default=50)
 
-    cli_rules.add_parsers(sub)
+    _rules_parsers(sub)
     deliveries = sub.add_parser("deliveries", help="stored webhook deliveries").add_subparsers(
         dest="deliveries_command", required=True
     )
@@ -157,6 +176,12 @@ def _handler(args: argparse.Namespace) -> Callable[[Runtime, argparse.Namespace]
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "pages" and args.pages_command == "list":
+        from inbox.cli.quick import quick_pages_list
+
+        quick = quick_pages_list()
+        if quick is not None:
+            return quick
     from inbox.core.rules.files import RulesError
     from inbox.core.rules.tagging import load_rules
     from inbox.settings import Settings

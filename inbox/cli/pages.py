@@ -9,7 +9,7 @@ from sqlmodel import select
 from inbox.actions import audit
 from inbox.actions import pages as pages_actions
 from inbox.cli.common import CLI_ACTOR, CliError
-from inbox.core import formatting
+from inbox.cli.quick import print_pages
 from inbox.core.timeutil import utcnow
 from inbox.runtime import Runtime
 from inbox.store.db import session_scope
@@ -39,8 +39,4 @@ def cmd_pages_add(rt: Runtime, args: argparse.Namespace) -> int:
 def cmd_pages_list(rt: Runtime, _args: argparse.Namespace) -> int:
     with session_scope(rt.engine) as session:
         rows = session.exec(select(Page).order_by(Page.key)).all()
-    width = max((len(p.key) for p in rows), default=3)
-    for p in rows:
-        target = formatting.number(p.target_hours)
-        print(f"{p.key:<{width}}  {p.channel:<9}  {p.calendar:<6}  {target:>4} h  {p.name}")
-    return 0
+    return print_pages(rows)

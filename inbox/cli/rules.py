@@ -33,26 +33,6 @@ MAX_LINE = 100_000
 T = TypeVar("T")
 
 
-def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    classify = sub.add_parser(
-        "classify", help="tag and route texts from standard input, one JSON object per line"
-    )
-    classify.add_argument(
-        "--json",
-        action="store_true",
-        help='read JSON lines: {"text": ..., "page"?, "channel"?, "kind"?, "received_at"?}',
-    )
-    classify.add_argument("--page", default="", help="page key the texts came from")
-    classify.add_argument("--channel", default="facebook")
-    classify.add_argument("--kind", default="comment")
-    rules = sub.add_parser("rules", help="the rules files").add_subparsers(
-        dest="rules_command", required=True
-    )
-    check = rules.add_parser("check", help="validate the rules files")
-    check.add_argument("--dir", type=Path, default=None, help="rules directory to check")
-    rules.add_parser("apply", help="re-tag and re-route open items with the current rules")
-
-
 def check(directory: Path, out: TextIO) -> int:
     """Validate every rules file the server loads at start-up; all problems on stderr.
 

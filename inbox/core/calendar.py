@@ -9,9 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
-from zoneinfo import ZoneInfo
 
 import holidays
+
+from inbox.core.timeutil import STOCKHOLM as STOCKHOLM
 
 __all__ = [
     "DEFAULT_CALENDAR",
@@ -25,7 +26,6 @@ __all__ = [
     "swedish_holidays",
 ]
 
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
 OFFICE_OPEN = time(8, 0)
 OFFICE_CLOSE = time(17, 0)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -14,8 +15,14 @@ MIN_LENGTH = 10
 MAX_FAILURES = 5
 LOCKOUT = timedelta(minutes=15)
 
-# Verified against when the email is unknown, so both paths cost the same time.
-_DUMMY_HASH = _hasher.hash("not-a-real-password-0")
+
+@cache
+def _dummy_hash() -> str:
+    """Verified against when the email is unknown, so both paths cost the same time.
+
+    Made on first use, not at import: a command that signs nobody in pays nothing.
+    """
+    return _hasher.hash("not-a-real-password-0")
 
 
 def hash_password(password: str) -> str:
@@ -24,7 +31,8 @@ def hash_password(password: str) -> str:
 
 def verify_password(password_hash: str | None, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        matched = _hasher.verify(password_hash or _dummy_hash(), password)
+        return matched and password_hash is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
-from inbox.core.calendar import STOCKHOLM
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
 
 def parse_instant(value: str) -> datetime:

@@ -7,19 +7,17 @@ import json
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 from inbox.store.models import UTCDateTime, to_epoch_us
-
-MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
-
+from inbox.store.quick import MIGRATIONS_DIR, newest_revision
 
 WAL_CHECKPOINT_PAGES = 10_000
 # While a bulk import writes: copying its pages into the database file is much of
@@ -79,14 +77,33 @@ def make_engine(url: str) -> Engine:
 
 
 def alembic_config(engine: Engine) -> Config:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     cfg.attributes["engine"] = engine
     return cfg
 
 
+def _at_revision(engine: Engine) -> str | None:
+    try:
+        with engine.connect() as conn:
+            found = conn.execute(sa.text("SELECT version_num FROM alembic_version")).all()
+    except sa.exc.DBAPIError:
+        return None  # no schema yet
+    return found[0][0] if len(found) == 1 else None
+
+
 def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest migration (idempotent)."""
+    """Bring the schema to the newest migration (idempotent).
+
+    A database already at the newest one is only read (one query), so commands
+    start without loading alembic.
+    """
+    if _at_revision(engine) == newest_revision():
+        return
+    from alembic import command
+
     command.upgrade(alembic_config(engine), "head")
 
 
