@@ -16,7 +16,6 @@ import itertools
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import NamedTuple
 
 import pytest
@@ -28,6 +27,7 @@ from inbox.app import create_app
 from inbox.channels.meta.parse import parse_delivery
 from inbox.settings import Settings
 from inbox.store.models import Page, PendingEvent, PlatformResponse
+from tests import paths
 from tests.factories import NOW, make_page
 from tests.meta_support import (
     count_rows,
@@ -37,7 +37,7 @@ from tests.meta_support import (
     stored_items,
 )
 
-DATA = Path(__file__).resolve().parents[2] / "data" / "meta"
+DATA = paths.DATA / "meta"
 SECRET = "3f1c9e27a4b85d60c1e2f3a4b5c6d7e8"  # the app secret of tests/data/meta/README.md
 SIGNATURES = {
     "feed-comment-signed-escaped-unicode.body": (

@@ -16,8 +16,9 @@ from inbox.core.rules.duty import load_duty_rota, load_escalation_rules, load_wa
 from inbox.core.rules.files import RulesError, key_path, read_toml
 from inbox.core.rules.saved_replies import load_saved_replies
 from inbox.core.rules.tagging import load_rules
+from tests.paths import REPO
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = REPO
 DEFAULT_RULES = ROOT / "inbox" / "default_rules"
 
 # How each file is loaded at start-up: the tagging rules as a directory, the others

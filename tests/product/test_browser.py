@@ -25,6 +25,7 @@ from inbox.core.incoming import NewItem
 from inbox.store.db import session_scope
 from inbox.store.models import Item, Post
 from tests.factories import add_items, make_page
+from tests.paths import REPO
 from tests.web_support import PASSWORD, make_user, write_rules
 
 pytestmark = pytest.mark.browser
@@ -139,7 +140,7 @@ def server(
         "INBOX_DATABASE_URL": database_url,
         "INBOX_RULES_DIR": str(write_rules(tmp_path / "rules")),
     }
-    root = Path(__file__).resolve().parent.parent
+    root = REPO
     proc = subprocess.Popen(
         [
             sys.executable,

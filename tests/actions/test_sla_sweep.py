@@ -29,6 +29,7 @@ from inbox.store.models import Escalation, Event, Item, Outbox
 from inbox.store.queries import open_escalations, outbox_list
 from tests.factories import add_items, make_page
 from tests.notify_servers import HttpReceiver, SmtpServer
+from tests.paths import DEFAULT_RULES
 
 ESCALATION = """
 ack_timeout_minutes = 30
@@ -94,9 +95,7 @@ def settings(
     rules = tmp_path / "rules"
     rules.mkdir()
     # The shipped tagging rules, with this test's own escalation policy and rota.
-    for shipped in (Path(__file__).resolve().parent.parent / "inbox" / "default_rules").glob(
-        "*.toml"
-    ):
+    for shipped in (DEFAULT_RULES).glob("*.toml"):
         if shipped.name not in ("escalation.toml", "duty.toml"):
             shutil.copy(shipped, rules / shipped.name)
     (rules / "escalation.toml").write_text(ESCALATION, encoding="utf-8")
@@ -142,7 +141,7 @@ def sla_subjects(smtp: SmtpServer) -> list[str]:
 
 
 def test_repository_rules_are_valid() -> None:
-    root = Path(__file__).resolve().parent.parent / "inbox" / "default_rules"
+    root = DEFAULT_RULES
     assert check_rules(root) == []
     rules = load_watch_rules(root)
     primary, backup = rules.duty.on_duty(SATURDAY_2240)

@@ -17,6 +17,7 @@ from inbox.core.rules.duty import load_watch_rules
 from inbox.core.rules.files import RulesError
 from inbox.core.rules.saved_replies import load_saved_replies
 from inbox.core.rules.tagging import load_rules
+from tests.paths import DEFAULT_RULES
 
 BOUNDED = settings(
     max_examples=150,
@@ -24,7 +25,7 @@ BOUNDED = settings(
     derandomize=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
-RULES = Path(__file__).resolve().parent.parent / "inbox" / "default_rules"
+RULES = DEFAULT_RULES
 WHEN = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
 CHARSETS = st.sampled_from(

@@ -16,6 +16,7 @@ from inbox.core.rules.files import RulesError
 from inbox.core.rules.saved_replies import fill, load_saved_replies
 from inbox.web.charts import Series, line_chart
 from inbox.web.templating import first_line, masked
+from tests.paths import DEFAULT_RULES
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
@@ -68,9 +69,7 @@ def test_saved_replies_fill_placeholders() -> None:
 
 
 def test_repository_saved_replies_load() -> None:
-    replies = load_saved_replies(
-        Path(__file__).resolve().parent.parent / "inbox" / "default_rules" / "saved_replies.toml"
-    )
+    replies = load_saved_replies(DEFAULT_RULES / "saved_replies.toml")
     assert any(r.key == "acknowledge" for r in replies)
 
 

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from inbox.core.classify.pii import find_personal_data, luhn_ok
 from inbox.core.classify.pipeline import Classification, classify, mask_personal_data
 from inbox.core.classify.words import stem
 from inbox.core.rules.tagging import Rules, load_rules
+from tests.paths import DEFAULT_RULES
 
-RULES_DIR = Path(__file__).resolve().parents[1] / "inbox" / "default_rules"
+RULES_DIR = DEFAULT_RULES
 
 
 @pytest.fixture(scope="module")

@@ -21,8 +21,8 @@ import sqlalchemy as sa
 from inbox.core.incoming import NewItem
 from inbox.store.db import make_engine
 from inbox.store.models import Item, Response
+from tests.channels.meta.test_webhook_crash import Server, db_url  # noqa: F401 - the fixture
 from tests.factories import add_items
-from tests.test_webhook_crash import Server, db_url  # noqa: F401 - the fixture
 from tests.web_support import PASSWORD, make_user
 
 pytestmark = pytest.mark.slow

@@ -25,6 +25,7 @@ from inbox.core.incoming import NewItem
 from inbox.store.db import session_scope
 from inbox.store.models import Item
 from tests.factories import add_items, make_page
+from tests.paths import REPO
 from tests.web_support import client_for, login, make_user, settings_for
 
 HTML = {"accept": "text/html"}
@@ -46,7 +47,7 @@ QUERY_PARAMS = (
     "next",
     "lang",
 )
-REPO = Path(__file__).resolve().parent.parent
+REPO = REPO
 
 
 def assert_inert(body: str, where: object) -> None:

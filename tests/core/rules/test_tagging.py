@@ -10,8 +10,9 @@ import pytest
 
 from inbox.core.rules.files import RulesError
 from inbox.core.rules.tagging import TimeRange, load_rules
+from tests.paths import REPO
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = REPO
 REGION = ROOT / "inbox" / "default_rules"
 KOMMUN = ROOT / "inbox" / "default_rules" / "examples" / "kommun"
 REQUIRED_TOPICS = {

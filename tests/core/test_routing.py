@@ -10,8 +10,9 @@ import pytest
 from inbox.core.classify.pipeline import classify
 from inbox.core.routing import decide, route
 from inbox.core.rules.tagging import Rules, load_rules
+from tests.paths import REPO
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = REPO
 # Thursday 20 November 2025, 10:00 in Stockholm (UTC+1).
 WEEKDAY_MORNING = datetime(2025, 11, 20, 9, 0, tzinfo=UTC)
 

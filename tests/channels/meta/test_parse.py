@@ -11,13 +11,13 @@ import hashlib
 import hmac
 import json
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from inbox.channels.meta.parse import MetaEvent, MetaFormatError, parse_delivery
 from inbox.channels.meta.signature import verify_signature
+from tests.paths import SHARED_FIXTURES
 
 PAGE = "104729881234567"
 IG_ACCOUNT = "17841400000000001"
@@ -591,7 +591,7 @@ def test_format_error_is_a_value_error() -> None:
 
 # --- conformance: the real captures in ../shared/fixtures/meta/
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "meta"
+SHARED = SHARED_FIXTURES / "meta"
 BOTTENDER_PAGE = "137542570280111"
 SIGNATURE = "sha256=7f202c12ba7dbbd1cb23d8a1b4af648fe22ea04456c0a926fcf8cb4e6da31ab4"
 SIGNATURE_SECRET = "e6af24be1d683c8c911949f897eea1f6"

@@ -5,11 +5,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from pathlib import Path
 
 import pytest
 
 from inbox.channels.meta.signature import expected_signature, verify_signature
+from tests.paths import SHARED_FIXTURES
 
 SECRET = "0123456789abcdef0123456789abcdef"
 # Non-ASCII escaped the way Meta sends it: the signature covers these exact bytes.
@@ -20,7 +20,7 @@ BODY = (
 )
 GOOD = "sha256=" + hmac.new(SECRET.encode(), BODY, hashlib.sha256).hexdigest()
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "meta"
+SHARED = SHARED_FIXTURES / "meta"
 VECTOR = SHARED / "messenger-signed-escaped-unicode.body.json"
 VECTOR_SECRET = "e6af24be1d683c8c911949f897eea1f6"
 VECTOR_SIGNATURE = "sha256=7f202c12ba7dbbd1cb23d8a1b4af648fe22ea04456c0a926fcf8cb4e6da31ab4"

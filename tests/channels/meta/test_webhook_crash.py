@@ -24,8 +24,9 @@ import sqlalchemy as sa
 from inbox.actions import pages
 from inbox.channels.meta.signature import expected_signature
 from inbox.store.db import make_engine, migrate, session_scope
+from tests.paths import REPO
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = REPO
 SECRET = "crash-secret"
 PAGE = "31337"
 TOTAL = 3000

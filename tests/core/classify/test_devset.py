@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from inbox.core.classify.pipeline import Classification, classify
 from inbox.core.rules.tagging import load_rules
+from tests.paths import REPO
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = REPO
 DEVSET = ROOT / "tests" / "data" / "devset.jsonl"
 SENTIMENT_DEVSET = ROOT / "tests" / "data" / "sentiment_devset.jsonl"
 LABELS = ("positive", "neutral", "negative")
