@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 import secrets
 
 import pytest
@@ -10,6 +11,7 @@ from pydantic import ValidationError
 
 from inbox.cli.main import main
 from inbox.settings import DEV_SECRET, Settings
+from tests.paths import REPO
 
 WEAK_KEYS = [
     "",
@@ -68,3 +70,20 @@ def test_trusted_proxies_are_addresses_or_networks_separated_by_commas(
     monkeypatch.setenv("INBOX_TRUSTED_PROXIES", "10.0.0.5, proxy.local")
     with pytest.raises(ValidationError, match=r"'proxy\.local' is not an IP address or network"):
         Settings()
+
+
+def test_every_setting_is_documented_and_every_documented_one_exists() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    documented = set(re.findall(r"`(INBOX_[A-Z0-9_]+)`", readme))
+    # Names of the test suite's own variables, documented with the tests.
+    documented -= {"INBOX_TEST_DATABASE_URL"}
+    settings = {f"INBOX_{name.upper()}" for name in Settings.model_fields}
+    assert settings - documented == set(), "settings missing from the README"
+    assert documented - settings == set(), "the README documents settings that do not exist"
+
+
+def test_every_setting_is_read_somewhere() -> None:
+    # ``settings.x`` or ``self.x`` (a validator): the field definitions do not match.
+    code = "\n".join(path.read_text(encoding="utf-8") for path in (REPO / "inbox").rglob("*.py"))
+    unused = {name for name in Settings.model_fields if not re.search(rf"\.{name}\b", code)}
+    assert unused == set()

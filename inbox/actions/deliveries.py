@@ -24,8 +24,8 @@ from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, col, select
 
 from inbox.actions import audit, intake, item_work, responses
-from inbox.channels.meta.parse import MetaEvent, MetaFormatError, parse_delivery
 from inbox.core.calendar import DEFAULT_CALENDAR, OfficeCalendar
+from inbox.core.incoming import DeliveryParser, MetaEvent, MetaFormatError
 from inbox.core.kinds import DeliveryStatus, Resolution, Status
 from inbox.store.db import insert_ignoring_duplicates
 from inbox.store.models import (
@@ -63,18 +63,23 @@ class _Change:
 def process_deliveries(
     engine: Engine,
     *,
+    parse: DeliveryParser,
     now: datetime,
     limit: int = 500,
     calendar: OfficeCalendar = DEFAULT_CALENDAR,
 ) -> int:
-    """Process up to ``limit`` pending deliveries; returns how many were handled."""
+    """Process up to ``limit`` pending deliveries; returns how many were handled.
+
+    ``parse`` turns a stored body into events (the Meta channel's parser): the
+    actions know the events, not the format.
+    """
     try:
-        return _process_batch(engine, now=now, limit=limit, calendar=calendar, one=False)
+        return _process_batch(engine, parse, now=now, limit=limit, calendar=calendar, one=False)
     except Exception:
         log.exception("a batch of deliveries failed; retrying them one by one")
     handled = 0
     for _ in range(limit):
-        done = _process_batch(engine, now=now, limit=1, calendar=calendar, one=True)
+        done = _process_batch(engine, parse, now=now, limit=1, calendar=calendar, one=True)
         if not done:
             break
         handled += done
@@ -92,7 +97,13 @@ def _begin(session: Session) -> Connection:
 
 
 def _process_batch(
-    engine: Engine, *, now: datetime, limit: int, calendar: OfficeCalendar, one: bool
+    engine: Engine,
+    parse: DeliveryParser,
+    *,
+    now: datetime,
+    limit: int,
+    calendar: OfficeCalendar,
+    one: bool,
 ) -> int:
     with Session(engine, expire_on_commit=False) as session:
         conn = _begin(session)
@@ -109,12 +120,12 @@ def _process_batch(
             session.rollback()
             return 0
         if not one:
-            _apply_deliveries(session, [(r[0], bytes(r[1])) for r in rows], now, calendar)
+            _apply_deliveries(session, parse, [(r[0], bytes(r[1])) for r in rows], now, calendar)
             session.commit()
             return len(rows)
         delivery_id, body = rows[0]
         try:
-            _apply_deliveries(session, [(delivery_id, bytes(body))], now, calendar)
+            _apply_deliveries(session, parse, [(delivery_id, bytes(body))], now, calendar)
             session.commit()
         except Exception as exc:
             session.rollback()
@@ -176,6 +187,7 @@ def _claim(conn: Connection, keyed: list[tuple[str, int]], now: datetime) -> set
 
 def _apply_deliveries(
     session: Session,
+    parse: DeliveryParser,
     deliveries: list[tuple[int, bytes]],
     now: datetime,
     calendar: OfficeCalendar,
@@ -193,7 +205,7 @@ def _apply_deliveries(
     seen: set[str] = set()
     for delivery_id, body in deliveries:
         try:
-            parsed = parse_delivery(body, now=now)
+            parsed = parse(body, now)
         except MetaFormatError as exc:
             failed.append((delivery_id, exc.reason))
             continue

@@ -10,12 +10,11 @@ from sqlmodel import Session, col, select
 from inbox.actions.audit import record_event
 from inbox.actions.intake import ingest_one
 from inbox.actions.responses import record_response
-from inbox.channels.email.parse import ParsedEmail, to_new_item
 from inbox.core.calendar import (
     DEFAULT_CALENDAR,
     OfficeCalendar,
 )
-from inbox.core.incoming import NewItem
+from inbox.core.incoming import NewItem, ParsedEmail, to_new_item
 from inbox.core.kinds import Status
 from inbox.store.models import Item, ItemSource, MailboxState, Page, Response
 

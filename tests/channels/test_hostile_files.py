@@ -12,7 +12,8 @@ from pathlib import Path
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from inbox.channels.email.parse import ParsedEmail, parse_email, to_new_item
+from inbox.channels.email.parse import parse_email
+from inbox.core.incoming import ParsedEmail, to_new_item
 from inbox.core.rules.duty import load_watch_rules
 from inbox.core.rules.files import RulesError
 from inbox.core.rules.saved_replies import load_saved_replies

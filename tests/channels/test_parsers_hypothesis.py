@@ -11,8 +11,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from inbox.channels.csv.importer import OPTIONAL, REQUIRED, parse_row
-from inbox.channels.meta.parse import MetaEvent, MetaFormatError, parse_delivery
-from inbox.core.incoming import NewItem
+from inbox.channels.meta.parse import parse_delivery
+from inbox.core.incoming import MetaEvent, MetaFormatError, NewItem
 from inbox.core.queue_filters import FilterError, QueueFilters, parse_filters
 
 SETTINGS = settings(

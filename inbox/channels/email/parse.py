@@ -13,7 +13,6 @@ import hashlib
 import mailbox
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from email import policy
 from email.message import EmailMessage
@@ -22,38 +21,11 @@ from email.utils import parseaddr, parsedate_to_datetime
 from html.parser import HTMLParser
 from pathlib import Path
 
-from inbox.core.incoming import NewItem
+from inbox.core.incoming import Attachment, ParsedEmail
 
 _MSG_ID = re.compile(r"<([^<>\s]+)>")
 _AUTO_PRECEDENCE = frozenset({"bulk", "junk", "auto_reply", "list"})
 _DAEMONS = frozenset({"mailer-daemon", "postmaster"})
-# Item.external_id holds at most 255 characters; longer ids fall back to a hash.
-_MAX_ID = 255
-
-
-@dataclass(frozen=True, slots=True)
-class Attachment:
-    filename: str
-    content_type: str
-    size: int  # decoded bytes
-
-
-@dataclass(frozen=True, slots=True)
-class ParsedEmail:
-    message_id: str | None  # without angle brackets
-    in_reply_to: str | None
-    references: tuple[str, ...]  # oldest first, as in the header
-    subject: str
-    from_name: str
-    from_address: str
-    date: datetime | None  # aware UTC: the Date header, else the received time given
-    text: str  # plain text to show; converted from HTML when there is no text part
-    html: str | None  # the original HTML body, kept as sent
-    attachments: tuple[Attachment, ...]
-    auto_reply: bool  # a machine wrote it (auto-reply, bounce, list): no reply needed
-    auto_reply_reason: str | None
-    thread_key: str | None  # Message-ID of the thread's root, as far as we can tell
-    raw_sha256: str
 
 
 def parse_email(raw: bytes, *, received_at: datetime | None = None) -> ParsedEmail:
@@ -86,29 +58,6 @@ def parse_email(raw: bytes, *, received_at: datetime | None = None) -> ParsedEma
         # which is the root for the common two-message exchange.
         thread_key=(references[0] if references else None) or in_reply_to or message_id,
         raw_sha256=hashlib.sha256(raw).hexdigest(),
-    )
-
-
-def to_new_item(parsed: ParsedEmail, *, page: str, received_at_fallback: datetime) -> NewItem:
-    external_id = parsed.message_id
-    if external_id is None or len(external_id) > _MAX_ID:
-        # The same bytes imported twice must still give the same key.
-        external_id = f"sha256:{parsed.raw_sha256}"
-    text = parsed.text.strip()
-    if parsed.subject:
-        text = f"Ämne: {parsed.subject}\n\n{text}".rstrip()
-    thread = parsed.thread_key if parsed.thread_key and len(parsed.thread_key) <= _MAX_ID else None
-    return NewItem(
-        page=page,
-        external_id=external_id,
-        received_at=(parsed.date or received_at_fallback).astimezone(UTC),
-        text=text,
-        channel="email",
-        kind="email",
-        author=parsed.from_name or parsed.from_address,
-        author_id=parsed.from_address.lower() or None,
-        conversation_id=thread or external_id,
-        resolution="no_reply_needed" if parsed.auto_reply else None,
     )
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, NoReturn
 
-from inbox.core.incoming import NewItem
+from inbox.core.incoming import MetaEvent, MetaFormatError
 from inbox.core.timeutil import implausible
 
 OBJECTS = ("page", "instagram")
@@ -27,53 +27,6 @@ _POST_ITEMS = frozenset({"post", "status", "photo", "video", "share"})
 _MODERATION = frozenset({"remove", "hide", "unhide"})
 # Seconds since 1970 stay below this until the year 5138; milliseconds pass it in 1973.
 _MS_THRESHOLD = 100_000_000_000
-
-
-class MetaFormatError(ValueError):
-    """The delivery is not JSON, or not a shape we know; ``reason`` names where."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-@dataclass(frozen=True, slots=True)
-class MetaEvent:
-    object: str  # "page" | "instagram"
-    platform_page_id: str  # entry.id: the Facebook page or Instagram account
-    action: str  # one of ACTIONS
-    event_key: str  # the same event redelivered gives the same key
-    channel: str  # "facebook" | "instagram" | "messenger"
-    created_at: datetime  # aware UTC, the platform's time of the event
-    external_id: str | None = None  # comment id, message mid, or post id for "post"
-    kind: str | None = None  # "comment" | "reply" | "private_message" | "mention"
-    post_id: str | None = None
-    parent_id: str | None = None  # the comment replied to, never the post itself
-    conversation_id: str | None = None  # "{page}:{user}" for private messages
-    author: str = ""
-    author_id: str | None = None
-    text: str = ""
-    needs_fetch: bool = False  # author or text absent: fetch the object later
-    attachments: tuple[str, ...] = ()
-    reason: str | None = None  # why an "ignored" event was ignored
-
-    def to_new_item(self, *, page: str) -> NewItem:
-        """The item this event creates; only for ``action == "item"``."""
-        if self.action != "item" or self.external_id is None:
-            raise ValueError(f"a {self.action!r} event does not create an item")
-        return NewItem(
-            page=page,
-            external_id=self.external_id,
-            received_at=self.created_at,
-            text=self.text,
-            channel=self.channel,
-            kind=self.kind or "comment",
-            author=self.author,
-            author_id=self.author_id,
-            post_id=self.post_id,
-            parent_id=self.parent_id,
-            conversation_id=self.conversation_id,
-        )
 
 
 def _reject_constant(name: str) -> NoReturn:

@@ -16,12 +16,19 @@ from datetime import datetime
 from sqlalchemy.engine import Engine
 
 from inbox.actions import deliveries, tagging
+from inbox.channels.meta.parse import parse_delivery
 from inbox.channels.meta.store import DeliveryWriter
 from inbox.core.calendar import DEFAULT_CALENDAR, OfficeCalendar
+from inbox.core.incoming import MetaEvent
 from inbox.core.rules.tagging import Rules
 from inbox.core.timeutil import utcnow
 from inbox.runtime import Runtime
 from inbox.store.db import session_scope
+
+
+def _parse(body: bytes, now: datetime) -> list[MetaEvent]:
+    return parse_delivery(body, now=now)
+
 
 log = logging.getLogger("inbox.channels.meta.processor")
 
@@ -35,7 +42,9 @@ def process_pending(
     rules: Rules | None = None,
 ) -> int:
     """Turn up to ``limit`` stored deliveries into items, then tag and route the new ones."""
-    handled = deliveries.process_deliveries(engine, now=now, limit=limit, calendar=calendar)
+    handled = deliveries.process_deliveries(
+        engine, parse=_parse, now=now, limit=limit, calendar=calendar
+    )
     if rules is not None and handled:
         while True:
             with session_scope(engine) as session:

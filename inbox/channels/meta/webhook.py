@@ -14,9 +14,10 @@ import logging
 from typing import Any
 from urllib.parse import parse_qs
 
-from inbox.channels.meta.parse import MetaFormatError, parse_delivery
+from inbox.channels.meta.parse import parse_delivery
 from inbox.channels.meta.signature import verify_signature
 from inbox.channels.meta.store import DeliveryWriter, NewDelivery
+from inbox.core.incoming import MetaFormatError
 from inbox.core.kinds import DeliveryStatus
 from inbox.core.timeutil import utcnow
 from inbox.settings import Settings

@@ -15,8 +15,9 @@ from typing import Any
 
 import pytest
 
-from inbox.channels.meta.parse import MetaEvent, MetaFormatError, parse_delivery
+from inbox.channels.meta.parse import parse_delivery
 from inbox.channels.meta.signature import verify_signature
+from inbox.core.incoming import MetaEvent, MetaFormatError
 from tests.paths import SHARED_FIXTURES
 
 PAGE = "104729881234567"
