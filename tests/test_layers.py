@@ -8,6 +8,7 @@ by way of others; every test folder mirrors a package folder.
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -213,3 +214,11 @@ def test_tests_mirror_the_package() -> None:
             continue
         assert (PACKAGE / relative / "__init__.py").is_file(), f"tests/{relative} mirrors nothing"
         assert (folder / "__init__.py").is_file(), f"tests/{relative} is not a package"
+
+
+@pytest.mark.parametrize("module", [m for m in MODULES if _layer(m) in ("web", "api")])
+def test_views_read_through_named_queries(module: str) -> None:
+    source = MODULES[module].read_text(encoding="utf-8")
+    # ``request.session`` is the cookie session, not the database's.
+    found = re.findall(r"(?<![.\w])(?:session\.(?:exec|get|execute)|conn\.execute)\(", source)
+    assert found == [], f"{module} queries the database itself"

@@ -16,7 +16,6 @@ from urllib.parse import urlencode
 
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.engine import Engine
-from sqlmodel import col, select
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -31,8 +30,10 @@ from inbox.core.sla import SlaState
 from inbox.core.timeutil import implausible, utcnow
 from inbox.core.tokens import bearer_token, hash_token
 from inbox.runtime import Runtime
+from inbox.store import items as item_reads
+from inbox.store import people
 from inbox.store.db import session_scope
-from inbox.store.models import EPOCH, ApiToken, Item, Page, to_epoch_us
+from inbox.store.models import EPOCH, to_epoch_us
 from inbox.store.queries import ItemFilter, item_by_id, list_items
 from inbox.store.report import build_report
 
@@ -91,12 +92,7 @@ def _runtime(request: Request) -> Runtime:
 
 def _token_is_valid(engine: Engine, token: str) -> bool:
     with session_scope(engine) as session:
-        found = session.exec(
-            select(ApiToken.id).where(
-                ApiToken.token_hash == hash_token(token), col(ApiToken.revoked_at).is_(None)
-            )
-        ).first()
-    return found is not None
+        return people.live_token_exists(session, hash_token(token))
 
 
 def _unauthorized(detail: str, error: str = "") -> ApiError:
@@ -175,7 +171,7 @@ def _plausible(loc: str, at: datetime, now: datetime) -> None:
 def _create_item(rt: Runtime, data: schemas.ItemIn, now: datetime) -> tuple[dict[str, Any], bool]:
     _plausible("body.received_at", data.received_at, now)
     with session_scope(rt.engine) as session:
-        page = session.exec(select(Page).where(Page.key == data.page)).first()
+        page = item_reads.page_by_key(session, data.page)
         if page is None:
             raise field_error("body.page", f"unknown page {data.page!r}")
         new = NewItem(
@@ -215,7 +211,7 @@ def _record_response(
 ) -> dict[str, Any]:
     _plausible("body.sent_at", data.sent_at, now)
     with session_scope(rt.engine) as session:
-        item = session.get(Item, item_id)
+        item = item_reads.item_by_id(session, item_id)
         if item is None:
             raise ApiError(404, "not_found", f"no item with id {item_id}")
         try:
@@ -274,7 +270,7 @@ def _list_items(rt: Runtime, query: schemas.ItemFilters, now: datetime) -> dict[
     page_id = None
     if query.page is not None:
         with session_scope(rt.engine) as session:
-            page = session.exec(select(Page).where(Page.key == query.page)).first()
+            page = item_reads.page_by_key(session, query.page)
         if page is None:
             raise field_error("query.page", f"unknown page {query.page!r}")
         page_id = page.id

@@ -31,12 +31,6 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def as_utc(value: datetime) -> datetime:
-    if value.tzinfo is None:
-        raise ValueError("naive datetime")
-    return value.astimezone(UTC)
-
-
 # A moment a person wrote something is after this and not after now (allowing
 # for the sender's clock running a little fast). Anything else is a typing or
 # encoding error (year 1, year 5138, a timestamp in the wrong unit), and would

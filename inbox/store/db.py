@@ -76,6 +76,12 @@ def make_engine(url: str) -> Engine:
     return sa.create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 5})
 
 
+def ping(engine: Engine) -> None:
+    """Raises unless the database answers a trivial query."""
+    with engine.connect() as conn:
+        conn.execute(sa.text("SELECT 1"))
+
+
 def alembic_config(engine: Engine) -> Config:
     from alembic.config import Config
 

@@ -15,7 +15,7 @@ from inbox.core.access import URGENT_FLAGS, URGENT_PRIORITIES, CurrentUser
 from inbox.core.notification_texts import ItemLine
 from inbox.core.queue_filters import MINE_DEPARTMENTS, PAGE_SIZE, QueueFilters
 from inbox.core.sla import SlaState, sla_state
-from inbox.store.models import OPEN, Item, Page
+from inbox.store.models import OPEN, Event, Item, Page
 
 _item = Item.__table__  # type: ignore[attr-defined]
 _page = Page.__table__  # type: ignore[attr-defined]
@@ -538,3 +538,11 @@ def item_lines(session: Session, where: Any, *, order: Any, limit: int) -> list[
         .limit(limit)
     ).all()
     return [ItemLine(r[0], r[1], r[2] or "", r[3], r[4]) for r in rows]
+
+
+def write_version(conn: Connection) -> tuple[Any, ...]:
+    """Changes whenever an item arrives or anything is done to one (every action is an event)."""
+    return tuple(
+        conn.execute(sa.select(sa.func.max(table.c.id))).scalar()
+        for table in (Item.__table__, Event.__table__)  # type: ignore[attr-defined]
+    )

@@ -276,8 +276,6 @@ def _assemble(parts: list[float], median: float | None, office_median: float | N
 # The same window and the same conditions as ``build_report``, grouped by another
 # column. Summing any grouping gives ``build_report``'s total.
 
-GROUPINGS = ("department", "person", "topic", "sentiment")
-
 
 @dataclass(frozen=True)
 class Breakdowns:
@@ -400,25 +398,6 @@ def _raw(conn: Connection, value: Any) -> Any:
     if isinstance(value, datetime) and conn.dialect.name == "sqlite":
         return to_epoch_us(value)
     return value
-
-
-def build_grouped_report(
-    conn: Connection, *, start: date, end: date, as_of: datetime, by: str
-) -> dict[str | None, Metrics]:
-    """Metrics per department, person, topic or sentiment (no value: under ``None``)."""
-    if by not in GROUPINGS:
-        raise ValueError(f"cannot group by {by!r}: {', '.join(GROUPINGS)}")
-    result: dict[str | None, Metrics] = getattr(
-        build_breakdowns(conn, start=start, end=end, as_of=as_of), by
-    )
-    return result
-
-
-def build_trend(
-    conn: Connection, *, start: date, end: date, as_of: datetime
-) -> list[tuple[date, Metrics]]:
-    """Metrics per calendar week (Monday to Sunday, Swedish time) within the window."""
-    return build_breakdowns(conn, start=start, end=end, as_of=as_of).weeks
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from inbox.core.access import CurrentUser
 from inbox.core.text import Text
 from inbox.core.timeutil import utcnow
 from inbox.runtime import Runtime
+from inbox.store import people
 from inbox.store.models import User
 from inbox.web import csrf
 from inbox.web.catalog import Catalog
@@ -92,7 +93,7 @@ def load_user(request: Request, rt: Runtime) -> CurrentUser | None:
         _signed_out(request)
         return None
     with Session(rt.engine) as session:
-        user = session.get(User, uid)
+        user = people.user_by_id(session, uid)
         if user is None or not user.active or epoch != user.session_epoch:
             _signed_out(request)
             return None

@@ -24,11 +24,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from inbox.core.timeutil import utcnow
-from inbox.store.models import Event, Item
+from inbox.store.queries import write_version
 
 log = logging.getLogger(__name__)
 
@@ -38,14 +37,6 @@ MAX_WINDOWS = 32
 
 Window = tuple[date, date]
 Compute = Callable[[Connection, datetime], dict[str, Any]]
-
-
-def write_version(conn: Connection) -> tuple[Any, ...]:
-    """Changes whenever an item arrives or anything is done to one (every action is an event)."""
-    return tuple(
-        conn.execute(sa.select(sa.func.max(table.c.id))).scalar()
-        for table in (Item.__table__, Event.__table__)  # type: ignore[attr-defined]
-    )
 
 
 @dataclass(frozen=True)

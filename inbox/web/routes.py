@@ -4,23 +4,17 @@ from __future__ import annotations
 
 import asyncio
 
-import sqlalchemy as sa
-from sqlalchemy.engine import Engine
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from inbox.settings import Settings
+from inbox.store.db import ping
 from inbox.web.auth import ADMINS, SUPERVISORS, guarded, public
 from inbox.web.views import admin, classify, dashboard, item, login, queue
 
 HEALTH_TIMEOUT = 5.0
-
-
-def _ping(engine: Engine) -> None:
-    with engine.connect() as conn:
-        conn.execute(sa.text("SELECT 1"))
 
 
 async def health(request: Request) -> Response:
@@ -29,7 +23,7 @@ async def health(request: Request) -> Response:
     engine = request.app.state.runtime.engine
     writer = request.app.state.delivery_writer
     try:
-        await asyncio.wait_for(asyncio.to_thread(_ping, engine), timeout=HEALTH_TIMEOUT)
+        await asyncio.wait_for(asyncio.to_thread(ping, engine), timeout=HEALTH_TIMEOUT)
         database = "ok"
     except Exception as exc:
         database = f"down ({type(exc).__name__})"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
@@ -10,8 +10,8 @@ from inbox.actions import audit
 from inbox.actions import users as users_actions
 from inbox.core.access import ROLE_LABELS
 from inbox.core.text import Text
+from inbox.store import people
 from inbox.store.db import session_scope
-from inbox.store.models import User
 from inbox.web.auth import Ctx, field
 from inbox.web.errors import Refused
 from inbox.web.templating import flash, render
@@ -19,7 +19,7 @@ from inbox.web.templating import flash, render
 
 def _page(request: Request, ctx: Ctx, *, error: str = "", status: int = 200) -> Response:
     with Session(ctx.rt.engine) as session:
-        users = session.exec(select(User).order_by(col(User.email))).all()
+        users = people.users_by_email(session)
     return render(
         request,
         "admin_users.html",

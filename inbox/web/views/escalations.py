@@ -12,8 +12,8 @@ from inbox.actions import escalations
 from inbox.core.signed_links import TokenError, read_ack_token
 from inbox.core.timeutil import utcnow
 from inbox.runtime import Runtime
+from inbox.store import items
 from inbox.store.db import session_scope
-from inbox.store.models import Escalation
 from inbox.web.templating import render
 
 
@@ -31,7 +31,7 @@ async def acknowledge(request: Request, rt: Runtime, _form: FormData) -> Respons
         context["error"] = f"Det gick inte att kvittera: {exc}."
         return render(request, "escalation_ack.html", context, status_code=400)
     with session_scope(rt.engine) as session:
-        esc = session.get(Escalation, escalation_id)
+        esc = items.escalation_by_id(session, escalation_id)
         if esc is None:
             context["error"] = "Det gick inte att kvittera: larmet finns inte."
             return render(request, "escalation_ack.html", context, status_code=404)

@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-import sqlalchemy as sa
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -18,9 +17,9 @@ from inbox.core.kinds import Resolution
 from inbox.core.rules.saved_replies import acknowledgement_text, fill, for_department
 from inbox.core.sla import sla_state
 from inbox.core.text import Text
+from inbox.store import items, people
 from inbox.store.db import session_scope
-from inbox.store.models import Event, Item, ItemView, Note, Page, Post, User
-from inbox.store.models import Response as ItemResponse
+from inbox.store.models import Item
 from inbox.store.queries import thread_items
 from inbox.web.auth import Ctx, field
 from inbox.web.errors import Refused
@@ -39,7 +38,7 @@ def _item_id(request: Request) -> int:
 
 def fetch_item(session: Session, request: Request, ctx: Ctx) -> Item:
     """The item, if it exists and the user may handle it (get-and-authorise)."""
-    item = session.get(Item, _item_id(request))
+    item = items.item_by_id(session, _item_id(request))
     if item is None:
         raise HTTPException(404, "Ärendet finns inte.")
     if not may_handle(
@@ -54,27 +53,14 @@ def fetch_item(session: Session, request: Request, ctx: Ctx) -> Item:
 
 
 def _others_viewing(session: Session, item_id: int, ctx: Ctx) -> list[str]:
-    names = session.exec(
-        select(User.name)
-        .join(ItemView, col(ItemView.user_email) == col(User.email))
-        .where(
-            ItemView.item_id == item_id,
-            ItemView.user_email != ctx.user.email,
-            col(ItemView.seen_at) > ctx.now - PRESENCE_WINDOW,
-        )
-        .order_by(col(User.name))
-    ).all()
-    return list(names)
+    return items.others_viewing(
+        session, item_id, besides=ctx.user.email, since=ctx.now - PRESENCE_WINDOW
+    )
 
 
 def _context(session: Session, item: Item, ctx: Ctx, **extra: Any) -> dict[str, Any]:
-    page = session.get(Page, item.page_id)
-    assert page is not None
-    post = None
-    if item.post_id:
-        post = session.exec(
-            select(Post).where(Post.page_id == item.page_id, Post.external_id == item.post_id)
-        ).first()
+    record = items.item_record(session, item)
+    page = record.page
     conn = session.connection()
     around = thread_items(conn, item, now=ctx.now)
     # Only what the viewer may open; the rest of the thread is counted, not shown.
@@ -89,18 +75,7 @@ def _context(session: Session, item: Item, ctx: Ctx, **extra: Any) -> dict[str, 
             assignee=t.assignee,
         )
     ]
-    responses = session.exec(
-        select(ItemResponse)
-        .where(ItemResponse.item_id == item.id)
-        .order_by(col(ItemResponse.sent_at))
-    ).all()
-    notes = session.exec(select(Note).where(Note.item_id == item.id).order_by(col(Note.at))).all()
-    events = session.exec(
-        select(Event).where(Event.item_id == item.id).order_by(col(Event.at), col(Event.id))
-    ).all()
-    colleagues = session.exec(
-        select(User).where(User.active == sa.true()).order_by(col(User.name))
-    ).all()
+    colleagues = items.active_users(session)
     catalog = ctx.catalog
     replies = [
         (r.title, fill(r.text, author=item.author, page=page.name, agent=ctx.user.name))
@@ -110,12 +85,12 @@ def _context(session: Session, item: Item, ctx: Ctx, **extra: Any) -> dict[str, 
     return {
         "item": item,
         "page": page,
-        "post": post,
+        "post": record.post,
         "thread": thread,
         "thread_hidden": len(around) - len(thread),
-        "responses": responses,
-        "notes": notes,
-        "events": events,
+        "responses": record.responses,
+        "notes": record.notes,
+        "events": record.events,
         "colleagues": colleagues,
         "names": names,
         "replies": replies,
@@ -159,9 +134,7 @@ async def presence(request: Request, ctx: Ctx) -> Response:
         item = fetch_item(session, request, ctx)
         item_work.touch_view(session, item_id=item.id or 0, user_email=ctx.user.email, now=ctx.now)
         others = _others_viewing(session, item.id or 0, ctx)
-        count = session.exec(
-            select(sa.func.count()).select_from(ItemResponse).where(ItemResponse.item_id == item.id)
-        ).one()
+        count = items.response_count(session, item.id or 0)
     return render(request, "_presence.html", {"others": others, "response_count": count})
 
 
@@ -195,9 +168,7 @@ async def act(request: Request, ctx: Ctx) -> Response:
 def _reply(request: Request, session: Session, item: Item, ctx: Ctx) -> Response:
     text = field(ctx.form, "text")
     seen = field(ctx.form, "seen_responses", limit=10)
-    count = session.exec(
-        select(sa.func.count()).select_from(ItemResponse).where(ItemResponse.item_id == item.id)
-    ).one()
+    count = items.response_count(session, item.id or 0)
     others = _others_viewing(session, item.id or 0, ctx)
     confirmed = field(ctx.form, "confirm", limit=4) == "1"
     if not confirmed and ((seen.isdigit() and count > int(seen)) or others):
@@ -261,7 +232,7 @@ def _assign(request: Request, session: Session, item: Item, ctx: Ctx) -> Respons
     if who == "me":
         who = ctx.user.email
     if who:
-        user = session.exec(select(User).where(User.email == who)).first()
+        user = people.user_by_email(session, who)
         if user is None or not user.active:
             raise audit.ActionError(f"ingen aktiv användare {who}")
     item_work.assign_item(session, item, assignee=who or None, actor=ctx.user.email, now=ctx.now)

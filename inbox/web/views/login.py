@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.requests import Request
@@ -17,8 +17,9 @@ from inbox.core.passwords import LOCKOUT, locked_until, verify_password
 from inbox.core.text import Text
 from inbox.core.timeutil import utcnow
 from inbox.runtime import Runtime
+from inbox.store import people
 from inbox.store.db import session_scope
-from inbox.store.models import AppFlag, LoginFailure, User
+from inbox.store.models import User
 from inbox.web import csrf
 from inbox.web.auth import Ctx, field, signed_in
 from inbox.web.errors import Refused
@@ -40,11 +41,11 @@ def safe_next(target: str) -> str:
 
 def _demo(rt: Runtime) -> tuple[str, list[str]] | None:
     with Session(rt.engine) as session:
-        flag = session.get(AppFlag, DEMO_FLAG)
-        users = session.get(AppFlag, DEMO_USERS_FLAG)
-    if flag is None or not flag.value:
+        password = people.flag_value(session, DEMO_FLAG)
+        users = people.flag_value(session, DEMO_USERS_FLAG)
+    if not password:
         return None
-    return flag.value, (users.value.split() if users else [])
+    return password, (users.split() if users else [])
 
 
 def _page(
@@ -68,18 +69,11 @@ def _check(
 ) -> User | datetime | None:
     """The user; or when the lockout ends; or None for a wrong email or password."""
     with session_scope(rt.engine) as session:
-        failures = [
-            f.at
-            for f in session.exec(
-                select(LoginFailure).where(
-                    LoginFailure.key == key, col(LoginFailure.at) > now - LOCKOUT
-                )
-            )
-        ]
+        failures = people.login_failures_since(session, key=key, since=now - LOCKOUT)
         until = locked_until(failures, now)
         if until is not None:
             return until
-        user = session.exec(select(User).where(User.email == email)).first()
+        user = people.user_by_email(session, email)
         ok = verify_password(user.password_hash if user else None, password)
         if not ok or user is None or not user.active:
             sign_in.record_login_failure(session, email=email, key=key, now=now)
@@ -166,7 +160,7 @@ async def set_language(request: Request, rt: Runtime, form: FormData) -> Respons
     uid = request.session.get("uid")
     if isinstance(uid, int):
         with session_scope(rt.engine) as session:
-            user = session.get(User, uid)
+            user = people.user_by_id(session, uid)
             if user is not None:
                 users_actions.set_user_language(session, user=user, language=lang, now=utcnow())
     return RedirectResponse(safe_next(field(form, "next", limit=2000) or "/"), status_code=303)

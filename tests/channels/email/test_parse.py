@@ -9,13 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from inbox.channels.email.parse import (
-    Attachment,
-    html_to_text,
-    iter_mbox,
-    parse_email,
-    to_new_item,
-)
+from inbox.channels.email.parse import html_to_text, iter_mbox, parse_email
+from inbox.core.incoming import Attachment, to_new_item
 
 RECEIVED = datetime(2026, 11, 17, 9, 30, tzinfo=UTC)
 

@@ -1,0 +1,86 @@
+"""Named reads about one item: what its page shows, who else has it open.
+
+The item page reads through these and nothing else, so each read is named,
+typed and findable; writes go through ``inbox.actions``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from inbox.store.models import Escalation, Event, Item, ItemView, Note, Page, Post, User
+from inbox.store.models import Response as ItemResponse
+
+
+@dataclass(frozen=True)
+class ItemRecord:
+    """Everything stored about an item that its page shows, oldest first."""
+
+    page: Page
+    post: Post | None
+    responses: Sequence[ItemResponse]
+    notes: Sequence[Note]
+    events: Sequence[Event]
+
+
+def item_by_id(session: Session, item_id: int) -> Item | None:
+    return session.get(Item, item_id)
+
+
+def item_record(session: Session, item: Item) -> ItemRecord:
+    page = session.get(Page, item.page_id)
+    assert page is not None  # a foreign key
+    post = None
+    if item.post_id:
+        post = session.exec(
+            select(Post).where(Post.page_id == item.page_id, Post.external_id == item.post_id)
+        ).first()
+    responses = session.exec(
+        select(ItemResponse)
+        .where(ItemResponse.item_id == item.id)
+        .order_by(col(ItemResponse.sent_at))
+    ).all()
+    notes = session.exec(select(Note).where(Note.item_id == item.id).order_by(col(Note.at))).all()
+    events = session.exec(
+        select(Event).where(Event.item_id == item.id).order_by(col(Event.at), col(Event.id))
+    ).all()
+    return ItemRecord(page=page, post=post, responses=responses, notes=notes, events=events)
+
+
+def response_count(session: Session, item_id: int) -> int:
+    return session.exec(
+        select(sa.func.count()).select_from(ItemResponse).where(ItemResponse.item_id == item_id)
+    ).one()
+
+
+def others_viewing(session: Session, item_id: int, *, besides: str, since: datetime) -> list[str]:
+    """Names of the people other than ``besides`` who had the item open after ``since``."""
+    names = session.exec(
+        select(User.name)
+        .join(ItemView, col(ItemView.user_email) == col(User.email))
+        .where(
+            ItemView.item_id == item_id,
+            ItemView.user_email != besides,
+            col(ItemView.seen_at) > since,
+        )
+        .order_by(col(User.name))
+    ).all()
+    return list(names)
+
+
+def active_users(session: Session) -> Sequence[User]:
+    """Everyone who may be assigned an item, by name."""
+    return session.exec(select(User).where(User.active == sa.true()).order_by(col(User.name))).all()
+
+
+def escalation_by_id(session: Session, escalation_id: int) -> Escalation | None:
+    return session.get(Escalation, escalation_id)
+
+
+def page_by_key(session: Session, key: str) -> Page | None:
+    return session.exec(select(Page).where(Page.key == key)).first()

@@ -1,0 +1,45 @@
+"""Named reads about people and sign-in: users, failed attempts, flags, API tokens."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from inbox.store.models import ApiToken, AppFlag, LoginFailure, User
+
+
+def users_by_email(session: Session) -> Sequence[User]:
+    return session.exec(select(User).order_by(col(User.email))).all()
+
+
+def user_by_id(session: Session, user_id: int) -> User | None:
+    return session.get(User, user_id)
+
+
+def user_by_email(session: Session, email: str) -> User | None:
+    return session.exec(select(User).where(User.email == email)).first()
+
+
+def login_failures_since(session: Session, *, key: str, since: datetime) -> list[datetime]:
+    """When sign-in failed for ``key`` (an address and a client) after ``since``."""
+    rows = session.exec(
+        select(LoginFailure.at).where(LoginFailure.key == key, col(LoginFailure.at) > since)
+    ).all()
+    return list(rows)
+
+
+def flag_value(session: Session, key: str) -> str | None:
+    flag = session.get(AppFlag, key)
+    return flag.value if flag is not None else None
+
+
+def live_token_exists(session: Session, token_hash: str) -> bool:
+    """A token with this hash exists and has not been revoked."""
+    found = session.exec(
+        select(ApiToken.id).where(
+            ApiToken.token_hash == token_hash, col(ApiToken.revoked_at).is_(None)
+        )
+    ).first()
+    return found is not None
