@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -27,6 +28,22 @@ _POST_ITEMS = frozenset({"post", "status", "photo", "video", "share"})
 _MODERATION = frozenset({"remove", "hide", "unhide"})
 # Seconds since 1970 stay below this until the year 5138; milliseconds pass it in 1973.
 _MS_THRESHOLD = 100_000_000_000
+
+
+# A lone UTF-16 surrogate (``"\\ud83d"`` without its pair) is valid JSON but no
+# text: it cannot be stored, and would cost the delivery's other events too.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _whole(value: Any) -> Any:
+    """The document with every lone surrogate replaced by U+FFFD."""
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value) if _SURROGATE.search(value) else value
+    if isinstance(value, dict):
+        return {_whole(k): _whole(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_whole(v) for v in value]
+    return value
 
 
 def _reject_constant(name: str) -> NoReturn:
@@ -48,7 +65,7 @@ def parse_delivery(body: bytes, *, now: datetime | None = None) -> list[MetaEven
         doc = json.loads(body, parse_constant=_reject_constant)
     except (ValueError, RecursionError) as exc:
         raise MetaFormatError(f"malformed JSON: {exc}") from exc
-    root = _obj(doc, "body")
+    root = _obj(_whole(doc), "body")
     obj = root.get("object")
     if obj not in OBJECTS:
         raise MetaFormatError(f"object: {obj!r} is not one of {', '.join(OBJECTS)}")

@@ -700,3 +700,23 @@ def test_shared_signed_body() -> None:
         hmac.new(SIGNATURE_SECRET.encode(), again, hashlib.sha1).hexdigest().startswith("ac131be1")
     )
     assert parse_delivery(again) == parse_delivery(raw)
+
+
+def test_a_lone_surrogate_costs_nothing_but_itself() -> None:
+    """Valid JSON, not valid text: the character becomes U+FFFD, every event is kept."""
+    comment = (
+        '{"field": "feed", "value": {"item": "comment", "verb": "add", "comment_id": "%s",'
+        ' "post_id": "1_1", "from": {"id": "9", "name": "Ann\\ud83d"},'
+        ' "message": "%s", "created_time": 1764000000}}'
+    )
+    body = (
+        '{"object": "page", "entry": [{"id": "1", "time": 1764000000, "changes": ['
+        + comment % ("1_2", "trasig \\ud83d men \\ud83d\\ude00 hel")
+        + ", "
+        + comment % ("1_3", "helt vanlig")
+        + "]}]}"
+    ).encode()
+    first, second = parse_delivery(body)
+    assert (first.text, first.author) == ("trasig \ufffd men \U0001f600 hel", "Ann\ufffd")
+    assert second.text == "helt vanlig"
+    first.text.encode("utf-8")  # storable

@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import io
 import shutil
 from collections.abc import Callable
+from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,10 +18,7 @@ from inbox.core.rules.duty import load_duty_rota, load_escalation_rules, load_wa
 from inbox.core.rules.files import RulesError, key_path, read_toml
 from inbox.core.rules.saved_replies import load_saved_replies
 from inbox.core.rules.tagging import load_rules
-from tests.paths import REPO
-
-ROOT = REPO
-DEFAULT_RULES = ROOT / "inbox" / "default_rules"
+from tests.paths import DEFAULT_RULES
 
 # How each file is loaded at start-up: the tagging rules as a directory, the others
 # one file at a time.
@@ -310,3 +309,13 @@ def test_one_error_class() -> None:
 )
 def test_key_path(parts: tuple[str | int, ...], path: str) -> None:
     assert key_path(*parts) == path
+
+
+@pytest.mark.parametrize(
+    "directory", [DEFAULT_RULES, *sorted((DEFAULT_RULES / "examples").iterdir())], ids=str
+)
+def test_every_shipped_rules_set_passes_the_whole_check(directory: Path) -> None:
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        assert main(["rules", "check", "--dir", str(directory)]) == 0, err.getvalue()
+    assert out.getvalue().count(": ok\n") == 4
