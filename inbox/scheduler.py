@@ -22,7 +22,7 @@ from sqlalchemy.engine import Engine
 from inbox.actions import digests as digests_actions
 from inbox.actions import leases, sla_sweep
 from inbox.channels.email.imap import poll_all_mailboxes
-from inbox.channels.notify.delivery import DeliveryResult, deliver_due
+from inbox.channels.notify.sender import DeliveryResult, deliver_due
 from inbox.core.calendar import STOCKHOLM, OfficeCalendar
 from inbox.core.rules.duty import WatchRules, load_watch_rules
 from inbox.core.rules.tagging import Rules

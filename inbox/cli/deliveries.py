@@ -12,7 +12,7 @@ from inbox.runtime import Runtime
 
 
 def cmd_deliveries_list(rt: Runtime, args: argparse.Namespace) -> int:
-    from inbox.actions.deliveries import list_deliveries
+    from inbox.actions.meta_intake import list_deliveries
 
     with rt.engine.connect() as conn:
         rows = list_deliveries(conn, status=args.status, limit=args.limit)
@@ -30,7 +30,7 @@ def cmd_deliveries_list(rt: Runtime, args: argparse.Namespace) -> int:
 
 
 def cmd_deliveries_process(rt: Runtime, args: argparse.Namespace) -> int:
-    from inbox.actions.deliveries import retry_unknown_pages
+    from inbox.actions.meta_intake import retry_unknown_pages
 
     if args.retry_unknown:
         with rt.engine.begin() as conn:

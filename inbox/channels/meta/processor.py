@@ -1,7 +1,7 @@
 """The processor: stored webhook deliveries into items, in the background of ``serve``.
 
 The webhook (``webhook``) only stores what Meta sent (``store``); this loop hands
-the stored deliveries to the actions (``inbox.actions.deliveries``), which make
+the stored deliveries to the actions (``inbox.actions.meta_intake``), which make
 each event an item exactly once, and then tags and routes the new items.
 """
 
@@ -15,7 +15,7 @@ from datetime import datetime
 
 from sqlalchemy.engine import Engine
 
-from inbox.actions import deliveries, tagging
+from inbox.actions import meta_intake, tagging
 from inbox.channels.meta.parse import parse_delivery
 from inbox.channels.meta.store import DeliveryWriter
 from inbox.core.calendar import DEFAULT_CALENDAR, OfficeCalendar
@@ -42,7 +42,7 @@ def process_pending(
     rules: Rules | None = None,
 ) -> int:
     """Turn up to ``limit`` stored deliveries into items, then tag and route the new ones."""
-    handled = deliveries.process_deliveries(
+    handled = meta_intake.process_deliveries(
         engine, parse=_parse, now=now, limit=limit, calendar=calendar
     )
     if rules is not None and handled:

@@ -30,7 +30,7 @@ from sqlalchemy.engine import Engine
 
 from inbox.store.models import to_epoch_us
 
-log = logging.getLogger("inbox.actions.deliveries")
+log = logging.getLogger("inbox.actions.meta_intake")
 
 _COLUMNS = ("source", "received_at", "body", "signature_ok", "status", "error", "attempts")
 

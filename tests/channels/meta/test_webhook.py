@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 from starlette.testclient import TestClient
 
-from inbox.actions.deliveries import list_deliveries, retry_unknown_pages
+from inbox.actions.meta_intake import list_deliveries, retry_unknown_pages
 from inbox.app import create_app
 from inbox.channels.meta import processor
 from inbox.channels.meta.parse import parse_delivery

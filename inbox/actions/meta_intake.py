@@ -39,7 +39,7 @@ from inbox.store.models import (
     to_epoch_us,
 )
 
-log = logging.getLogger("inbox.actions.deliveries")
+log = logging.getLogger("inbox.actions.meta_intake")
 
 ACTOR = "meta"
 NEEDS_FETCH = "needs_fetch"
