@@ -5,7 +5,8 @@ replies, ``item_work`` holds the work people do on an item, ``sla_sweep``,
 ``urgency``, ``escalations`` and ``digests`` watch the clock, ``outbox`` queues
 notifications, and ``pages``, ``users``, ``api_tokens``, ``leases``, ``sign_in``,
 ``flags``, ``email`` (mail in), ``meta_intake`` (Meta webhook deliveries in) and
-``demo`` the rest; ``audit`` is the trail they all leave. Functions take the clock (``now``) and the actor as arguments;
-nothing here reads the time itself, so tests and backfills can move it. May
-import the store and the core; never the channels, web, api or cli.
+``demo`` the rest; ``audit`` is the trail they all leave. Functions take the
+clock (``now``) and the actor as arguments; nothing here reads the time itself,
+so tests and backfills can move it. May import the store and the core; never
+the channels, web, api or cli.
 """
