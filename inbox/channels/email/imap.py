@@ -37,7 +37,14 @@ SENT_NAMES = ("Sent", "Skickat", "Sent Items")
 def connect(config: MailboxSettings) -> IMAPClient:
     client = IMAPClient(config.host, port=config.port, ssl=config.ssl, timeout=config.timeout)
     client.normalise_times = False  # keep INTERNALDATE's own offset
-    client.login(config.user, config.password.get_secret_value())
+    try:
+        client.login(config.user, config.password.get_secret_value())
+    except BaseException:
+        try:  # a refused login leaves the connection open otherwise
+            client.shutdown()
+        except (IMAPClientError, OSError):
+            log.debug("closing after a failed login failed", exc_info=True)
+        raise
     return client
 
 
