@@ -53,7 +53,7 @@ def _users(root: Path) -> tuple[str, str, str, str, str]:
     return user, user, group, user, group
 
 
-def _config(root: Path, port: int) -> str:
+def _config(root: Path, port: int, extra: str) -> str:
     login_user, internal_user, internal_group, mail_user, mail_group = _users(root)
     return f"""
 protocols = imap
@@ -100,11 +100,13 @@ service submission-login {{
     port = 0
   }}
 }}
+{extra}
 """
 
 
 @contextmanager
-def dovecot_server() -> Iterator[Dovecot]:
+def dovecot_server(extra_config: str = "") -> Iterator[Dovecot]:
+    """A running server; ``extra_config`` is added to its configuration as it is."""
     binary = dovecot_binary()
     if binary is None:
         raise RuntimeError("dovecot is not installed (apt-get install dovecot-imapd)")
@@ -121,7 +123,7 @@ def dovecot_server() -> Iterator[Dovecot]:
     )
     port = free_port()
     conf = root / "dovecot.conf"
-    conf.write_text(_config(root, port), encoding="utf-8")
+    conf.write_text(_config(root, port, extra_config), encoding="utf-8")
     proc = subprocess.Popen(
         [binary, "-F", "-c", str(conf)],
         stdout=subprocess.DEVNULL,

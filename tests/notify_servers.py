@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
 import threading
@@ -21,15 +22,35 @@ def free_port() -> int:
 
 
 class _Capture:
+    """Keeps every message; ``rcpt_reply``/``data_reply`` make the server refuse, and
+    ``hold`` makes it keep its verdict on a message until the event is set."""
+
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
+        self.raw: list[bytes] = []
+        self.envelopes: list[tuple[str, list[str]]] = []
         self.lock = threading.Lock()
+        self.rcpt_reply: str | None = None
+        self.data_reply = "250 OK"
+        self.hold: threading.Event | None = None
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: Any
+    ) -> str:
+        if self.rcpt_reply is not None:
+            return self.rcpt_reply
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         msg = message_from_bytes(envelope.original_content, policy=policy.default)
         with self.lock:
             self.messages.append(msg)  # type: ignore[arg-type]
-        return "250 OK"
+            self.raw.append(envelope.original_content)
+            self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+        if self.hold is not None:
+            await asyncio.get_running_loop().run_in_executor(None, self.hold.wait)
+        return self.data_reply
 
 
 class SmtpServer:
@@ -53,6 +74,11 @@ class SmtpServer:
     def messages(self) -> list[EmailMessage]:
         with self.capture.lock:
             return list(self.capture.messages)
+
+    @property
+    def raw(self) -> list[bytes]:
+        with self.capture.lock:
+            return list(self.capture.raw)
 
 
 class HttpReceiver:

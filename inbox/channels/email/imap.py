@@ -19,6 +19,7 @@ from sqlalchemy.engine import Engine
 from inbox.actions import email
 from inbox.channels.email.files import EmailSummary, mailbox_page, store_message
 from inbox.core.calendar import DEFAULT_CALENDAR, OfficeCalendar
+from inbox.core.send_outcome import SentCopyFailed
 from inbox.runtime import Runtime
 from inbox.settings import MailboxSettings
 from inbox.store.db import session_scope
@@ -28,12 +29,22 @@ log = logging.getLogger(__name__)
 POLL_ACTOR = "imap"
 FETCH_BATCH = 25
 SEEN = b"\\Seen"
+SENT_FLAG = b"\\Sent"
+# Folder names taken for the Sent folder when none carries the \Sent flag, in order.
+SENT_NAMES = ("Sent", "Skickat", "Sent Items")
 
 
 def connect(config: MailboxSettings) -> IMAPClient:
     client = IMAPClient(config.host, port=config.port, ssl=config.ssl, timeout=config.timeout)
     client.normalise_times = False  # keep INTERNALDATE's own offset
-    client.login(config.user, config.password.get_secret_value())
+    try:
+        client.login(config.user, config.password.get_secret_value())
+    except BaseException:
+        try:  # a refused login leaves the connection open otherwise
+            client.shutdown()
+        except (IMAPClientError, OSError):
+            log.debug("closing after a failed login failed", exc_info=True)
+        raise
     return client
 
 
@@ -110,6 +121,62 @@ def poll_mailbox(
         except (IMAPClientError, OSError):
             log.debug("mailbox %s: logout failed", page_key, exc_info=True)
     return summary
+
+
+def find_sent_folder(client: IMAPClient) -> str:
+    """The folder flagged ``\\Sent`` (RFC 6154), else one of ``SENT_NAMES``, else a new ``Sent``.
+
+    Names are matched without regard to case, also under a personal namespace
+    prefix such as ``INBOX.``.
+    """
+    folders = client.list_folders()
+    for flags, _, name in folders:
+        if SENT_FLAG in flags or SENT_FLAG.decode() in flags:
+            return str(name)
+    by_name: dict[str, str] = {}
+    for _, delimiter, name in folders:
+        key = str(name)
+        if delimiter and key.upper().startswith("INBOX" + delimiter.decode()):
+            key = key[len("INBOX") + 1 :]
+        by_name.setdefault(key.casefold(), str(name))
+    for wanted in SENT_NAMES:
+        if wanted.casefold() in by_name:
+            return by_name[wanted.casefold()]
+    client.create_folder(SENT_NAMES[0])
+    return SENT_NAMES[0]
+
+
+def append_to_sent(mailbox: MailboxSettings, raw: bytes, when: datetime) -> str:
+    """Keep a sent message in the mailbox's Sent folder, marked ``\\Seen``; returns the folder.
+
+    The organisation's own archive must hold what it sent. ``when`` becomes the
+    copy's INTERNALDATE. A failure raises ``SentCopyFailed``: the message was
+    sent all the same, so the caller records it and appends the copy again later.
+    """
+    try:
+        client = connect(mailbox)
+    except (IMAPClientError, OSError) as exc:
+        raise _copy_failed(exc) from exc
+    try:
+        folder = find_sent_folder(client)
+        client.append(folder, raw, flags=[SEEN], msg_time=when)
+    except (IMAPClientError, OSError) as exc:
+        raise _copy_failed(exc) from exc
+    finally:
+        try:
+            client.logout()
+        except (IMAPClientError, OSError):
+            log.debug("append to Sent: logout failed", exc_info=True)
+    return folder
+
+
+def _copy_failed(exc: BaseException) -> SentCopyFailed:
+    return SentCopyFailed(
+        "Svaret skickades, men kopian kunde inte sparas i brevlådans mapp för skickat.",
+        "Skicka inte igen. Kopian sparas på nytt senare; kontrollera brevlådans "
+        "IMAP-inställningar om det fortsätter.",
+        detail=f"{type(exc).__name__}: {exc}",
+    )
 
 
 def poll_all_mailboxes(runtime: Runtime, *, now: datetime) -> dict[str, EmailSummary | str]:

@@ -8,7 +8,6 @@ marking can at worst send one message again, never lose it.
 from __future__ import annotations
 
 import smtplib
-import ssl
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
@@ -20,6 +19,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from inbox.actions import outbox
+from inbox.channels.smtp import open_smtp
 from inbox.settings import Settings
 from inbox.store.db import session_scope
 from inbox.store.models import Outbox
@@ -56,16 +56,7 @@ class _Mailer:
         if row.body_html:
             msg.add_alternative(row.body_html, subtype="html")
         if self.smtp is None:
-            smtp = smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=s.smtp_timeout)
-            try:
-                if s.smtp_starttls:
-                    smtp.starttls(context=ssl.create_default_context())
-                if s.smtp_user:
-                    smtp.login(s.smtp_user, s.smtp_password)
-            except BaseException:
-                smtp.close()
-                raise
-            self.smtp = smtp
+            self.smtp = open_smtp(s, smtplib.SMTP)
         try:
             self.smtp.send_message(msg)
         except BaseException:
