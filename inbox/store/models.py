@@ -63,14 +63,31 @@ def ts_column(*, nullable: bool = False, index: bool = False) -> Any:
 
 
 class Page(SQLModel, table=True):
+    __table_args__ = (
+        sa.UniqueConstraint("platform_id", "receives", name="uq_page_platform_receives"),
+    )
+
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(max_length=64, unique=True)
     name: str = Field(max_length=200)
     channel: str = Field(default=Channel.FACEBOOK.value, max_length=16)
     calendar: str = Field(default="office", max_length=8)
     target_hours: float = Field(default=24.0)
-    platform_id: str | None = Field(default=None, max_length=64, unique=True)
+    platform_id: str | None = Field(default=None, max_length=64)
     created_at: datetime = Field(sa_column=ts_column())
+    # What the page takes of what arrives under its platform id: all, feed or
+    # messages (inbox.core.kinds.Receives): a Facebook page's comments and its
+    # Messenger inbox may be one page or two, sharing one connection.
+    receives: str = Field(
+        default="all", sa_column=sa.Column(sa.String(8), nullable=False, server_default="all")
+    )
+    # Messenger answers up to 7 days after the person's last message (HUMAN_AGENT).
+    human_agent: bool = Field(
+        default=False, sa_column=sa.Column(sa.Boolean, nullable=False, server_default=sa.false())
+    )
+    # API pages: replies are POSTed here, signed with the page's secret (sealed).
+    reply_webhook: str | None = Field(default=None, max_length=500)
+    reply_secret_cipher: str | None = Field(default=None, sa_type=sa.Text)
 
 
 class Post(SQLModel, table=True):
@@ -276,6 +293,11 @@ class ApiToken(SQLModel, table=True):
     name: str = Field(max_length=64, index=True)
     prefix: str = Field(max_length=16)
     token_hash: str = Field(max_length=64, unique=True)
+    # Space-separated: read (GET), items (record items and responses), reply (send).
+    scopes: str = Field(
+        default="read items",
+        sa_column=sa.Column(sa.String(64), nullable=False, server_default="read items"),
+    )
     created_at: datetime = Field(sa_column=ts_column())
     revoked_at: datetime | None = Field(default=None, sa_column=ts_column(nullable=True))
 
@@ -458,3 +480,61 @@ class AppFlag(SQLModel, table=True):
 
     key: str = Field(primary_key=True, max_length=64)
     value: str = Field(default="", max_length=255)
+
+
+class PageConnection(SQLModel, table=True):
+    """A page's access token on its platform (Meta), sealed; shared by the pages with its id."""
+
+    __tablename__ = "page_connection"
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform_id: str = Field(max_length=64, unique=True)
+    platform_name: str = Field(default="", max_length=200)
+    # Fernet cipher text under INBOX_TOKEN_KEY (inbox.core.token_box); never the token.
+    token_cipher: str = Field(sa_type=sa.Text)
+    # connected | reconnect | permission (inbox.core.kinds.ConnectionState)
+    state: str = Field(max_length=16)
+    detail: str | None = Field(default=None, sa_type=sa.Text)
+    connected_by: str = Field(max_length=255)
+    connected_at: datetime = Field(sa_column=ts_column())
+    checked_at: datetime = Field(sa_column=ts_column())
+
+
+class Outbound(SQLModel, table=True):
+    """One thing sent to a platform for an item: written with the person's action, sent once.
+
+    States (inbox.core.kinds.OutboundState): queued, sending, sent, failed and
+    uncertain (the answer was lost: settled by the webhook echo or a lookup, never
+    repeated blindly).
+    """
+
+    __table_args__ = (sa.Index("ix_outbound_due", "state", "next_attempt_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(foreign_key="item.id", index=True)
+    page_id: int = Field(foreign_key="page.id")
+    # reply | private_reply | message | hide | unhide | delete
+    kind: str = Field(max_length=16)
+    text: str = Field(default="", sa_type=sa.Text)
+    reason: str | None = Field(default=None, max_length=32)
+    detail: str | None = Field(default=None, sa_type=sa.Text)
+    # A Messenger message tag (HUMAN_AGENT) when sent after the 24-hour window.
+    tag: str | None = Field(default=None, max_length=16)
+    actor: str = Field(max_length=255)
+    actor_name: str = Field(default="", max_length=200)
+    # One per form submission or API call: a double click or a retried request is one send.
+    idempotency_key: str = Field(max_length=64, unique=True)
+    state: str = Field(default="queued", max_length=10)
+    attempts: int = 0
+    next_attempt_at: datetime = Field(sa_column=ts_column())
+    created_at: datetime = Field(sa_column=ts_column())
+    updated_at: datetime = Field(sa_column=ts_column())
+    # When the platform accepted it (the response time counts to this).
+    sent_at: datetime | None = Field(default=None, sa_column=ts_column(nullable=True))
+    # What the platform made: the comment id, the message id, the mail's Message-ID.
+    platform_id: str | None = Field(default=None, max_length=255, index=True)
+    error_code: str | None = Field(default=None, max_length=32)
+    error: str | None = Field(default=None, sa_type=sa.Text)
+    advice: str | None = Field(default=None, sa_type=sa.Text)
+    # answer | echo | lookup | person: how a sent state was known
+    settled_by: str | None = Field(default=None, max_length=8)

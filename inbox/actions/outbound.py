@@ -1,0 +1,444 @@
+"""Replies and moderation for the platforms: queued with the person's action, sent once.
+
+``queue`` writes the action in the caller's transaction (who, when, the text,
+the reason); the sender (``inbox.channels.outbound``) claims what is due and
+reports back through ``record_sent``, ``record_retry``, ``record_failed`` and
+``record_uncertain``. A reply becomes the item's response only in
+``record_sent``, at the moment the platform accepted it. A send whose answer was
+lost is *uncertain* until the page's own webhook echo settles it
+(``settle_by_echo``) or a person does; only moderation, which is idempotent,
+is ever repeated after a lost answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from inbox.actions.audit import SCHEDULER_ACTOR, ActionError, checked_text, record_event
+from inbox.actions.responses import record_response
+from inbox.core.calendar import DEFAULT_CALENDAR, OfficeCalendar
+from inbox.core.kinds import (
+    ConnectionState,
+    OutboundKind,
+    OutboundState,
+    Resolution,
+    Status,
+)
+from inbox.core.outbound import CREATING, MAX_ATTEMPTS, MODERATION
+from inbox.store.models import Item, Outbound, PageConnection
+
+ACKNOWLEDGEMENT = "acknowledgement"
+# A claim older than this whose sender never reported back: the sender died.
+STALE_CLAIM = timedelta(minutes=2)
+
+
+@dataclass(frozen=True)
+class Claim:
+    """What the sender needs of one claimed action (plain values, no session)."""
+
+    id: int
+    item_id: int
+    page_id: int
+    kind: str
+    text: str
+    tag: str | None
+    attempts: int
+    idempotency_key: str
+
+
+def queue(
+    session: Session,
+    item: Item,
+    *,
+    kind: OutboundKind,
+    idempotency_key: str,
+    actor: str,
+    actor_name: str,
+    now: datetime,
+    text: str = "",
+    reason: str | None = None,
+    detail: str | None = None,
+    tag: str | None = None,
+) -> tuple[Outbound, bool]:
+    """The queued action, and whether it is new (a repeated key returns the first)."""
+    key = idempotency_key.strip()
+    if not 8 <= len(key) <= 64:
+        raise ActionError("the form or request lacks a valid idempotency key (8-64 characters)")
+    found = session.exec(select(Outbound).where(Outbound.idempotency_key == key)).first()
+    if found is not None:
+        if found.item_id != item.id or found.kind != kind.value:
+            raise ActionError("the idempotency key was already used for something else")
+        return found, False
+    if kind in CREATING:
+        text = checked_text(text, "reply")
+    action = Outbound(
+        item_id=item.id or 0,
+        page_id=item.page_id,
+        kind=kind.value,
+        text=text,
+        reason=reason,
+        detail=detail,
+        tag=tag,
+        actor=actor,
+        actor_name=actor_name,
+        idempotency_key=key,
+        state=OutboundState.QUEUED.value,
+        next_attempt_at=now,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(action)
+    session.flush()
+    record_event(
+        session,
+        actor=actor,
+        kind="outbound_queued",
+        now=now,
+        item_id=item.id,
+        outbound=action.id,
+        action=kind.value,
+        **({"reason": reason} if reason else {}),
+    )
+    return action, True
+
+
+def for_item(session: Session, item_id: int) -> Sequence[Outbound]:
+    return session.exec(
+        select(Outbound).where(Outbound.item_id == item_id).order_by(col(Outbound.id))
+    ).all()
+
+
+def claim(session: Session, *, now: datetime, limit: int) -> list[Claim]:
+    """Due actions of pages whose connection works, marked *sending* (commit before sending)."""
+    o = Outbound.__table__.c  # type: ignore[attr-defined]
+    query = (
+        sa.select(o.id)
+        .where(o.state == OutboundState.QUEUED.value, o.next_attempt_at <= now)
+        .order_by(o.next_attempt_at, o.id)
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        # Two senders (two schedulers, or `inbox outbox send` beside one) never
+        # claim the same action.
+        query = query.with_for_update(skip_locked=True)
+    ids = [row[0] for row in session.execute(query)]
+    claims: list[Claim] = []
+    for action in session.exec(select(Outbound).where(col(Outbound.id).in_(ids))):
+        action.state = OutboundState.SENDING.value
+        action.attempts += 1
+        action.updated_at = now
+        session.add(action)
+        claims.append(
+            Claim(
+                id=action.id or 0,
+                item_id=action.item_id,
+                page_id=action.page_id,
+                kind=action.kind,
+                text=action.text,
+                tag=action.tag,
+                attempts=action.attempts,
+                idempotency_key=action.idempotency_key,
+            )
+        )
+    return sorted(claims, key=lambda c: c.id)
+
+
+def recover_stale(session: Session, *, now: datetime) -> int:
+    """Claims whose sender died: moderation is queued again, a reply becomes uncertain."""
+    stale = session.exec(
+        select(Outbound).where(
+            Outbound.state == OutboundState.SENDING.value,
+            col(Outbound.updated_at) < now - STALE_CLAIM,
+        )
+    ).all()
+    for action in stale:
+        if OutboundKind(action.kind) in MODERATION:
+            _set(action, OutboundState.QUEUED, now)
+            action.next_attempt_at = now
+        else:
+            record_uncertain(
+                session,
+                action,
+                now=now,
+                detail="the sender stopped before it knew whether Meta accepted it",
+            )
+    return len(stale)
+
+
+def _set(action: Outbound, state: OutboundState, now: datetime) -> None:
+    action.state = state.value
+    action.updated_at = now
+
+
+def _item(session: Session, action: Outbound) -> Item:
+    item = session.get(Item, action.item_id)
+    assert item is not None  # a foreign key
+    return item
+
+
+def record_sent(
+    session: Session,
+    action: Outbound,
+    *,
+    platform_id: str | None,
+    accepted_at: datetime,
+    settled_by: str,
+    now: datetime,
+    calendar: OfficeCalendar = DEFAULT_CALENDAR,
+) -> None:
+    """The platform accepted it at ``accepted_at``: a reply is now the item's response."""
+    if action.state == OutboundState.SENT.value:
+        return
+    _set(action, OutboundState.SENT, now)
+    action.sent_at = accepted_at
+    action.platform_id = platform_id or action.platform_id
+    action.settled_by = settled_by
+    action.error = action.advice = action.error_code = None
+    session.add(action)
+    item = _item(session, action)
+    kind = OutboundKind(action.kind)
+    if kind in CREATING:
+        acknowledgement = action.reason == ACKNOWLEDGEMENT
+        record_response(
+            session,
+            item,
+            author=action.actor_name or action.actor,
+            text=action.text,
+            sent_at=max(accepted_at, item.received_at),
+            source=ACKNOWLEDGEMENT if acknowledgement else "inbox",
+            now=now,
+            calendar=calendar,
+            external_id=action.platform_id,
+            responder=action.actor,
+        )
+        if not acknowledgement and item.status == Status.OPEN.value:
+            item.status = Status.CLOSED.value
+            item.resolution = Resolution.ANSWERED.value
+            item.closed_at = now
+            session.add(item)
+    record_event(
+        session,
+        actor=SCHEDULER_ACTOR,
+        kind="outbound_sent",
+        now=now,
+        item_id=item.id,
+        outbound=action.id,
+        action=action.kind,
+        accepted_at=accepted_at.isoformat(),
+        settled_by=settled_by,
+    )
+
+
+def record_retry(
+    session: Session,
+    action: Outbound,
+    *,
+    at: datetime,
+    code: str | None,
+    error: str,
+    advice: str,
+    now: datetime,
+) -> None:
+    """Not sent this time, safe to try again at ``at`` (or failed, past the last attempt)."""
+    if action.attempts >= MAX_ATTEMPTS:
+        record_failed(session, action, code=code, error=error, advice=advice, now=now)
+        return
+    _set(action, OutboundState.QUEUED, now)
+    action.next_attempt_at = at
+    action.error_code, action.error, action.advice = code, error, advice
+    session.add(action)
+    record_event(
+        session,
+        actor=SCHEDULER_ACTOR,
+        kind="outbound_retry",
+        now=now,
+        item_id=action.item_id,
+        outbound=action.id,
+        code=code,
+        at=at.isoformat(),
+    )
+
+
+def record_failed(
+    session: Session,
+    action: Outbound,
+    *,
+    code: str | None,
+    error: str,
+    advice: str,
+    now: datetime,
+) -> None:
+    """Refused for good: a reply leaves the item in the queue, a removal reopens it."""
+    _set(action, OutboundState.FAILED, now)
+    action.error_code, action.error, action.advice = code, error, advice
+    session.add(action)
+    item = _item(session, action)
+    if (
+        OutboundKind(action.kind) in (OutboundKind.HIDE, OutboundKind.DELETE)
+        and item.resolution == Resolution.REMOVED.value
+    ):
+        item.status = Status.OPEN.value
+        item.resolution = None
+        item.closed_at = None
+        session.add(item)
+    record_event(
+        session,
+        actor=SCHEDULER_ACTOR,
+        kind="outbound_failed",
+        now=now,
+        item_id=item.id,
+        outbound=action.id,
+        action=action.kind,
+        code=code,
+        error=error,
+    )
+
+
+def record_uncertain(session: Session, action: Outbound, *, now: datetime, detail: str) -> None:
+    _set(action, OutboundState.UNCERTAIN, now)
+    action.error = detail
+    session.add(action)
+    record_event(
+        session,
+        actor=SCHEDULER_ACTOR,
+        kind="outbound_uncertain",
+        now=now,
+        item_id=action.item_id,
+        outbound=action.id,
+        action=action.kind,
+    )
+
+
+def resolve_uncertain(
+    session: Session,
+    action: Outbound,
+    *,
+    sent: bool,
+    actor: str,
+    now: datetime,
+    calendar: OfficeCalendar = DEFAULT_CALENDAR,
+) -> None:
+    """A person settles it: seen on the platform (sent), or not there (send it again)."""
+    if action.state != OutboundState.UNCERTAIN.value:
+        raise ActionError("only an uncertain send can be settled by hand")
+    if sent:
+        record_sent(
+            session,
+            action,
+            platform_id=None,
+            accepted_at=action.updated_at,
+            settled_by="person",
+            now=now,
+            calendar=calendar,
+        )
+    else:
+        _set(action, OutboundState.QUEUED, now)
+        action.next_attempt_at = now
+        session.add(action)
+    record_event(
+        session,
+        actor=actor,
+        kind="outbound_settled",
+        now=now,
+        item_id=action.item_id,
+        outbound=action.id,
+        sent=sent,
+    )
+
+
+def settle_by_echo(
+    session: Session,
+    *,
+    page_id: int,
+    external_id: str,
+    parent_id: str | None,
+    conversation_id: str | None,
+    text: str,
+    created_at: datetime,
+    now: datetime,
+    calendar: OfficeCalendar = DEFAULT_CALENDAR,
+) -> bool:
+    """The page's own comment or message came back by webhook: is it one of ours?
+
+    Ours when its id is one the platform gave us, or (for a send whose answer was
+    lost) when it answers the same item with the same text. Ours never becomes a
+    second response.
+    """
+    mine = session.exec(
+        select(Outbound).where(Outbound.page_id == page_id, Outbound.platform_id == external_id)
+    ).first()
+    if mine is None:
+        mine = _unsettled_match(session, page_id, parent_id, conversation_id, text)
+    if mine is None:
+        return False
+    if mine.state != OutboundState.SENT.value:
+        record_sent(
+            session,
+            mine,
+            platform_id=external_id,
+            accepted_at=created_at,
+            settled_by="echo",
+            now=now,
+            calendar=calendar,
+        )
+    return True
+
+
+def _unsettled_match(
+    session: Session,
+    page_id: int,
+    parent_id: str | None,
+    conversation_id: str | None,
+    text: str,
+) -> Outbound | None:
+    waiting = session.exec(
+        select(Outbound, Item)
+        .join(Item, col(Item.id) == col(Outbound.item_id))
+        .where(
+            Outbound.page_id == page_id,
+            col(Outbound.state).in_([OutboundState.UNCERTAIN.value, OutboundState.SENDING.value]),
+            col(Outbound.kind).in_([k.value for k in CREATING]),
+        )
+        .order_by(col(Outbound.id))
+    ).all()
+    for action, item in waiting:
+        same_place = (parent_id is not None and parent_id == item.external_id) or (
+            conversation_id is not None and conversation_id == item.conversation_id
+        )
+        if same_place and action.text.strip() == text.strip():
+            return action
+    return None
+
+
+def set_connection_state(
+    session: Session,
+    platform_id: str,
+    state: ConnectionState,
+    *,
+    detail: str | None,
+    now: datetime,
+) -> bool:
+    """Record what the platform said of the token; True when the state changed."""
+    connection = session.exec(
+        select(PageConnection).where(PageConnection.platform_id == platform_id)
+    ).first()
+    if connection is None or connection.state == state.value:
+        return False
+    connection.state = state.value
+    connection.detail = detail
+    connection.checked_at = now
+    session.add(connection)
+    record_event(
+        session,
+        actor=SCHEDULER_ACTOR,
+        kind="connection_state",
+        now=now,
+        platform_id=platform_id,
+        state=state.value,
+    )
+    return True
