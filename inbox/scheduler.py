@@ -23,6 +23,7 @@ from inbox.actions import digests as digests_actions
 from inbox.actions import leases, sla_sweep
 from inbox.channels.email.imap import poll_all_mailboxes
 from inbox.channels.notify.sender import DeliveryResult, deliver_due
+from inbox.channels.outbound.sender import Sender
 from inbox.core.calendar import STOCKHOLM, OfficeCalendar
 from inbox.core.rules.duty import WatchRules, load_watch_rules
 from inbox.core.rules.tagging import Rules
@@ -92,6 +93,7 @@ class Scheduler:
         self.leader = False
         self._lock = threading.Lock()
         self._scheduler = BackgroundScheduler(timezone=STOCKHOLM)
+        self._sender: Sender | None = None
 
     def start(self) -> None:
         s = self.settings
@@ -100,6 +102,7 @@ class Scheduler:
             (self.renew_lease, s.scheduler_renew_seconds, "lease"),
             (self._guarded(self.sweep), s.scheduler_sweep_seconds, "sla-sweep"),
             (self._guarded(self.deliver), s.scheduler_outbox_seconds, "outbox"),
+            (self._guarded(self.send_outbound), s.scheduler_outbound_seconds, "outbound"),
         ]
         if s.mailboxes:
             jobs.append((self._guarded(self.poll_mailboxes), s.scheduler_poll_seconds, "imap"))
@@ -120,6 +123,8 @@ class Scheduler:
 
     def shutdown(self) -> None:
         self._scheduler.shutdown(wait=True)
+        if self._sender is not None:
+            self._sender.close()
         if self.leader:
             with session_scope(self.engine) as session:
                 leases.release_lease(session, name=LEASE_NAME, holder=self.holder, now=self.clock())
@@ -163,6 +168,14 @@ class Scheduler:
 
     def deliver(self) -> None:
         deliver_due(self.engine, now=self.clock(), settings=self.settings)
+
+    def send_outbound(self) -> None:
+        """Replies and moderation to the platforms (one Graph client, kept open)."""
+        if self._sender is None:
+            self._sender = Sender(
+                self.engine, self.settings, clock=self.clock, calendar=self.runtime.calendar
+            )
+        self._sender.send_due()
 
     def poll_mailboxes(self) -> None:
         poll_all_mailboxes(self.runtime, now=self.clock())

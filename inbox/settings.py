@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from inbox.core.token_box import TokenBox, check_key, development_key
 from inbox.store.quick import DEFAULT_DATABASE_URL
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -106,6 +107,15 @@ class Settings(BaseSettings):
     # subscription handshake. Empty means not configured: every request is refused.
     meta_app_secret: str = ""
     meta_verify_token: str = ""
+    # The Graph API that replies and moderation go to: the bare base URL, and the
+    # pinned version in Meta's notation (tests and staging point elsewhere).
+    meta_graph_url: str = "https://graph.facebook.com"
+    meta_graph_version: str = Field(default="v26.0", pattern=r"^v\d+\.\d+$")
+    # Page access tokens are stored sealed with this Fernet key (as
+    # Fernet.generate_key() prints it). Required outside development.
+    token_key: SecretStr | None = None
+    # How often the scheduler sends queued replies and moderation.
+    scheduler_outbound_seconds: float = Field(default=2.0, gt=0)
     # Turn stored deliveries into items inside the web process (off: only the CLI does).
     process_deliveries: bool = True
     # Sign-in attempts per minute for the whole process, over every account and
@@ -140,7 +150,21 @@ class Settings(BaseSettings):
             problem = secret_key_problem(self.secret_key)
             if problem:
                 raise ValueError(f"{problem}; generate one with: {HOW_TO_GENERATE}")
+            if self.token_key is None:
+                raise ValueError(
+                    "INBOX_TOKEN_KEY is required outside development (page tokens are "
+                    'stored sealed with it); generate one with: python -c "from '
+                    'cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"'
+                )
+        if self.token_key is not None:
+            check_key(self.token_key.get_secret_value())
         return self
+
+    def token_box(self) -> TokenBox:
+        """Seals and opens page tokens (a key derived from the secret in development)."""
+        if self.token_key is not None:
+            return TokenBox(self.token_key.get_secret_value())
+        return TokenBox(development_key(self.secret_key))
 
     @property
     def is_sqlite(self) -> bool:

@@ -7,9 +7,11 @@ import re
 import secrets
 
 import pytest
+from cryptography.fernet import Fernet
 from pydantic import ValidationError
 
 from inbox.cli.main import main
+from inbox.core.token_box import TokenKeyError
 from inbox.settings import DEV_SECRET, Settings
 from tests.paths import REPO
 
@@ -37,7 +39,31 @@ def test_production_refuses_a_weak_secret_key(key: str) -> None:
 
 @pytest.mark.parametrize("key", [secrets.token_urlsafe(32), secrets.token_hex(32)])
 def test_production_accepts_32_random_bytes(key: str) -> None:
-    assert Settings(environment="production", secret_key=key).secret_key == key
+    settings = Settings(environment="production", secret_key=key, token_key=TOKEN_KEY)
+    assert settings.secret_key == key
+
+
+TOKEN_KEY = Fernet.generate_key().decode()
+
+
+def test_production_refuses_to_start_without_a_token_key() -> None:
+    with pytest.raises(ValidationError, match="INBOX_TOKEN_KEY is required"):
+        Settings(environment="production", secret_key=secrets.token_urlsafe(32))
+
+
+@pytest.mark.parametrize("bad", ["", "x" * 44, "not a key", secrets.token_hex(32)])
+def test_a_token_key_that_is_not_a_fernet_key_is_refused(bad: str) -> None:
+    with pytest.raises(ValidationError, match="not a Fernet key"):
+        Settings(token_key=bad)
+
+
+def test_tokens_sealed_under_one_key_do_not_open_under_another() -> None:
+    sealed = Settings(token_key=TOKEN_KEY).token_box().seal("EAAB-page-token")
+    assert "EAAB" not in sealed
+    assert Settings(token_key=TOKEN_KEY).token_box().open(sealed) == "EAAB-page-token"
+    with pytest.raises(TokenKeyError):
+        Settings(token_key=Fernet.generate_key().decode()).token_box().open(sealed)
+    assert Settings().token_box().open(Settings().token_box().seal("t")) == "t"  # development
 
 
 def test_development_keeps_its_default_secret() -> None:

@@ -12,11 +12,26 @@ from inbox.store.models import (
     ApiToken,
 )
 
+SCOPES = ("read", "items", "reply")
+DEFAULT_SCOPES = ("read", "items")
+
 
 def create_api_token(
-    session: Session, *, name: str, actor: str, now: datetime
+    session: Session,
+    *,
+    name: str,
+    actor: str,
+    now: datetime,
+    scopes: tuple[str, ...] = DEFAULT_SCOPES,
 ) -> tuple[ApiToken, str]:
-    """A new API token; the secret is returned here once and never stored."""
+    """A new API token; the secret is returned here once and never stored.
+
+    Scopes: ``read`` (GET), ``items`` (record items and responses), ``reply``
+    (send replies and moderation to the platforms).
+    """
+    unknown = sorted(set(scopes) - set(SCOPES))
+    if unknown or not scopes:
+        raise ActionError(f"unknown scope {', '.join(unknown) or '(none)'}: {', '.join(SCOPES)}")
     name = name.strip()
     if not name or len(name) > 64 or any(ch.isspace() for ch in name):
         raise ActionError(f"invalid token name {name!r}: 1-64 characters, no spaces")
@@ -27,11 +42,17 @@ def create_api_token(
         raise ActionError(f"a token named {name!r} already exists; revoke it first")
     secret = new_token()
     token = ApiToken(
-        name=name, prefix=shown_prefix(secret), token_hash=hash_token(secret), created_at=now
+        name=name,
+        prefix=shown_prefix(secret),
+        token_hash=hash_token(secret),
+        scopes=" ".join(s for s in SCOPES if s in scopes),
+        created_at=now,
     )
     session.add(token)
     session.flush()
-    record_event(session, actor=actor, kind="api_token_created", now=now, token=name)
+    record_event(
+        session, actor=actor, kind="api_token_created", now=now, token=name, scopes=token.scopes
+    )
     return token, secret
 
 

@@ -23,10 +23,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, col, select
 
-from inbox.actions import audit, intake, item_work, responses
+from inbox.actions import audit, intake, item_work, outbound, responses
 from inbox.core.calendar import DEFAULT_CALENDAR, OfficeCalendar
-from inbox.core.incoming import DeliveryParser, MetaEvent, MetaFormatError
-from inbox.core.kinds import DeliveryStatus, Resolution, Status
+from inbox.core.incoming import DeliveryParser, MetaEvent, MetaFormatError, part_of
+from inbox.core.kinds import DeliveryStatus, Receives, Resolution, Status
 from inbox.store.db import insert_ignoring_duplicates
 from inbox.store.models import (
     Delivery,
@@ -193,10 +193,13 @@ def _apply_deliveries(
     calendar: OfficeCalendar,
 ) -> None:
     conn = session.connection()
-    pages = {
-        p.platform_id: p
-        for p in session.exec(select(Page).where(col(Page.platform_id).is_not(None)))
-    }
+    pages: dict[tuple[str, str], Page] = {}
+    for p in session.exec(select(Page).where(col(Page.platform_id).is_not(None))):
+        # A page that takes everything, or one page for the feed and one for messages.
+        for part in (
+            (Receives.FEED, Receives.MESSAGES) if p.receives == Receives.ALL else (p.receives,)
+        ):
+            pages[(p.platform_id or "", str(part))] = p
     processed: list[int] = []
     unknown: dict[int, set[str]] = {}
     failed: list[tuple[int, str]] = []
@@ -210,7 +213,7 @@ def _apply_deliveries(
             failed.append((delivery_id, exc.reason))
             continue
         for event in parsed:
-            page = pages.get(event.platform_page_id)
+            page = pages.get((event.platform_page_id, part_of(event)))
             if page is None:
                 # Left unclaimed: once the page is added, the delivery is retried.
                 unknown.setdefault(delivery_id, set()).add(event.platform_page_id)
@@ -490,6 +493,20 @@ def _page_response(
     if exists is not None:
         return
     session.add(reply)
+    if outbound.settle_by_echo(
+        session,
+        page_id=page_id,
+        external_id=event.external_id,
+        parent_id=event.parent_id,
+        conversation_id=event.conversation_id,
+        text=event.text,
+        created_at=event.created_at,
+        now=now,
+        calendar=calendar,
+    ):
+        # Our own reply coming back: it was counted when the platform accepted it.
+        session.flush()
+        return
     targets: list[Item] = []
     if event.parent_id is not None:
         found = _find_item(session, page_id, event.parent_id)

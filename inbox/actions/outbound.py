@@ -442,3 +442,21 @@ def set_connection_state(
         state=state.value,
     )
     return True
+
+
+def pause(
+    session: Session,
+    action: Outbound,
+    *,
+    until: datetime,
+    code: str | None,
+    error: str,
+    advice: str,
+    now: datetime,
+) -> None:
+    """The page cannot send now (no working connection): wait, without using up an attempt."""
+    _set(action, OutboundState.QUEUED, now)
+    action.attempts = max(action.attempts - 1, 0)
+    action.next_attempt_at = until
+    action.error_code, action.error, action.advice = code, error, advice
+    session.add(action)

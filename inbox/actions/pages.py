@@ -12,10 +12,10 @@ from inbox.core.calendar import (
     DEFAULT_CALENDAR,
     OfficeCalendar,
 )
-from inbox.core.kinds import CalendarKind, Channel
+from inbox.core.kinds import CalendarKind, Channel, ConnectionState, Receives
 from inbox.core.rules.tagging import PageSettings
 from inbox.core.sla import SlaPolicy, at_risk_from, due_at, sla_state
-from inbox.store.models import OPEN, Item, Page
+from inbox.store.models import OPEN, Item, Page, PageConnection
 
 _item = Item.__table__  # type: ignore[attr-defined]
 
@@ -43,6 +43,10 @@ def add_page(
     calendar: str = DEFAULT_CALENDAR_KIND,
     target_hours: float = DEFAULT_TARGET_HOURS,
     platform_id: str | None = None,
+    receives: str = Receives.ALL.value,
+    human_agent: bool = False,
+    reply_webhook: str | None = None,
+    reply_secret_cipher: str | None = None,
     actor: str,
     now: datetime,
 ) -> Page:
@@ -57,6 +61,8 @@ def add_page(
         raise ActionError(f"target hours must be between 0 and 2160, not {target_hours}")
     if session.exec(select(Page).where(Page.key == key)).first() is not None:
         raise ActionError(f"page {key!r} already exists")
+    _check_receives(session, key=key, platform_id=platform_id, receives=receives)
+    _check_webhook(reply_webhook)
     page = Page(
         key=key,
         name=name or key,
@@ -64,6 +70,10 @@ def add_page(
         calendar=calendar,
         target_hours=target_hours,
         platform_id=platform_id,
+        receives=receives,
+        human_agent=human_agent,
+        reply_webhook=reply_webhook,
+        reply_secret_cipher=reply_secret_cipher,
         created_at=now,
     )
     session.add(page)
@@ -159,3 +169,113 @@ def ensure_pages(
         existing[key] = add_page(session, key=key, actor=actor, now=now)
         created.append(key)
     return existing, created
+
+
+def _check_receives(session: Session, *, key: str, platform_id: str | None, receives: str) -> None:
+    """One page per platform id and part: all, or a feed page and a messages page."""
+    if receives not in {r.value for r in Receives}:
+        raise ActionError(f"unknown part {receives!r}: all, feed or messages")
+    if platform_id is None:
+        return
+    for other in session.exec(select(Page).where(Page.platform_id == platform_id)):
+        if other.key == key:
+            continue
+        if Receives.ALL.value in (other.receives, receives) or other.receives == receives:
+            raise ActionError(
+                f"page {other.key!r} already takes {other.receives} of platform id {platform_id}"
+            )
+
+
+def _check_webhook(url: str | None) -> None:
+    if url is not None and not url.startswith(("https://", "http://")):
+        raise ActionError(f"the reply webhook must be an http(s) URL, not {url!r}")
+
+
+def page_by_key(session: Session, key: str) -> Page:
+    page = session.exec(select(Page).where(Page.key == key)).first()
+    if page is None:
+        raise ActionError(f"no page {key!r}")
+    return page
+
+
+def update_page(
+    session: Session,
+    *,
+    key: str,
+    actor: str,
+    now: datetime,
+    receives: str | None = None,
+    human_agent: bool | None = None,
+    reply_webhook: str | None = None,
+    reply_secret_cipher: str | None = None,
+    platform_id: str | None = None,
+) -> Page:
+    """Change how a page sends and what it receives; only the values given change."""
+    page = page_by_key(session, key)
+    wanted = {
+        "receives": receives,
+        "human_agent": human_agent,
+        "reply_webhook": reply_webhook,
+        "reply_secret_cipher": reply_secret_cipher,
+        "platform_id": platform_id,
+    }
+    changes = {k: v for k, v in wanted.items() if v is not None and getattr(page, k) != v}
+    _check_receives(
+        session,
+        key=key,
+        platform_id=platform_id or page.platform_id,
+        receives=receives or page.receives,
+    )
+    _check_webhook(reply_webhook)
+    for name, value in changes.items():
+        setattr(page, name, value)
+    session.add(page)
+    # The secret's value never goes into the audit trail, only that it changed.
+    record_event(
+        session, actor=actor, kind="page_updated", now=now, page=key, changes=sorted(changes)
+    )
+    return page
+
+
+def connect_page(
+    session: Session,
+    *,
+    key: str,
+    platform_id: str,
+    platform_name: str,
+    token_cipher: str,
+    actor: str,
+    now: datetime,
+) -> PageConnection:
+    """Store the page's sealed token (checked against the platform by the caller).
+
+    One connection per platform id: a feed page and a messages page share it.
+    """
+    page = page_by_key(session, key)
+    if page.platform_id != platform_id:
+        raise ActionError(
+            f"the token belongs to {platform_id}, not to page {key!r} ({page.platform_id})"
+        )
+    connection = session.exec(
+        select(PageConnection).where(PageConnection.platform_id == platform_id)
+    ).first()
+    if connection is None:
+        connection = PageConnection(
+            platform_id=platform_id,
+            token_cipher=token_cipher,
+            state=ConnectionState.CONNECTED.value,
+            connected_by=actor,
+            connected_at=now,
+            checked_at=now,
+        )
+    connection.platform_name = platform_name[:200]
+    connection.token_cipher = token_cipher
+    connection.state = ConnectionState.CONNECTED.value
+    connection.detail = None
+    connection.connected_by = actor
+    connection.connected_at = connection.checked_at = now
+    session.add(connection)
+    record_event(
+        session, actor=actor, kind="page_connected", now=now, page=key, platform_id=platform_id
+    )
+    return connection

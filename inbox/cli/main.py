@@ -35,6 +35,9 @@ COMMANDS = {
     ("tokens", "list"): "tokens:cmd_tokens_list",
     ("tokens", "revoke"): "tokens:cmd_tokens_revoke",
     ("outbox", "list"): "outbox:cmd_outbox_list",
+    ("outbox", "send"): "outbox:cmd_outbox_send",
+    ("pages", "update"): "pages:cmd_pages_update",
+    ("pages", "connect"): "pages:cmd_pages_connect",
     ("deliveries", "list"): "deliveries:cmd_deliveries_list",
     ("deliveries", "process"): "deliveries:cmd_deliveries_process",
     ("users", "add"): "users:cmd_users_add",
@@ -70,6 +73,30 @@ def _rules_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     rules.add_parser("apply", help="re-tag and re-route open items with the current rules")
 
 
+def _page_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--receives",
+        choices=["all", "feed", "messages"],
+        default=None,
+        help="what the page takes of what arrives under its platform id (default all)",
+    )
+    agent = parser.add_mutually_exclusive_group()
+    agent.add_argument(
+        "--human-agent",
+        dest="human_agent",
+        action="store_const",
+        const=True,
+        help="Messenger answers up to 7 days after the last message (HUMAN_AGENT tag)",
+    )
+    agent.add_argument("--no-human-agent", dest="human_agent", action="store_const", const=False)
+    parser.add_argument("--reply-webhook", default=None, help="API pages: where replies go")
+    parser.add_argument(
+        "--reply-secret-stdin",
+        action="store_true",
+        help="API pages: read the secret that signs replies from stdin",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="inbox", description="Community-management inbox with SLA tracking."
@@ -92,7 +119,19 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--calendar", choices=[c.value for c in CalendarKind], default="office")
     add.add_argument("--target-hours", type=_positive_hours, default=24.0)
     add.add_argument("--platform-id", default=None, help="the platform's id of the page")
-    pages.add_parser("list", help="list pages")
+    _page_options(add)
+    pages.add_parser("list", help="list pages and whether each can send")
+    update = pages.add_parser("update", help="change how a page sends and what it receives")
+    update.add_argument("key")
+    update.add_argument("--platform-id", default=None)
+    _page_options(update)
+    connect = pages.add_parser(
+        "connect", help="store the page's access token (checked with Meta, stored sealed)"
+    )
+    connect.add_argument("key")
+    connect.add_argument(
+        "--token-stdin", action="store_true", required=True, help="read the token from stdin"
+    )
 
     imp = sub.add_parser("import", help="import items from a CSV, .eml or .mbox file")
     imp.add_argument("file", type=Path)
@@ -107,7 +146,15 @@ def build_parser() -> argparse.ArgumentParser:
     tokens = sub.add_parser("tokens", help="API bearer tokens").add_subparsers(
         dest="tokens_command", required=True
     )
-    tokens.add_parser("create", help="make a token; it is printed once").add_argument("name")
+    tcreate = tokens.add_parser("create", help="make a token; it is printed once")
+    tcreate.add_argument("name")
+    tcreate.add_argument(
+        "--scope",
+        action="append",
+        choices=["read", "items", "reply"],
+        help="what the token may do (repeat it; default: read and items); "
+        "reply may send replies and moderation to the platforms",
+    )
     tokens.add_parser("list", help="list tokens (prefix only)")
     tokens.add_parser("revoke", help="revoke a token").add_argument("name")
 
@@ -123,6 +170,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("scheduler", help="run the scheduler as its own process")
     outbox = sub.add_parser("outbox", help="notifications").add_subparsers(
         dest="outbox_command", required=True
+    )
+    outbox.add_parser(
+        "send", help="send every reply, moderation and notification that is due, once"
     )
     outbox_list = outbox.add_parser("list", help="the newest notifications")
     outbox_list.add_argument("--status", choices=["pending", "sent", "failed"], default=None)

@@ -1,4 +1,4 @@
-"""`inbox outbox list`: the newest notifications."""
+"""`inbox outbox list|send`: the newest notifications; everything due sent once."""
 
 from __future__ import annotations
 
@@ -23,3 +23,24 @@ def cmd_outbox_list(rt: Runtime, args: argparse.Namespace) -> int:
             f"{when.isoformat()}  {row['recipient']}  {row['subject']}{error}"
         )
     return 0
+
+
+def cmd_outbox_send(rt: Runtime, _args: argparse.Namespace) -> int:
+    """Everything due, once: replies and moderation to the platforms, then notifications."""
+    from inbox.channels.notify.sender import deliver_due
+    from inbox.channels.outbound.sender import Sender
+    from inbox.core.timeutil import utcnow
+
+    sender = Sender(rt.engine, rt.settings, calendar=rt.calendar)
+    try:
+        sent = sender.send_due()
+    finally:
+        sender.close()
+    notified = deliver_due(rt.engine, now=utcnow(), settings=rt.settings)
+    print(
+        f"replies and moderation: {sent.sent} sent, {sent.retrying} to retry, "
+        f"{sent.failed} failed, {sent.uncertain} uncertain, {sent.paused} waiting for a "
+        f"connection; notifications: {notified.sent} sent, {notified.retrying} to retry, "
+        f"{notified.failed} failed"
+    )
+    return 1 if sent.errors else 0

@@ -8,30 +8,36 @@ otherwise, so the answer is the same either way.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
 
 from inbox.core import formatting
+from inbox.core.outbound import route
 from inbox.store import quick
 
-
-class _PageLike(Protocol):
-    @property
-    def key(self) -> str: ...
-    @property
-    def name(self) -> str: ...
-    @property
-    def channel(self) -> str: ...
-    @property
-    def calendar(self) -> str: ...
-    @property
-    def target_hours(self) -> float: ...
+# What `pages list` says of each page's sending (the words of the admin pages).
+STATES = {
+    "connected": "kopplad",
+    "reconnect": "ny token behövs",
+    "permission": "saknar behörighet",
+}
 
 
-def print_pages(rows: Sequence[_PageLike]) -> int:
+def sending_state(row: quick.PageRow) -> str:
+    if route(row.channel) == "meta":
+        return STATES.get(row.connection or "", "inte kopplad")
+    if route(row.channel) == "email":
+        return "e-post"
+    return "kopplad" if row.has_webhook else "inte kopplad"
+
+
+def print_pages(rows: Sequence[quick.PageRow]) -> int:
     width = max((len(p.key) for p in rows), default=3)
     for p in rows:
         target = formatting.number(p.target_hours)
-        print(f"{p.key:<{width}}  {p.channel:<9}  {p.calendar:<6}  {target:>4} h  {p.name}")
+        part = "" if p.receives == "all" else f" ({p.receives})"
+        print(
+            f"{p.key:<{width}}  {p.channel:<9}  {p.calendar:<6}  {target:>4} h  "
+            f"{sending_state(p):<17}  {p.name}{part}"
+        )
     return 0
 
 

@@ -19,7 +19,11 @@ def cmd_tokens_create(rt: Runtime, args: argparse.Namespace) -> int:
     with session_scope(rt.engine) as session:
         try:
             _token, secret = api_tokens.create_api_token(
-                session, name=args.name, actor=CLI_ACTOR, now=utcnow()
+                session,
+                name=args.name,
+                actor=CLI_ACTOR,
+                now=utcnow(),
+                scopes=tuple(args.scope or api_tokens.DEFAULT_SCOPES),
             )
         except audit.ActionError as exc:
             raise CliError(str(exc)) from None
@@ -34,7 +38,10 @@ def cmd_tokens_list(rt: Runtime, _args: argparse.Namespace) -> int:
     width = max((len(t.name) for t in rows), default=4)
     for t in rows:
         state = "active" if t.revoked_at is None else f"revoked {t.revoked_at.isoformat()}"
-        print(f"{t.name:<{width}}  {t.prefix}…  created {t.created_at.isoformat()}  {state}")
+        print(
+            f"{t.name:<{width}}  {t.prefix}…  {t.scopes:<16}  "
+            f"created {t.created_at.isoformat()}  {state}"
+        )
     return 0
 
 

@@ -131,3 +131,9 @@ def to_new_item(parsed: ParsedEmail, *, page: str, received_at_fallback: datetim
 
 # A stored webhook body and the moment it is processed -> its events.
 DeliveryParser = Callable[[bytes, datetime], list[MetaEvent]]
+
+
+def part_of(event: MetaEvent) -> str:
+    """Which part of a page an event belongs to: its messages or its feed (``Receives``)."""
+    messaging = event.channel == "messenger" or event.conversation_id is not None
+    return "messages" if messaging else "feed"

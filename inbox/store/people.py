@@ -1,4 +1,4 @@
-"""Named reads about people and sign-in: users, failed attempts, flags, API tokens."""
+"""Named reads about people, pages and sign-in: users, failed attempts, flags, tokens."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from inbox.store.models import ApiToken, AppFlag, LoginFailure, User
+from inbox.store.models import ApiToken, AppFlag, LoginFailure, Page, PageConnection, User
+from inbox.store.quick import PageRow
 
 
 def users_by_email(session: Session) -> Sequence[User]:
@@ -43,3 +44,29 @@ def live_token_exists(session: Session, token_hash: str) -> bool:
         )
     ).first()
     return found is not None
+
+
+def page_rows(session: Session) -> list[PageRow]:
+    """Every page by key with its connection: what ``inbox.store.quick.pages`` reads too."""
+    rows = session.exec(
+        select(Page, PageConnection)
+        .join(
+            PageConnection,
+            col(PageConnection.platform_id) == col(Page.platform_id),
+            isouter=True,
+        )
+        .order_by(col(Page.key))
+    ).all()
+    return [
+        PageRow(
+            key=page.key,
+            name=page.name,
+            channel=page.channel,
+            calendar=page.calendar,
+            target_hours=page.target_hours,
+            receives=page.receives,
+            connection=connection.state if connection is not None else None,
+            has_webhook=page.reply_webhook is not None,
+        )
+        for page, connection in rows
+    ]

@@ -31,6 +31,10 @@ class PageRow:
     channel: str
     calendar: str
     target_hours: float
+    receives: str = "all"
+    # The page's connection (connected, reconnect, permission) or None.
+    connection: str | None = None
+    has_webhook: bool = False
 
 
 def newest_revision() -> str:
@@ -79,7 +83,24 @@ def pages(url: str | None = None) -> list[PageRow]:
             cur.execute("SELECT version_num FROM alembic_version")
             if [row[0] for row in cur.fetchall()] != [newest_revision()]:
                 raise Stale("older schema")
-            cur.execute("SELECT key, name, channel, calendar, target_hours FROM page ORDER BY key")
-            return [PageRow(*row) for row in cur.fetchall()]
+            cur.execute(
+                "SELECT p.key, p.name, p.channel, p.calendar, p.target_hours, p.receives,"
+                " c.state, p.reply_webhook IS NOT NULL"
+                " FROM page p LEFT JOIN page_connection c ON c.platform_id = p.platform_id"
+                " ORDER BY p.key"
+            )
+            return [
+                PageRow(
+                    key=r[0],
+                    name=r[1],
+                    channel=r[2],
+                    calendar=r[3],
+                    target_hours=r[4],
+                    receives=r[5],
+                    connection=r[6],
+                    has_webhook=bool(r[7]),
+                )
+                for r in cur.fetchall()
+            ]
     except _errors() as exc:
         raise Stale(str(exc)) from None

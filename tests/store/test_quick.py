@@ -36,8 +36,8 @@ def test_pages_read_quickly_are_the_pages_the_models_read(
     _add(engine, "b-sida", "Bårarp", channel="instagram", target_hours=8.0)
     _add(engine, "a-sida", "Åby kommun", calendar="24x7")
     assert quick.pages(database_url) == [
-        quick.PageRow("a-sida", "Åby kommun", "facebook", "24x7", 24.0),
-        quick.PageRow("b-sida", "Bårarp", "instagram", "office", 8.0),
+        quick.PageRow("a-sida", "Åby kommun", "facebook", "24x7", 24.0, "all", None, False),
+        quick.PageRow("b-sida", "Bårarp", "instagram", "office", 8.0, "all", None, False),
     ]
 
 
@@ -70,4 +70,6 @@ def test_pages_list_prints_the_same_either_way(
     out = io.StringIO()
     with redirect_stdout(out):
         assert main(["pages", "list"]) == 0
-    assert out.getvalue() == "kommunen  facebook   office  12,5 h  Kommunen på Facebook\n"
+    assert out.getvalue() == (
+        "kommunen  facebook   office  12,5 h  inte kopplad       Kommunen på Facebook\n"
+    )

@@ -1,0 +1,460 @@
+"""Send what the outbound queue holds: claimed, sent, and recorded, each in its own step.
+
+Claiming commits *sending* before the platform is called, so a sender that dies
+between the platform's answer and its own commit leaves a *sending* row that
+``recover_stale`` turns into *uncertain* (a reply) or queues again (moderation,
+which is idempotent). What the platform says decides the rest:
+``inbox.core.meta_errors`` for Meta, ``inbox.core.send_outcome`` for mail and
+API pages.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from inbox.actions import outbound, outbox
+from inbox.actions.outbound import Claim
+from inbox.channels.email.imap import append_to_sent
+from inbox.channels.email.reply import send_email_reply
+from inbox.channels.meta.graph import GraphClient, GraphError, NotSent, Uncertain
+from inbox.channels.webhook.reply import post_reply
+from inbox.core.calendar import DEFAULT_CALENDAR, OfficeCalendar
+from inbox.core.kinds import Channel, ConnectionState, OutboundKind, OutboundState, Role
+from inbox.core.meta_errors import Outcome, Verdict, backoff_seconds
+from inbox.core.outbound import MODERATION, route
+from inbox.core.send_outcome import SendNotSent, SendRejected, SendUncertain, SentCopyFailed
+from inbox.core.timeutil import utcnow
+from inbox.settings import Settings
+from inbox.store.db import session_scope
+from inbox.store.models import Item, ItemSource, Outbound, Page, PageConnection, User
+
+log = logging.getLogger("inbox.channels.outbound")
+
+# A page whose token no longer works waits this long before its queue is looked at again.
+PAUSE = timedelta(minutes=10)
+
+
+@dataclass
+class SendResult:
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+    uncertain: int = 0
+    paused: int = 0
+    recovered: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def handled(self) -> int:
+        return self.sent + self.retrying + self.failed + self.uncertain + self.paused
+
+
+@dataclass(frozen=True)
+class _Job:
+    claim: Claim
+    channel: str
+    item_kind: str
+    external_id: str
+    parent_id: str | None
+    author: str
+    author_id: str | None
+    page_key: str
+    page_platform_id: str | None
+    reply_webhook: str | None
+    reply_secret_cipher: str | None
+    connection_state: str | None
+    token_cipher: str | None
+    source: dict[str, object]
+
+
+class Sender:
+    """One sender: a Graph client, the settings, a clock and a source of jitter."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        settings: Settings,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+        graph: GraphClient | None = None,
+        calendar: OfficeCalendar = DEFAULT_CALENDAR,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.clock = clock
+        self.graph = graph or GraphClient(settings.meta_graph_url, settings.meta_graph_version)
+        self.calendar = calendar
+        self.rng = rng or random.Random()  # noqa: S311 - jitter, not a secret
+        self.box = settings.token_box()
+
+    def close(self) -> None:
+        self.graph.close()
+
+    def send_due(self, *, limit: int = 200) -> SendResult:
+        """Everything due now, once: claim, send, record."""
+        result = SendResult()
+        now = self.clock()
+        with session_scope(self.engine) as session:
+            result.recovered = outbound.recover_stale(session, now=now)
+            claims = outbound.claim(session, now=now, limit=limit)
+        for claim in claims:
+            try:
+                self._one(claim, result)
+            except Exception as exc:  # one broken action must not stop the others
+                log.exception("sending outbound %s failed", claim.id)
+                result.errors.append(f"{claim.id}: {type(exc).__name__}")
+        return result
+
+    # --- one action -------------------------------------------------------------------
+
+    def _job(self, claim: Claim) -> _Job:
+        with Session(self.engine) as session:
+            item = session.get(Item, claim.item_id)
+            page = session.get(Page, claim.page_id)
+            assert item is not None
+            assert page is not None
+            connection = None
+            if page.platform_id:
+                connection = session.exec(
+                    select(PageConnection).where(PageConnection.platform_id == page.platform_id)
+                ).first()
+            source = session.get(ItemSource, item.id)
+            return _Job(
+                claim=claim,
+                channel=item.channel or page.channel,
+                item_kind=item.kind,
+                external_id=item.external_id,
+                parent_id=item.parent_id,
+                author=item.author,
+                author_id=item.author_id,
+                page_key=page.key,
+                page_platform_id=page.platform_id,
+                reply_webhook=page.reply_webhook,
+                reply_secret_cipher=page.reply_secret_cipher,
+                connection_state=connection.state if connection else None,
+                token_cipher=connection.token_cipher if connection else None,
+                source=dict(source.data) if source is not None else {},
+            )
+
+    def _one(self, claim: Claim, result: SendResult) -> None:
+        job = self._job(claim)
+        how = route(job.channel)
+        if how == "meta":
+            self._meta(job, result)
+        elif how == "email":
+            self._email(job, result)
+        else:
+            self._webhook(job, result)
+
+    def _record(self, claim: Claim, apply: Callable[[Session, Outbound], None]) -> None:
+        with session_scope(self.engine) as session:
+            action = session.get(Outbound, claim.id)
+            assert action is not None
+            if action.state != OutboundState.SENDING.value:
+                return  # settled meanwhile (an echo, a person)
+            apply(session, action)
+
+    def _sent(self, claim: Claim, platform_id: str | None, result: SendResult) -> None:
+        accepted = self.clock()
+        self._record(
+            claim,
+            lambda session, action: outbound.record_sent(
+                session,
+                action,
+                platform_id=platform_id,
+                accepted_at=accepted,
+                settled_by="answer",
+                now=accepted,
+                calendar=self.calendar,
+            ),
+        )
+        result.sent += 1
+
+    def _retry(
+        self,
+        claim: Claim,
+        seconds: float,
+        code: str | None,
+        error: str,
+        advice: str,
+        result: SendResult,
+    ) -> None:
+        now = self.clock()
+        self._record(
+            claim,
+            lambda session, action: outbound.record_retry(
+                session,
+                action,
+                at=now + timedelta(seconds=seconds),
+                code=code,
+                error=error,
+                advice=advice,
+                now=now,
+            ),
+        )
+        result.retrying += 1
+
+    def _failed(
+        self, claim: Claim, code: str | None, error: str, advice: str, result: SendResult
+    ) -> None:
+        now = self.clock()
+        self._record(
+            claim,
+            lambda session, action: outbound.record_failed(
+                session, action, code=code, error=error, advice=advice, now=now
+            ),
+        )
+        result.failed += 1
+
+    def _uncertain(self, claim: Claim, detail: str, result: SendResult) -> None:
+        now = self.clock()
+        self._record(
+            claim,
+            lambda session, action: outbound.record_uncertain(
+                session, action, now=now, detail=detail
+            ),
+        )
+        result.uncertain += 1
+
+    def _backoff(self, claim: Claim) -> float:
+        return backoff_seconds(claim.attempts, self.rng.random())
+
+    # --- Meta ---------------------------------------------------------------------------
+
+    def _meta(self, job: _Job, result: SendResult) -> None:
+        claim = job.claim
+        if job.token_cipher is None or job.connection_state != ConnectionState.CONNECTED.value:
+            self._pause(job, result)
+            return
+        token = self.box.open(job.token_cipher)
+        kind = OutboundKind(claim.kind)
+        try:
+            made = self._call_meta(job, kind, token)
+        except GraphError as exc:
+            self._meta_refused(job, kind, exc.verdict, result)
+            return
+        except NotSent:
+            self._retry(
+                claim,
+                self._backoff(claim),
+                "not_sent",
+                "Meta gick inte att nå.",
+                "Inget behöver göras: det skickas igen om en stund.",
+                result,
+            )
+            return
+        except Uncertain:
+            if kind in MODERATION:  # hiding or deleting twice does no harm
+                self._retry(
+                    claim,
+                    self._backoff(claim),
+                    "uncertain",
+                    "Svaret från Meta kom aldrig fram.",
+                    "Inget behöver göras: det görs igen om en stund.",
+                    result,
+                )
+            else:
+                self._uncertain(
+                    claim,
+                    "the request reached Meta but the answer was lost; settled by the webhook echo",
+                    result,
+                )
+            return
+        self._sent(claim, made, result)
+
+    def _call_meta(self, job: _Job, kind: OutboundKind, token: str) -> str | None:
+        g, claim, target = self.graph, job.claim, job.external_id
+        instagram = job.channel == Channel.INSTAGRAM.value
+        if kind is OutboundKind.REPLY:
+            if instagram:
+                return g.reply_to_ig_comment(target, claim.text, token=token)
+            return g.reply_to_comment(target, claim.text, token=token)
+        if kind is OutboundKind.PRIVATE_REPLY:
+            return g.private_reply(job.page_platform_id or "", target, claim.text, token=token)
+        if kind is OutboundKind.MESSAGE:
+            return g.send_message(
+                job.page_platform_id or "", job.author_id or "", claim.text, claim.tag, token=token
+            )
+        if kind in (OutboundKind.HIDE, OutboundKind.UNHIDE):
+            hidden = kind is OutboundKind.HIDE
+            if instagram:
+                g.hide_ig_comment(target, hidden, token=token)
+            else:
+                g.hide_comment(target, hidden, token=token)
+            return None
+        g.delete_comment(target, token=token)
+        return None
+
+    def _meta_refused(
+        self, job: _Job, kind: OutboundKind, verdict: Verdict, result: SendResult
+    ) -> None:
+        claim = job.claim
+        code = str(verdict.code) if verdict.code is not None else None
+        if kind is OutboundKind.DELETE and verdict.code == 100:
+            self._sent(claim, None, result)  # already gone: what was asked for is done
+            return
+        if verdict.outcome in (Outcome.RECONNECT, Outcome.PERMISSION):
+            state = (
+                ConnectionState.RECONNECT
+                if verdict.outcome is Outcome.RECONNECT
+                else ConnectionState.PERMISSION
+            )
+            self._connection_broken(job, state, verdict)
+            self._pause(job, result, error=verdict.message_sv, advice=verdict.advice_sv, code=code)
+            return
+        if verdict.may_retry:
+            seconds = verdict.retry_after_seconds or self._backoff(claim)
+            self._retry(claim, seconds, code, verdict.message_sv, verdict.advice_sv, result)
+            return
+        self._failed(claim, code, verdict.message_sv, verdict.advice_sv, result)
+
+    def _pause(
+        self,
+        job: _Job,
+        result: SendResult,
+        *,
+        error: str = "Sidan är inte kopplad till Meta, eller dess token fungerar inte.",
+        advice: str = "Be en administratör koppla sidan: inbox pages connect SIDA --token-stdin.",
+        code: str | None = "not_connected",
+    ) -> None:
+        now = self.clock()
+
+        def apply(session: Session, action: Outbound) -> None:
+            outbound.pause(
+                session, action, until=now + PAUSE, code=code, error=error, advice=advice, now=now
+            )
+
+        self._record(job.claim, apply)
+        result.paused += 1
+
+    def _connection_broken(self, job: _Job, state: ConnectionState, verdict: Verdict) -> None:
+        """Stop the page's sending and tell the admins, once per change."""
+        now = self.clock()
+        with session_scope(self.engine) as session:
+            changed = outbound.set_connection_state(
+                session, job.page_platform_id or "", state, detail=verdict.message_sv, now=now
+            )
+            if not changed:
+                return
+            admins = session.exec(
+                select(User.email).where(User.role == Role.ADMIN.value, col(User.active))
+            ).all()
+            for email in admins:
+                outbox.queue_notification(
+                    session,
+                    kind="email",
+                    recipient=email,
+                    dedup_key=f"connection:{job.page_platform_id}:{state.value}:{now:%Y%m%d%H%M}",
+                    now=now,
+                    actor="scheduler",
+                    subject=f"Sidan {job.page_key} kan inte skicka: {verdict.message_sv}",
+                    text=f"{verdict.message_sv}\n\n{verdict.advice_sv}\n",
+                )
+
+    # --- e-mail ---------------------------------------------------------------------------
+
+    def _email(self, job: _Job, result: SendResult) -> None:
+        claim = job.claim
+        mailbox = self.settings.mailboxes.get(job.page_key)
+        if mailbox is None or not job.author_id:
+            self._failed(
+                claim,
+                "no_mailbox",
+                "Brevlådan saknar inställningar för att skicka, eller avsändaren saknar adress.",
+                "Be en administratör lägga in brevlådan i INBOX_MAILBOXES.",
+                result,
+            )
+            return
+        src = job.source
+        references = [str(r) for r in src.get("references", []) or []]  # type: ignore[attr-defined]
+        try:
+            sent = send_email_reply(
+                self.settings,
+                mailbox=mailbox,
+                to_address=job.author_id,
+                to_name=job.author,
+                subject=str(src.get("subject") or ""),
+                in_reply_to=str(src["message_id"]) if src.get("message_id") else None,
+                references=references,
+                text=claim.text,
+                now=self.clock(),
+            )
+        except SendRejected as exc:
+            self._rejected(claim, exc, result)
+            return
+        except SendNotSent as exc:
+            self._retry(
+                claim, self._backoff(claim), "not_sent", exc.message_sv, exc.advice_sv, result
+            )
+            return
+        except SendUncertain:
+            self._uncertain(claim, "the mail server took the message but did not answer", result)
+            return
+        self._sent(claim, sent.message_id, result)
+        try:
+            append_to_sent(mailbox, sent.raw, self.clock())
+        except SentCopyFailed as exc:
+            log.warning("outbound %s: the copy for the Sent folder failed: %s", claim.id, exc)
+
+    def _rejected(self, claim: Claim, exc: SendRejected, result: SendResult) -> None:
+        if exc.permanent:
+            self._failed(claim, "rejected", exc.message_sv, exc.advice_sv, result)
+        else:
+            wait = exc.retry_after or self._backoff(claim)
+            self._retry(claim, wait, "rejected", exc.message_sv, exc.advice_sv, result)
+
+    # --- API pages --------------------------------------------------------------------------
+
+    def _webhook(self, job: _Job, result: SendResult) -> None:
+        claim = job.claim
+        if not job.reply_webhook or not job.reply_secret_cipher:
+            self._failed(
+                claim,
+                "no_webhook",
+                "Sidan har ingen svarsadress (reply_webhook).",
+                "Be en administratör ange sidans svarsadress och hemlighet.",
+                result,
+            )
+            return
+        payload = {
+            "id": claim.idempotency_key,
+            "item": {"page": job.page_key, "external_id": job.external_id},
+            "kind": claim.kind,
+            "text": claim.text,
+        }
+        try:
+            post_reply(
+                job.reply_webhook,
+                self.box.open(job.reply_secret_cipher),
+                idempotency_key=claim.idempotency_key,
+                payload=payload,
+                timeout=self.settings.webhook_timeout,
+                now=self.clock(),
+            )
+        except SendRejected as exc:
+            self._rejected(claim, exc, result)
+            return
+        except (SendNotSent, SendUncertain) as exc:
+            # The receiver keeps the Idempotency-Key: sending again cannot make two replies.
+            self._retry(
+                claim, self._backoff(claim), "not_sent", exc.message_sv, exc.advice_sv, result
+            )
+            return
+        self._sent(claim, None, result)
+
+
+def send_due(engine: Engine, settings: Settings, **kwargs: object) -> SendResult:
+    """``inbox outbox send`` and the scheduler: one pass over what is due."""
+    sender = Sender(engine, settings, **kwargs)  # type: ignore[arg-type]
+    try:
+        return sender.send_due()
+    finally:
+        sender.close()
