@@ -146,7 +146,7 @@ class Communicator(_SignedIn):
             return
         text = f"Tack för din fråga! Vi återkommer. (ref {RUN}-{uuid.uuid4().hex[:12]})"
         with self.client.post(
-            f"/items/{item_id}/reply",
+            f"/items/{item_id}/record",
             data={"text": text, "csrf_token": token.group(1), "confirm": "1"},
             allow_redirects=False,
             name="reply",

@@ -81,15 +81,20 @@ def reply(
     author: str,
     now: datetime,
     calendar: OfficeCalendar = DEFAULT_CALENDAR,
+    source: str = "inbox",
 ) -> Response:
-    """Answer the author; an open item is then closed as answered."""
+    """Record an answer given now; an open item is then closed as answered.
+
+    ``source`` says where: ``elsewhere`` is a reply given outside the inbox (by
+    phone, on the platform itself) and only recorded here.
+    """
     response = record_response(
         session,
         item,
         author=author,
         text=checked_text(text, "reply"),
         sent_at=now,
-        source="inbox",
+        source=source,
         now=now,
         calendar=calendar,
         responder=actor,

@@ -13,7 +13,18 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from inbox.store.models import Escalation, Event, Item, ItemView, Note, Page, Post, User
+from inbox.store.models import (
+    Escalation,
+    Event,
+    Item,
+    ItemView,
+    Note,
+    Outbound,
+    Page,
+    PageConnection,
+    Post,
+    User,
+)
 from inbox.store.models import Response as ItemResponse
 
 
@@ -84,3 +95,47 @@ def escalation_by_id(session: Session, escalation_id: int) -> Escalation | None:
 
 def page_by_key(session: Session, key: str) -> Page | None:
     return session.exec(select(Page).where(Page.key == key)).first()
+
+
+def connection_for(session: Session, platform_id: str | None) -> PageConnection | None:
+    if not platform_id:
+        return None
+    return session.exec(
+        select(PageConnection).where(PageConnection.platform_id == platform_id)
+    ).first()
+
+
+def outbound_for(session: Session, item_id: int) -> Sequence[Outbound]:
+    """What was sent (or is being sent) to the platform for the item, oldest first."""
+    return session.exec(
+        select(Outbound).where(Outbound.item_id == item_id).order_by(col(Outbound.id))
+    ).all()
+
+
+def outbound_by_id(session: Session, outbound_id: int) -> Outbound | None:
+    return session.get(Outbound, outbound_id)
+
+
+def last_inbound_at(session: Session, item: Item) -> datetime:
+    """The person's latest message in the item's conversation (the item's own time if none)."""
+    if item.conversation_id is None:
+        return item.received_at
+    latest = session.exec(
+        select(sa.func.max(Item.received_at)).where(
+            Item.page_id == item.page_id, Item.conversation_id == item.conversation_id
+        )
+    ).one()
+    return latest or item.received_at
+
+
+def replies_on_the_way(session: Session, item_id: int) -> int:
+    """Replies queued or being sent for the item (not yet responses, soon perhaps)."""
+    return session.exec(
+        select(sa.func.count())
+        .select_from(Outbound)
+        .where(
+            Outbound.item_id == item_id,
+            col(Outbound.kind).in_(["reply", "private_reply", "message"]),
+            col(Outbound.state).in_(["queued", "sending", "uncertain"]),
+        )
+    ).one()

@@ -8,10 +8,7 @@ def _(message: str) -> str:
 
 
 RUNTIME_MESSAGES = (
-    _("Svaret är skickat."),
-    _("Bekräftelsen är skickad."),
     _("Ärendet är stängt."),
-    _("Ärendet är borttaget."),
     _("Ärendet är tilldelat."),
     _("Tilldelningen är borttagen."),
     _("Ärendet är skickat till en annan förvaltning."),

@@ -55,7 +55,7 @@ def replier(port: int, ids: list[int], answered: set[int], started: threading.Ev
         for item_id in ids:
             try:
                 answer = client.post(
-                    f"/items/{item_id}/reply",
+                    f"/items/{item_id}/record",
                     data={"text": f"Svar på {item_id}", "confirm": "1", "csrf_token": token},
                 )
             except httpx.HTTPError:
@@ -129,7 +129,7 @@ def test_replies_survive_sigkill_whole_or_not_at_all(db_url: str, tmp_path: Path
         client, token = signed_in(again.port)
         left = next(i for i in ids if i not in per_item)
         answer = client.post(
-            f"/items/{left}/reply", data={"text": "Svar", "confirm": "1", "csrf_token": token}
+            f"/items/{left}/record", data={"text": "Svar", "confirm": "1", "csrf_token": token}
         )
         client.close()
         assert answer.status_code == 303

@@ -157,7 +157,7 @@ def test_a_display_name_with_markup_in_the_someone_else_warning_is_text(
         assert evil.get(f"/items/{world}", headers=HTML).status_code == 200
         token = login(admin, "admin@x.se")
         response = admin.post(
-            f"/items/{world}/reply",
+            f"/items/{world}/record",
             data={"text": "Hej!", "seen_responses": "0", "csrf_token": token},
             headers=HTML,
         )

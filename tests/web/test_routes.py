@@ -414,18 +414,18 @@ def test_reply_closes_the_item_counts_first_response_and_warns_a_second_replier(
         boss.get(f"/items/{own}", headers=HTML)
         # Cecilia has it open: Anna is warned before sending.
         warned = anna.post(
-            f"/items/{own}/reply",
+            f"/items/{own}/record",
             data={"text": "Hej Eva!", "seen_responses": "0", "csrf_token": token},
         )
         assert warned.status_code == 409
         assert "Cecilia" in warned.text
         sent = anna.post(
-            f"/items/{own}/reply",
+            f"/items/{own}/record",
             data={"text": "Hej Eva!", "seen_responses": "0", "confirm": "1", "csrf_token": token},
         )
         assert sent.status_code == 303
         second = boss.post(
-            f"/items/{own}/reply",
+            f"/items/{own}/record",
             data={"text": "Hej igen", "seen_responses": "0", "csrf_token": boss_token},
         )
         assert second.status_code == 409
@@ -437,7 +437,7 @@ def test_reply_closes_the_item_counts_first_response_and_warns_a_second_replier(
         assert item.resolution == "answered"
         assert item.first_responder == "anna@x.se"
         events = [e.kind for e in session.exec(select(Event).where(Event.item_id == own))]
-        assert "response_inbox" in events
+        assert "response_elsewhere" in events
 
 
 def test_acknowledge_counts_as_first_response_and_keeps_item_open(
@@ -520,7 +520,9 @@ def test_item_actions_write_and_audit(
         ("remove", {"reason": "tråkig"}, "unknown reason"),
         ("send", {"department": "nowhere"}, "unknown department"),
         ("correct", {"field": "topic", "value": "nope"}, "unknown topic"),
-        ("reply", {"text": "   "}, "empty"),
+        ("record", {"text": "   "}, "empty"),
+        # A page without a Meta connection cannot send: it says so, and offers recording.
+        ("reply", {"text": "Hej", "idempotency_key": "k" * 32}, "inte kopplad till Meta"),
         ("assign", {"assignee": "ghost@x.se"}, "ingen aktiv"),
     ],
 )
@@ -578,7 +580,7 @@ def test_dashboard_matches_the_report_and_downloads_csv(
     with client_for(database_url, tmp_path) as client:
         token = login(client, "cecilia@x.se")
         client.post(
-            f"/items/{world['own']}/reply",
+            f"/items/{world['own']}/record",
             data={"text": "Svar", "confirm": "1", "csrf_token": token},
         )
         page = client.get("/dashboard", headers=HTML)
@@ -626,7 +628,7 @@ def test_a_csv_download_right_after_a_write_counts_it_and_says_as_of_when(
         assert client.get("/dashboard?fresh=1", headers=HTML).status_code == 200
         before = client.get("/dashboard/pages.csv")
         client.post(
-            f"/items/{world['own']}/reply",
+            f"/items/{world['own']}/record",
             data={"text": "Svar", "confirm": "1", "csrf_token": token},
         )
         after = client.get("/dashboard/pages.csv")
@@ -711,7 +713,7 @@ def test_dashboard_figures_follow_every_write(
 
         def reply(key: str) -> None:
             response = client.post(
-                f"/items/{world[key]}/reply",
+                f"/items/{world[key]}/record",
                 data={"text": "Svar", "confirm": "1", "csrf_token": token},
             )
             assert response.status_code == 303

@@ -10,8 +10,9 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from inbox.actions import audit, item_work
+from inbox.actions import audit, item_work, outbound
 from inbox.actions import responses as responses_actions
+from inbox.actions.outbound import ACKNOWLEDGEMENT
 from inbox.core.access import may_handle
 from inbox.core.kinds import Resolution
 from inbox.core.rules.saved_replies import acknowledgement_text, fill, for_department
@@ -24,6 +25,7 @@ from inbox.store.queries import thread_items
 from inbox.web.auth import Ctx, field
 from inbox.web.errors import Refused
 from inbox.web.templating import flash, render
+from inbox.web.views import sending
 from inbox.web.views.login import safe_next
 
 PRESENCE_WINDOW = timedelta(seconds=45)
@@ -85,6 +87,8 @@ def _context(session: Session, item: Item, ctx: Ctx, **extra: Any) -> dict[str, 
     return {
         "item": item,
         "page": page,
+        "sending": sending.sending_of(session, item, page, ctx.rt.settings, ctx.now),
+        "outbound_labels": sending.OUTBOUND_LABELS,
         "post": record.post,
         "thread": thread,
         "thread_hidden": len(around) - len(thread),
@@ -138,7 +142,7 @@ async def presence(request: Request, ctx: Ctx) -> Response:
     return render(request, "_presence.html", {"others": others, "response_count": count})
 
 
-def _done(request: Request, item: Item, message: str, *, to_queue: bool = False) -> Response:
+def _done(request: Request, item: Item, message: str | Text, *, to_queue: bool = False) -> Response:
     flash(request, message)
     target = request.query_params.get("next") or ("/" if to_queue else f"/items/{item.id}")
     return RedirectResponse(safe_next(target), status_code=303)
@@ -165,34 +169,123 @@ async def act(request: Request, ctx: Ctx) -> Response:
             return _refused(request, session, item, ctx, str(exc))
 
 
-def _reply(request: Request, session: Session, item: Item, ctx: Ctx) -> Response:
-    text = field(ctx.form, "text")
+def _conflict(request: Request, session: Session, item: Item, ctx: Ctx) -> Response | None:
+    """Warn before a second answer: someone replied since, or has the item open now."""
     seen = field(ctx.form, "seen_responses", limit=10)
-    count = items.response_count(session, item.id or 0)
+    count = items.response_count(session, item.id or 0) + items.replies_on_the_way(
+        session, item.id or 0
+    )
     others = _others_viewing(session, item.id or 0, ctx)
     confirmed = field(ctx.form, "confirm", limit=4) == "1"
-    if not confirmed and ((seen.isdigit() and count > int(seen)) or others):
-        warning = (
-            Text("Någon annan har svarat sedan du öppnade ärendet.")
-            if seen.isdigit() and count > int(seen)
-            else Text("Någon annan har ärendet öppet just nu: %(names)s.", names=", ".join(others))
-        )
-        context = _context(session, item, ctx, warning=warning, reply_text=text)
-        return render(request, "item.html", context, status_code=409)
+    if confirmed or not ((seen.isdigit() and count > int(seen)) or others):
+        return None
+    warning = (
+        Text("Någon annan har svarat sedan du öppnade ärendet.")
+        if seen.isdigit() and count > int(seen)
+        else Text("Någon annan har ärendet öppet just nu: %(names)s.", names=", ".join(others))
+    )
+    context = _context(session, item, ctx, warning=warning, reply_text=field(ctx.form, "text"))
+    return render(request, "item.html", context, status_code=409)
+
+
+def _reply(request: Request, session: Session, item: Item, ctx: Ctx) -> Response:
+    text = field(ctx.form, "text")
+    conflict = _conflict(request, session, item, ctx)
+    if conflict is not None:
+        return conflict
+    page = items.item_record(session, item).page
+    offer = sending.sending_of(session, item, page, ctx.rt.settings, ctx.now)
+    sending.queue_reply(
+        session,
+        item,
+        offer,
+        text=text,
+        private=field(ctx.form, "private", limit=4) == "1",
+        key=field(ctx.form, "idempotency_key", limit=64),
+        actor=ctx.user.email,
+        actor_name=ctx.user.name,
+        now=ctx.now,
+    )
+    return _done(
+        request,
+        item,
+        Text("Svaret är köat och skickas till %(platform)s.", platform=offer.platform),
+    )
+
+
+def _record(request: Request, session: Session, item: Item, ctx: Ctx) -> Response:
+    """A reply given outside the inbox: recorded as the response, sent nowhere."""
+    conflict = _conflict(request, session, item, ctx)
+    if conflict is not None:
+        return conflict
     responses_actions.reply(
         session,
         item,
-        text=text,
+        text=field(ctx.form, "text"),
         actor=ctx.user.email,
         author=ctx.user.name,
         now=ctx.now,
         calendar=ctx.rt.calendar,
+        source="elsewhere",
     )
-    return _done(request, item, "Svaret är skickat.", to_queue=True)
+    recorded = Text("Svaret är registrerat (givet någon annanstans).")
+    return _done(request, item, recorded, to_queue=True)
+
+
+def _settle(request: Request, session: Session, item: Item, ctx: Ctx) -> Response:
+    """A person settles an uncertain send: seen on the platform, or send it again."""
+    raw = field(ctx.form, "outbound", limit=12)
+    action = items.outbound_by_id(session, int(raw)) if raw.isdigit() else None
+    if action is None or action.item_id != item.id:
+        raise audit.ActionError("det finns ingen sådan sändning för ärendet")
+    sent = field(ctx.form, "sent", limit=4) == "1"
+    outbound.resolve_uncertain(
+        session, action, sent=sent, actor=ctx.user.email, now=ctx.now, calendar=ctx.rt.calendar
+    )
+    return _done(
+        request, item, "Svaret är markerat som skickat." if sent else "Svaret skickas igen."
+    )
+
+
+def _unhide(request: Request, session: Session, item: Item, ctx: Ctx) -> Response:
+    page = items.item_record(session, item).page
+    offer = sending.sending_of(session, item, page, ctx.rt.settings, ctx.now)
+    sending.queue_moderation(
+        session,
+        item,
+        offer.unhide,
+        key=field(ctx.form, "idempotency_key", limit=64),
+        actor=ctx.user.email,
+        actor_name=ctx.user.name,
+        now=ctx.now,
+    )
+    return _done(
+        request, item, Text("Kommentaren visas igen på sidan när ändringen har gått fram.")
+    )
 
 
 def _acknowledge(request: Request, session: Session, item: Item, ctx: Ctx) -> Response:
     text = field(ctx.form, "text") or acknowledgement_text(ctx.catalog.saved_replies)
+    page = items.item_record(session, item).page
+    offer = sending.sending_of(session, item, page, ctx.rt.settings, ctx.now)
+    if offer.can_send:
+        sending.queue_reply(
+            session,
+            item,
+            offer,
+            text=text,
+            private=False,
+            key=field(ctx.form, "idempotency_key", limit=64),
+            actor=ctx.user.email,
+            actor_name=ctx.user.name,
+            now=ctx.now,
+            reason=ACKNOWLEDGEMENT,
+        )
+        return _done(
+            request,
+            item,
+            Text("Bekräftelsen är köad och skickas till %(platform)s.", platform=offer.platform),
+        )
     item_work.acknowledge(
         session,
         item,
@@ -202,7 +295,7 @@ def _acknowledge(request: Request, session: Session, item: Item, ctx: Ctx) -> Re
         now=ctx.now,
         calendar=ctx.rt.calendar,
     )
-    return _done(request, item, "Bekräftelsen är skickad.")
+    return _done(request, item, Text("Bekräftelsen är registrerad."))
 
 
 def _close(request: Request, session: Session, item: Item, ctx: Ctx) -> Response:
@@ -216,15 +309,40 @@ def _close(request: Request, session: Session, item: Item, ctx: Ctx) -> Response
 
 
 def _remove(request: Request, session: Session, item: Item, ctx: Ctx) -> Response:
+    reason = field(ctx.form, "reason", limit=32)
+    detail = field(ctx.form, "detail", limit=500)
+    how = field(ctx.form, "how", limit=8) or "inbox"
+    page = items.item_record(session, item).page
+    offer = sending.sending_of(session, item, page, ctx.rt.settings, ctx.now)
     item_work.remove_item(
-        session,
-        item,
-        reason=field(ctx.form, "reason", limit=32),
-        detail=field(ctx.form, "detail", limit=500),
-        actor=ctx.user.email,
-        now=ctx.now,
+        session, item, reason=reason, detail=detail, actor=ctx.user.email, now=ctx.now
     )
-    return _done(request, item, "Ärendet är borttaget.", to_queue=True)
+    if how in ("hide", "delete"):
+        sending.queue_moderation(
+            session,
+            item,
+            offer.hide if how == "hide" else offer.delete,
+            key=field(ctx.form, "idempotency_key", limit=64),
+            actor=ctx.user.email,
+            actor_name=ctx.user.name,
+            now=ctx.now,
+            reason=reason,
+            detail=detail,
+        )
+        message = (
+            Text(
+                "Ärendet är borttaget; kommentaren döljs på %(platform)s.", platform=offer.platform
+            )
+            if how == "hide"
+            else Text(
+                "Ärendet är borttaget; kommentaren raderas från %(platform)s.",
+                platform=offer.platform,
+            )
+        )
+        return _done(request, item, message, to_queue=True)
+    return _done(
+        request, item, "Ärendet är borttaget här; kommentaren finns kvar på sidan.", to_queue=True
+    )
 
 
 def _assign(request: Request, session: Session, item: Item, ctx: Ctx) -> Response:
@@ -282,6 +400,9 @@ def _correct(request: Request, session: Session, item: Item, ctx: Ctx) -> Respon
 
 ACTIONS = {
     "reply": _reply,
+    "record": _record,
+    "settle": _settle,
+    "unhide": _unhide,
     "acknowledge": _acknowledge,
     "close": _close,
     "remove": _remove,
