@@ -9,7 +9,11 @@ from inbox.store.db import session_scope
 from tests.factories import NOW
 
 
-def make_token(engine: Engine, name: str = "forms") -> str:
+def make_token(
+    engine: Engine, name: str = "forms", scopes: tuple[str, ...] = api_tokens.DEFAULT_SCOPES
+) -> str:
     with session_scope(engine) as session:
-        _token, secret = api_tokens.create_api_token(session, name=name, actor="test", now=NOW)
+        _token, secret = api_tokens.create_api_token(
+            session, name=name, actor="test", now=NOW, scopes=scopes
+        )
     return secret

@@ -67,6 +67,13 @@ def _query_of(model: type[BaseModel]) -> list[Any]:
     return _query_parameters(model, {k: _plain(v) for k, v in properties.items()})
 
 
+_IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": True,
+    "description": "one per reply: a retried request with the same key is sent once",
+    "schema": {"type": "string", "minLength": 8, "maxLength": 64, "pattern": "^[!-~]+$"},
+}
 _ITEM_ID = {
     "name": "item_id",
     "in": "path",
@@ -82,6 +89,10 @@ def openapi_document() -> dict[str, Any]:
             (schemas.ItemIn, "validation"),
             (schemas.ResponseIn, "validation"),
             (schemas.ItemOut, "serialization"),
+            (schemas.ItemDetail, "serialization"),
+            (schemas.ReplyIn, "validation"),
+            (schemas.ModerationIn, "validation"),
+            (schemas.OutboundOut, "serialization"),
             (schemas.ItemList, "serialization"),
             (schemas.ResponseOut, "serialization"),
             (schemas.ReportOut, "serialization"),
@@ -133,10 +144,10 @@ def openapi_document() -> dict[str, Any]:
             "/api/v1/items/{item_id}": {
                 "get": {
                     "operationId": "getItem",
-                    "summary": "One item",
+                    "summary": "One item, with what was sent to its platform",
                     "parameters": [_ITEM_ID],
                     "responses": {
-                        "200": _json(_ref("ItemOut"), "the item"),
+                        "200": _json(_ref("ItemDetail"), "the item"),
                         "404": _error("no such item"),
                         **common,
                     },
@@ -155,6 +166,50 @@ def openapi_document() -> dict[str, Any]:
                     "responses": {
                         "201": _json(_ref("ResponseOut"), "recorded"),
                         "404": _error("no such item"),
+                        "413": _error("body over 1 MiB"),
+                        "422": invalid,
+                        **common,
+                    },
+                }
+            },
+            "/api/v1/items/{item_id}/replies": {
+                "post": {
+                    "operationId": "sendReply",
+                    "summary": "Queue a reply for the item's platform (token scope reply); it "
+                    "counts as the response when the platform accepts it",
+                    "parameters": [_ITEM_ID, _IDEMPOTENCY_KEY],
+                    "requestBody": {
+                        "required": True,
+                        "content": {"application/json": {"schema": _ref("ReplyIn")}},
+                    },
+                    "responses": {
+                        "202": _json(
+                            _ref("OutboundOut"),
+                            "queued (or the one queued before under the same Idempotency-Key)",
+                        ),
+                        "403": _error("the token lacks the reply scope"),
+                        "404": _error("no such item"),
+                        "409": _error("the page cannot send this (not connected, window closed)"),
+                        "413": _error("body over 1 MiB"),
+                        "422": invalid,
+                        **common,
+                    },
+                }
+            },
+            "/api/v1/items/{item_id}/moderation": {
+                "post": {
+                    "operationId": "moderate",
+                    "summary": "Hide, unhide or delete the comment on its platform (scope reply)",
+                    "parameters": [_ITEM_ID, _IDEMPOTENCY_KEY],
+                    "requestBody": {
+                        "required": True,
+                        "content": {"application/json": {"schema": _ref("ModerationIn")}},
+                    },
+                    "responses": {
+                        "202": _json(_ref("OutboundOut"), "queued"),
+                        "403": _error("the token lacks the reply scope"),
+                        "404": _error("no such item"),
+                        "409": _error("the page cannot do this"),
                         "413": _error("body over 1 MiB"),
                         "422": invalid,
                         **common,

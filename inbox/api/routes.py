@@ -22,9 +22,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from inbox.actions import audit, intake, responses
+from inbox.actions import audit, intake, item_work, responses
 from inbox.api import schemas
 from inbox.api.openapi import openapi_document
+from inbox.channels.outbound import offer
 from inbox.core.incoming import NewItem
 from inbox.core.sla import SlaState
 from inbox.core.timeutil import implausible, utcnow
@@ -33,7 +34,7 @@ from inbox.runtime import Runtime
 from inbox.store import items as item_reads
 from inbox.store import people
 from inbox.store.db import session_scope
-from inbox.store.models import EPOCH, to_epoch_us
+from inbox.store.models import EPOCH, Outbound, to_epoch_us
 from inbox.store.queries import ItemFilter, item_by_id, list_items
 from inbox.store.report import build_report
 
@@ -90,9 +91,10 @@ def _runtime(request: Request) -> Runtime:
     return rt
 
 
-def _token_is_valid(engine: Engine, token: str) -> bool:
+def _token_scopes(engine: Engine, token: str) -> tuple[str, set[str]] | None:
+    """The token's name and scopes, or None when it is unknown or revoked."""
     with session_scope(engine) as session:
-        return people.live_token_exists(session, hash_token(token))
+        return people.live_token(session, hash_token(token))
 
 
 def _unauthorized(detail: str, error: str = "") -> ApiError:
@@ -103,16 +105,27 @@ def _unauthorized(detail: str, error: str = "") -> ApiError:
 Handler = Callable[[Request], Awaitable[Response]]
 
 
-def _api(handler: Handler) -> Handler:
-    """Authenticate, then run the handler; an ApiError becomes its JSON answer."""
+def _api(handler: Handler, scope: str = "read") -> Handler:
+    """Authenticate and authorise (the token needs ``scope``), then run the handler;
+    an ApiError becomes its JSON answer."""
 
     async def endpoint(request: Request) -> Response:
         try:
             token = bearer_token(request.headers.get("authorization"))
             if token is None:
                 raise _unauthorized("send Authorization: Bearer <token>")
-            if not await run_in_threadpool(_token_is_valid, _runtime(request).engine, token):
+            found = await run_in_threadpool(_token_scopes, _runtime(request).engine, token)
+            if found is None:
                 raise _unauthorized("the token is unknown or revoked", "invalid_token")
+            name, scopes = found
+            if scope not in scopes:
+                raise ApiError(
+                    403,
+                    "forbidden",
+                    f"the token {name!r} lacks the {scope!r} scope "
+                    f"(inbox tokens create NAME --scope {scope})",
+                )
+            request.state.token_name = name
             return await handler(request)
         except ApiError as exc:
             return exc.response()
@@ -162,6 +175,17 @@ def _item_json(engine: Engine, item_id: int, now: datetime) -> dict[str, Any]:
     return schemas.ItemOut.model_validate(row).model_dump(mode="json")
 
 
+def _item_detail(engine: Engine, item_id: int, now: datetime) -> dict[str, Any]:
+    body = _item_json(engine, item_id, now)
+    with session_scope(engine) as session:
+        body["outbound"] = [_outbound_json(o) for o in item_reads.outbound_for(session, item_id)]
+    return schemas.ItemDetail.model_validate(body).model_dump(mode="json")
+
+
+def _outbound_json(action: Outbound) -> dict[str, Any]:
+    return schemas.OutboundOut.model_validate(action, from_attributes=True).model_dump(mode="json")
+
+
 def _plausible(loc: str, at: datetime, now: datetime) -> None:
     why = implausible(at, now)
     if why is not None:
@@ -202,8 +226,95 @@ async def post_item(request: Request) -> Response:
 
 async def get_item(request: Request) -> Response:
     item_id = _item_id(request)
-    body = await run_in_threadpool(_item_json, _runtime(request).engine, item_id, utcnow())
+    body = await run_in_threadpool(_item_detail, _runtime(request).engine, item_id, utcnow())
     return JSONResponse(body)
+
+
+def _idempotency_key(request: Request) -> str:
+    key = request.headers.get("idempotency-key", "").strip()
+    if not 8 <= len(key) <= 64 or not key.isascii() or not key.isprintable():
+        raise ApiError(
+            422,
+            "invalid",
+            "send an Idempotency-Key header (8-64 printable ASCII characters, one per reply): "
+            "a retried request with the same key is sent once",
+        )
+    return key
+
+
+def _queue(
+    rt: Runtime,
+    item_id: int,
+    actor: str,
+    key: str,
+    now: datetime,
+    body: schemas.ReplyIn | schemas.ModerationIn,
+) -> dict[str, Any]:
+    with session_scope(rt.engine) as session:
+        item = item_reads.item_by_id(session, item_id)
+        if item is None:
+            raise ApiError(404, "not_found", f"no item with id {item_id}")
+        page = item_reads.item_record(session, item).page
+        can = offer.sending_of(session, item, page, rt.settings, now)
+        try:
+            if isinstance(body, schemas.ReplyIn):
+                action = offer.queue_reply(
+                    session,
+                    item,
+                    can,
+                    text=body.text,
+                    private=body.private,
+                    key=key,
+                    actor=actor,
+                    actor_name=actor,
+                    now=now,
+                )
+            else:
+                option = {"hide": can.hide, "unhide": can.unhide, "delete": can.delete}[body.action]
+                if body.action in ("hide", "delete") and body.reason is None:
+                    raise field_error("body.reason", "a removal needs its reason")
+                action = offer.queue_moderation(
+                    session,
+                    item,
+                    option,
+                    key=key,
+                    actor=actor,
+                    actor_name=actor,
+                    now=now,
+                    reason=body.reason,
+                    detail=body.detail or None,
+                )
+                if body.action in ("hide", "delete") and item.resolution != "removed":
+                    item_work.remove_item(
+                        session,
+                        item,
+                        reason=body.reason or "annat",
+                        detail=body.detail or "via API",
+                        actor=actor,
+                        now=now,
+                    )
+        except audit.ActionError as exc:
+            raise ApiError(409, "cannot_send", str(exc)) from None
+        session.flush()
+        return _outbound_json(action)
+
+
+async def post_reply(request: Request) -> Response:
+    item_id = _item_id(request)
+    key = _idempotency_key(request)
+    data = await _json_body(request, schemas.ReplyIn)
+    actor = f"api:{request.state.token_name}"
+    body = await run_in_threadpool(_queue, _runtime(request), item_id, actor, key, utcnow(), data)
+    return JSONResponse(body, status_code=202)
+
+
+async def post_moderation(request: Request) -> Response:
+    item_id = _item_id(request)
+    key = _idempotency_key(request)
+    data = await _json_body(request, schemas.ModerationIn)
+    actor = f"api:{request.state.token_name}"
+    body = await run_in_threadpool(_queue, _runtime(request), item_id, actor, key, utcnow(), data)
+    return JSONResponse(body, status_code=202)
 
 
 def _record_response(
@@ -330,10 +441,18 @@ async def get_openapi(_request: Request) -> Response:
 
 def api_routes() -> list[BaseRoute]:
     return [
-        Route(f"{PREFIX}/items", _api(post_item), methods=["POST"]),
+        Route(f"{PREFIX}/items", _api(post_item, "items"), methods=["POST"]),
         Route(f"{PREFIX}/items", _api(get_items), methods=["GET"]),
         Route(f"{PREFIX}/items/{{item_id}}", _api(get_item), methods=["GET"]),
-        Route(f"{PREFIX}/items/{{item_id}}/responses", _api(post_response), methods=["POST"]),
+        Route(
+            f"{PREFIX}/items/{{item_id}}/responses", _api(post_response, "items"), methods=["POST"]
+        ),
+        Route(f"{PREFIX}/items/{{item_id}}/replies", _api(post_reply, "reply"), methods=["POST"]),
+        Route(
+            f"{PREFIX}/items/{{item_id}}/moderation",
+            _api(post_moderation, "reply"),
+            methods=["POST"],
+        ),
         Route(f"{PREFIX}/report", _api(get_report), methods=["GET"]),
         Route(f"{PREFIX}/openapi.json", _api(get_openapi), methods=["GET"]),
     ]

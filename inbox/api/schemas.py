@@ -22,6 +22,8 @@ EARLIEST = datetime(1970, 1, 2, tzinfo=UTC)
 LATEST = datetime(2100, 1, 1, tzinfo=UTC)
 NO_NUL = r"^[^\x00]*$"
 MAX_TEXT = 100_000
+# A reply: what the platforms take, and what the item page's form allows.
+MAX_REPLY = 8000
 MAX_ITEM_ID = 2**31 - 1
 
 ChannelName = Literal["facebook", "instagram", "messenger", "linkedin", "email", "web", "other"]
@@ -126,6 +128,49 @@ class ItemOut(BaseModel):
     department: str | None
     topic: str | None
     assignee: str | None
+
+
+class OutboundOut(BaseModel):
+    """Something sent to the platform for the item: a reply, a private reply, moderation."""
+
+    id: int
+    kind: Literal["reply", "private_reply", "message", "hide", "unhide", "delete"]
+    state: Literal["queued", "sending", "sent", "failed", "uncertain"] = Field(
+        description="queued, sending, sent (the platform accepted it), failed, or uncertain "
+        "(the answer was lost: settled by the platform's echo, never sent twice)"
+    )
+    platform_id: str | None = Field(description="what the platform made (comment, message id)")
+    error: str | None = Field(description="the platform's refusal, in plain Swedish")
+    sent_at: datetime | None = Field(description="when the platform accepted it")
+    created_at: datetime
+
+
+class ItemDetail(ItemOut):
+    outbound: list[OutboundOut] = Field(description="what was sent to the platform, oldest first")
+
+
+class ReplyIn(BaseModel):
+    """A reply for the platform the item came from; needs a token with the reply scope."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: text_field(MAX_REPLY, min_length=1)  # type: ignore[valid-type]
+    private: bool = Field(
+        default=False, description="a private message answering a public comment (one, 7 days)"
+    )
+
+
+class ModerationIn(BaseModel):
+    """Hide, unhide or delete the comment on the platform; needs the reply scope."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    action: Literal["hide", "unhide", "delete"]
+    reason: (
+        Literal["kränkande", "hot", "personuppgifter", "reklam", "olagligt innehåll", "annat"]
+        | None
+    ) = None
+    detail: text_field(500) = ""  # type: ignore[valid-type]
 
 
 class ResponseOut(BaseModel):

@@ -36,14 +36,14 @@ def flag_value(session: Session, key: str) -> str | None:
     return flag.value if flag is not None else None
 
 
-def live_token_exists(session: Session, token_hash: str) -> bool:
-    """A token with this hash exists and has not been revoked."""
+def live_token(session: Session, token_hash: str) -> tuple[str, set[str]] | None:
+    """The name and scopes of the unrevoked token with this hash, or None."""
     found = session.exec(
-        select(ApiToken.id).where(
+        select(ApiToken.name, ApiToken.scopes).where(
             ApiToken.token_hash == token_hash, col(ApiToken.revoked_at).is_(None)
         )
     ).first()
-    return found is not None
+    return (found[0], set(found[1].split())) if found is not None else None
 
 
 def page_rows(session: Session) -> list[PageRow]:

@@ -13,6 +13,7 @@ from starlette.responses import RedirectResponse, Response
 from inbox.actions import audit, item_work, outbound
 from inbox.actions import responses as responses_actions
 from inbox.actions.outbound import ACKNOWLEDGEMENT
+from inbox.channels.outbound import offer as sending
 from inbox.core.access import may_handle
 from inbox.core.kinds import Resolution
 from inbox.core.rules.saved_replies import acknowledgement_text, fill, for_department
@@ -25,10 +26,18 @@ from inbox.store.queries import thread_items
 from inbox.web.auth import Ctx, field
 from inbox.web.errors import Refused
 from inbox.web.templating import flash, render
-from inbox.web.views import sending
 from inbox.web.views.login import safe_next
 
 PRESENCE_WINDOW = timedelta(seconds=45)
+# What each kind of sending is called on the item page.
+OUTBOUND_LABELS = {
+    "reply": Text("svar"),
+    "private_reply": Text("privat svar"),
+    "message": Text("meddelande"),
+    "hide": Text("dölj"),
+    "unhide": Text("visa igen"),
+    "delete": Text("radera"),
+}
 
 
 def _item_id(request: Request) -> int:
@@ -88,7 +97,7 @@ def _context(session: Session, item: Item, ctx: Ctx, **extra: Any) -> dict[str, 
         "item": item,
         "page": page,
         "sending": sending.sending_of(session, item, page, ctx.rt.settings, ctx.now),
-        "outbound_labels": sending.OUTBOUND_LABELS,
+        "outbound_labels": OUTBOUND_LABELS,
         "post": record.post,
         "thread": thread,
         "thread_hidden": len(around) - len(thread),

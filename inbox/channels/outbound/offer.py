@@ -1,9 +1,9 @@
-"""What the item page offers for sending, and the answers to those forms.
+"""What can be sent for an item now, and queueing it: for the item page and the API.
 
 Replies, private replies and messages go to the platform through the outbound
-queue (``inbox.actions.outbound``); a page that cannot send offers
-**Registrera svar givet någon annanstans** instead. Removal hides or deletes the
-comment on the platform where the page is connected.
+queue (``inbox.actions.outbound``); a page that cannot send says why (the item
+page then offers **Registrera svar givet någon annanstans**). Removal hides or
+deletes the comment on the platform where the page is connected.
 """
 
 from __future__ import annotations
@@ -22,15 +22,6 @@ from inbox.settings import Settings
 from inbox.store import items
 from inbox.store.models import Item, Outbound, Page
 
-# What each kind of sending is called on the item page.
-OUTBOUND_LABELS = {
-    "reply": Text("svar"),
-    "private_reply": Text("privat svar"),
-    "message": Text("meddelande"),
-    "hide": Text("dölj"),
-    "unhide": Text("visa igen"),
-    "delete": Text("radera"),
-}
 PLATFORM_NAMES = {
     "facebook": "Facebook",
     "instagram": "Instagram",
