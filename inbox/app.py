@@ -21,6 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from inbox.api.routes import PREFIX, api_routes, error_response
 from inbox.api.routes import http_error as api_http_error
+from inbox.channels.meta import sandbox
 from inbox.channels.meta.processor import process_continuously
 from inbox.channels.meta.store import DeliveryWriter
 from inbox.channels.meta.webhook import MetaWebhook
@@ -153,6 +154,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 methods=["GET", "POST"],
             ),
             Route("/webhooks/meta", MetaWebhook(settings), methods=["GET", "HEAD", "POST"]),
+            *(sandbox.sandbox_routes() if sandbox.enabled(settings) else []),
         ],
         lifespan=lifespan,
         middleware=[

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import secrets
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy.engine import Engine
@@ -153,7 +154,7 @@ def _received_times(rng: random.Random, now: datetime, count: int) -> list[datet
     return sorted(times)
 
 
-def checked_text(rng: random.Random) -> tuple[str, str | None]:
+def _demo_text(rng: random.Random) -> tuple[str, str | None]:
     roll = rng.random()
     if roll < 0.55:
         return rng.choice(QUESTIONS), None
@@ -197,7 +198,11 @@ def load_demo(
     rules: Rules | None = None,
     count: int = 3000,
     seed: int = 2026,
+    sealed_token: Callable[[str], str] | None = None,
 ) -> str:
+    """Load the demo; with ``sealed_token`` (platform id -> a sealed token that the
+    sandbox Graph API accepts) its Meta pages are connected, so replies really go out.
+    """
     rng = random.Random(seed)  # noqa: S311 - demo data, not security
     with session_scope(engine) as session:
         if session.exec(select(func.count()).select_from(Item)).one():
@@ -239,7 +244,7 @@ def load_demo(
         for n, received in enumerate(_received_times(rng, now, count)):
             key = rng.choices(keys, weights=shares)[0]
             page = pages[key]
-            text, resolution = checked_text(rng)
+            text, resolution = _demo_text(rng)
             age = now - received
             first = None
             if resolution is None and (age > timedelta(days=4) or rng.random() < 0.5):
@@ -260,6 +265,7 @@ def load_demo(
                     text=text,
                     kind=kind,
                     author=name,
+                    author_id=f"7100{n:06d}" if page.channel != "email" else None,
                     post_id=rng.choice(post_ids[key]) if key in post_ids else None,
                     conversation_id=f"{key}-conv-{name}" if kind != "comment" else None,
                     first_response_at=first,
@@ -288,10 +294,49 @@ def load_demo(
                 calendar=calendar,
             )
         password = add_demo_users(session, now=now)
+        connected = _connect(session, pages, sealed_token, now) if sealed_token else 0
     return (
-        f"demo data loaded: {len(pages)} pages, {result.inserted} items, {len(open_targets)} open\n"
+        f"demo data loaded: {len(pages)} pages ({connected} connected to the sandbox Graph "
+        f"API), {result.inserted} items, {len(open_targets)} open\n"
         f"demo users ({', '.join(u[0] for u in DEMO_USERS)}) have the password {password}"
     )
+
+
+# The region's Facebook comments and its Messenger inbox are two pages under one
+# Facebook page id (feed and messages), sharing one connection.
+DEMO_PLATFORM_IDS = {
+    "region_facebook": ("9100000001", "feed"),
+    "region_messenger": ("9100000001", "messages"),
+    "region_instagram": ("9100000002", "all"),
+    "lanstrafiken_facebook": ("9100000003", "all"),
+    "sjukhuset_facebook": ("9100000004", "all"),
+    "folktandvarden_facebook": ("9100000005", "all"),
+}
+
+
+def _connect(
+    session: Session, pages: dict[str, Page], sealed_token: Callable[[str], str], now: datetime
+) -> int:
+    connected = 0
+    for key, (platform_id, receives) in DEMO_PLATFORM_IDS.items():
+        if key not in pages:
+            continue
+        pages_actions.update_page(
+            session, key=key, platform_id=platform_id, receives=receives, actor=ACTOR, now=now
+        )
+        session.flush()
+        pages_actions.connect_page(
+            session,
+            key=key,
+            platform_id=platform_id,
+            platform_name=pages[key].name,
+            token_cipher=sealed_token(platform_id),
+            actor=ACTOR,
+            now=now,
+        )
+        session.flush()
+        connected += 1
+    return connected
 
 
 DEMO_USERS: tuple[tuple[str, str, str, list[str], bool], ...] = (

@@ -241,6 +241,16 @@ class Sender:
         except GraphError as exc:
             self._meta_refused(job, kind, exc.verdict, result)
             return
+        except ValueError:
+            # Nothing left the machine: an id or a text Meta could never take.
+            self._failed(
+                claim,
+                "invalid",
+                "Meta kan inte ta emot det här: ärendet saknar mottagare eller har fel id.",
+                "Svara på annat sätt och registrera svaret som givet någon annanstans.",
+                result,
+            )
+            return
         except NotSent:
             self._retry(
                 claim,
