@@ -43,7 +43,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine, make_url
-from sqlmodel import select
+from sqlmodel import Session, select
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -56,7 +56,7 @@ from inbox.core.incoming import NewItem  # noqa: E402
 from inbox.core.kinds import Channel, OutboundKind  # noqa: E402
 from inbox.settings import Settings  # noqa: E402
 from inbox.store.db import make_engine, migrate, session_scope  # noqa: E402
-from inbox.store.models import Item  # noqa: E402
+from inbox.store.models import Item, Outbound  # noqa: E402
 
 PAGE_ID = "5150001"
 PAGE_KEY = "fb-outbox"
@@ -355,14 +355,15 @@ def button(kind: str, tmp: Path, args: argparse.Namespace) -> list[float]:
             server.terminate()
             server.wait(timeout=60)
             log.close()
-        with engine.connect() as conn:
-            rows = conn.execute(
-                sa.text("SELECT item_id, sent_at FROM outbound WHERE state = 'sent'")
-            ).all()
+        with Session(engine) as session:
+            rows = [
+                (action.item_id, action.sent_at)
+                for action in session.exec(select(Outbound).where(Outbound.state == "sent"))
+            ]
         engine.dispose()
 
     waits = sorted(
-        (_aware(sent_at) - queued[int(item_id)]).total_seconds() for item_id, sent_at in rows
+        (sent_at - queued[item_id]).total_seconds() for item_id, sent_at in rows if sent_at
     )
     if len(waits) != count:
         raise RuntimeError(f"only {len(waits)} of {count} replies were sent")
@@ -373,12 +374,6 @@ def button(kind: str, tmp: Path, args: argparse.Namespace) -> list[float]:
         f"max {waits[-1]:.2f} s (min {waits[0]:.2f} s)"
     )
     return waits
-
-
-def _aware(value: datetime | str) -> datetime:
-    if isinstance(value, str):  # SQLite through a text query
-        value = datetime.fromisoformat(value)
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def main() -> int:
