@@ -18,7 +18,8 @@ does, in the same database) and each one's time from queueing to its
     python bench/outbox.py [--actions 2000] [--replies 40] [--database sqlite|postgresql]
                            [--profile]
 
-Target: >= 200 actions/s. PostgreSQL: a throwaway database on ``--pg-admin-url``
+Target: >= 200 actions/s. A miscount (an action not sent, or not settled as
+the item's response) is an error. PostgreSQL: a throwaway database on ``--pg-admin-url``
 is created and dropped.
 """
 
@@ -243,6 +244,7 @@ def settled(engine: Engine) -> tuple[int, int, int]:
 
 
 def throughput(kind: str, tmp: Path, args: argparse.Namespace) -> float:
+    """Actions sent and settled per second; raises unless every one was."""
     count = args.actions
     with database(kind, tmp, args.pg_admin_url, "throughput") as url, graph_server(count) as graph:
         engine = make_engine(url)
@@ -393,10 +395,10 @@ def main() -> int:
     )
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
-        rate = throughput(args.database, tmp, args)
+        throughput(args.database, tmp, args)
         if not args.skip_button:
             button(args.database, tmp, args)
-    return 0 if rate >= 200 else 1
+    return 0
 
 
 if __name__ == "__main__":
