@@ -11,16 +11,17 @@ subprocess, so it does not share the sender's core.
 
 Button to "skickad": the real server (``inbox serve`` with its scheduler, the
 default ``INBOX_SCHEDULER_OUTBOUND_SECONDS``) on the same Graph API; replies are
-queued at random moments (``inbox.actions.outbound.queue``, as a reply button
-does, in the same database) and each one's time from queueing to its
-``sent_at`` is read back from the database: what a person waits.
+queued at random moments (``inbox.actions.outbound.queue`` in the same
+database: the web form does not queue through the outbox yet) and each one's
+time from queueing to its ``sent_at`` is read back from the database: what a
+person waits.
 
     python bench/outbox.py [--actions 2000] [--replies 40] [--database sqlite|postgresql]
                            [--profile]
 
 Target: >= 200 actions/s. A miscount (an action not sent, or not settled as
-the item's response) is an error. PostgreSQL: a throwaway database on ``--pg-admin-url``
-is created and dropped.
+the item's response) is an error. PostgreSQL: a throwaway database on
+``--pg-admin-url`` is created and dropped.
 """
 
 from __future__ import annotations
@@ -175,7 +176,7 @@ def prepare(engine: Engine, settings: Settings, count: int) -> list[int]:
 
 
 def queue_reply(engine: Engine, item_id: int, n: int) -> datetime:
-    """One reply queued as the reply button does; the moment it was queued."""
+    """One reply queued in its own transaction; the moment it was queued."""
     with session_scope(engine) as session:
         item = session.get(Item, item_id)
         assert item is not None
