@@ -115,7 +115,8 @@ def for_item(session: Session, item_id: int) -> Sequence[Outbound]:
 
 def claim(session: Session, *, now: datetime, limit: int) -> list[Claim]:
     """Due actions of pages whose connection works, marked *sending* (commit before sending)."""
-    o = Outbound.__table__.c  # type: ignore[attr-defined]
+    table: sa.Table = Outbound.__table__  # type: ignore[attr-defined]
+    o = table.c
     query = (
         sa.select(o.id)
         .where(o.state == OutboundState.QUEUED.value, o.next_attempt_at <= now)
@@ -127,25 +128,36 @@ def claim(session: Session, *, now: datetime, limit: int) -> list[Claim]:
         # claim the same action.
         query = query.with_for_update(skip_locked=True)
     ids = [row[0] for row in session.execute(query)]
-    claims: list[Claim] = []
-    for action in session.exec(select(Outbound).where(col(Outbound.id).in_(ids))):
-        action.state = OutboundState.SENDING.value
-        action.attempts += 1
-        action.updated_at = now
-        session.add(action)
-        claims.append(
-            Claim(
-                id=action.id or 0,
-                item_id=action.item_id,
-                page_id=action.page_id,
-                kind=action.kind,
-                text=action.text,
-                tag=action.tag,
-                attempts=action.attempts,
-                idempotency_key=action.idempotency_key,
-            )
+    if not ids:
+        return []
+    session.flush()  # what this session changed goes in before the rows are marked
+    session.execute(
+        sa.update(table)
+        .where(o.id.in_(ids))
+        .values(state=OutboundState.SENDING.value, attempts=o.attempts + 1, updated_at=now)
+    )
+    claimed = set(ids)
+    for held in list(session.identity_map.values()):
+        if isinstance(held, Outbound) and held.id in claimed:
+            session.expire(held)  # loaded before: read the marked row again
+    rows = session.execute(
+        sa.select(o.id, o.item_id, o.page_id, o.kind, o.text, o.tag, o.attempts, o.idempotency_key)
+        .where(o.id.in_(ids))
+        .order_by(o.id)
+    )
+    return [
+        Claim(
+            id=row.id,
+            item_id=row.item_id,
+            page_id=row.page_id,
+            kind=row.kind,
+            text=row.text,
+            tag=row.tag,
+            attempts=row.attempts,
+            idempotency_key=row.idempotency_key,
         )
-    return sorted(claims, key=lambda c: c.id)
+        for row in rows
+    ]
 
 
 def recover_stale(session: Session, *, now: datetime) -> int:

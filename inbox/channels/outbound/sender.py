@@ -15,7 +15,9 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -36,6 +38,39 @@ from inbox.store.db import session_scope
 from inbox.store.models import Item, ItemSource, Outbound, Page, PageConnection, User
 
 log = logging.getLogger("inbox.channels.outbound")
+
+_ITEM: sa.Table = Item.__table__  # type: ignore[attr-defined]
+_SOURCE: sa.Table = ItemSource.__table__  # type: ignore[attr-defined]
+_PAGE: sa.Table = Page.__table__  # type: ignore[attr-defined]
+_CONNECTION: sa.Table = PageConnection.__table__  # type: ignore[attr-defined]
+
+# A page and its connection as they are when one action is sent (one statement,
+# built once: a token may be reconnected or broken between two actions).
+_PAGE_NOW = (
+    sa.select(
+        _PAGE.c.channel,
+        _PAGE.c.key,
+        _PAGE.c.platform_id,
+        _PAGE.c.reply_webhook,
+        _PAGE.c.reply_secret_cipher,
+        _CONNECTION.c.state,
+        _CONNECTION.c.token_cipher,
+    )
+    .select_from(
+        _PAGE.outerjoin(
+            _CONNECTION,
+            sa.and_(_CONNECTION.c.platform_id == _PAGE.c.platform_id, _PAGE.c.platform_id != ""),
+        )
+    )
+    .where(_PAGE.c.id == sa.bindparam("page_id"))
+)
+# An action to record, with its item in the same session (record_sent and
+# record_failed change both).
+_ACTION_AND_ITEM = (
+    select(Outbound, Item)
+    .join(Item, col(Item.id) == col(Outbound.item_id))
+    .where(col(Outbound.id) == sa.bindparam("id"))
+)
 
 # A page whose token no longer works waits this long before its queue is looked at again.
 PAUSE = timedelta(minutes=10)
@@ -105,9 +140,10 @@ class Sender:
         with session_scope(self.engine) as session:
             result.recovered = outbound.recover_stale(session, now=now)
             claims = outbound.claim(session, now=now, limit=limit)
+        items = self._items(claims) if claims else {}
         for claim in claims:
             try:
-                self._one(claim, result)
+                self._one(claim, items.get(claim.item_id), result)
             except Exception as exc:  # one broken action must not stop the others
                 log.exception("sending outbound %s failed", claim.id)
                 result.errors.append(f"{claim.id}: {type(exc).__name__}")
@@ -115,37 +151,52 @@ class Sender:
 
     # --- one action -------------------------------------------------------------------
 
-    def _job(self, claim: Claim) -> _Job:
-        with Session(self.engine) as session:
-            item = session.get(Item, claim.item_id)
-            page = session.get(Page, claim.page_id)
-            assert item is not None
-            assert page is not None
-            connection = None
-            if page.platform_id:
-                connection = session.exec(
-                    select(PageConnection).where(PageConnection.platform_id == page.platform_id)
-                ).first()
-            source = session.get(ItemSource, item.id)
-            return _Job(
-                claim=claim,
-                channel=item.channel or page.channel,
-                item_kind=item.kind,
-                external_id=item.external_id,
-                parent_id=item.parent_id,
-                author=item.author,
-                author_id=item.author_id,
-                page_key=page.key,
-                page_platform_id=page.platform_id,
-                reply_webhook=page.reply_webhook,
-                reply_secret_cipher=page.reply_secret_cipher,
-                connection_state=connection.state if connection else None,
-                token_cipher=connection.token_cipher if connection else None,
-                source=dict(source.data) if source is not None else {},
+    def _items(self, claims: list[Claim]) -> dict[int, Any]:
+        """What the claimed actions' items say (fixed once stored), in one query."""
+        i, s = _ITEM.c, _SOURCE.c
+        ids = sorted({claim.item_id for claim in claims})
+        query = (
+            sa.select(
+                i.id,
+                i.channel,
+                i.kind,
+                i.external_id,
+                i.parent_id,
+                i.author,
+                i.author_id,
+                s.data.label("source"),
             )
+            .select_from(_ITEM.outerjoin(_SOURCE, s.item_id == i.id))
+            .where(i.id.in_(ids))
+        )
+        with self.engine.connect() as conn:
+            return {row.id: row for row in conn.execute(query)}
 
-    def _one(self, claim: Claim, result: SendResult) -> None:
-        job = self._job(claim)
+    def _job(self, claim: Claim, item: Any | None) -> _Job:
+        """The action with its item, and its page and connection as they are now."""
+        assert item is not None
+        with self.engine.connect() as conn:
+            page = conn.execute(_PAGE_NOW, {"page_id": claim.page_id}).first()
+        assert page is not None
+        return _Job(
+            claim=claim,
+            channel=item.channel or page.channel,
+            item_kind=item.kind,
+            external_id=item.external_id,
+            parent_id=item.parent_id,
+            author=item.author,
+            author_id=item.author_id,
+            page_key=page.key,
+            page_platform_id=page.platform_id,
+            reply_webhook=page.reply_webhook,
+            reply_secret_cipher=page.reply_secret_cipher,
+            connection_state=page.state,
+            token_cipher=page.token_cipher,
+            source=dict(item.source) if item.source is not None else {},
+        )
+
+    def _one(self, claim: Claim, item: Any | None, result: SendResult) -> None:
+        job = self._job(claim, item)
         how = route(job.channel)
         if how == "meta":
             self._meta(job, result)
@@ -154,9 +205,20 @@ class Sender:
         else:
             self._webhook(job, result)
 
-    def _record(self, claim: Claim, apply: Callable[[Session, Outbound], None]) -> None:
+    def _record(
+        self,
+        claim: Claim,
+        apply: Callable[[Session, Outbound], None],
+        *,
+        with_item: bool = False,
+    ) -> None:
+        """One transaction for one state change; ``with_item`` loads the item alongside."""
         with session_scope(self.engine) as session:
-            action = session.get(Outbound, claim.id)
+            if with_item:
+                found = session.execute(_ACTION_AND_ITEM, {"id": claim.id}).first()
+                action = found[0] if found is not None else None
+            else:
+                action = session.get(Outbound, claim.id)
             assert action is not None
             if action.state != OutboundState.SENDING.value:
                 return  # settled meanwhile (an echo, a person)
@@ -175,6 +237,7 @@ class Sender:
                 now=accepted,
                 calendar=self.calendar,
             ),
+            with_item=True,
         )
         result.sent += 1
 
@@ -211,6 +274,7 @@ class Sender:
             lambda session, action: outbound.record_failed(
                 session, action, code=code, error=error, advice=advice, now=now
             ),
+            with_item=True,
         )
         result.failed += 1
 
