@@ -9,13 +9,12 @@ from sqlmodel import Session
 
 from inbox.actions.audit import record_event
 from inbox.core import escalation
+from inbox.core.outbound import window_closes_before_due
 from inbox.core.watch import Watch
-from inbox.store.models import (
-    OPEN,
-    Item,
-)
+from inbox.store.models import OPEN, Item, Page
 
 _item = Item.__table__  # type: ignore[attr-defined]
+_page = Page.__table__  # type: ignore[attr-defined]
 
 
 # Items assessed for the urgent policy per sweep; the rest wait for the next one.
@@ -39,7 +38,11 @@ def assess_urgency(session: Session, *, watch: Watch, now: datetime, actor: str)
             c.sentiment,
             c.post_id,
             c.received_at,
+            c.channel,
+            c.due_at,
+            _page.c.human_agent,
         )
+        .join(_page, _page.c.id == c.page_id)
         .where(c.urgency.is_(None), c.status == OPEN)
         .order_by(c.id)
         .limit(_ASSESS_BATCH)
@@ -50,6 +53,15 @@ def assess_urgency(session: Session, *, watch: Watch, now: datetime, actor: str)
             kind=row.kind, flags=row.flags or "", priority=row.priority or "", text=row.text or ""
         )
         reason = escalation.urgent_reason(facts, policy)
+        if reason is None and window_closes_before_due(
+            channel=row.channel or "",
+            kind=row.kind,
+            last_inbound_at=row.received_at,
+            due_at=row.due_at,
+            human_agent=bool(row.human_agent),
+        ):
+            # Answered on Monday is never answered: Meta closes the conversation first.
+            reason = "window"
         if reason is None and row.sentiment == "negative" and row.post_id:
             same_thread = sa.and_(
                 c.page_id == row.page_id,

@@ -23,7 +23,7 @@ __all__ = [
 ]
 
 # What an item's ``urgency`` column may hold besides "none" (not urgent).
-URGENT_REASONS = ("threat", "offensive", "priority", "crisis", "heating")
+URGENT_REASONS = ("threat", "offensive", "priority", "crisis", "heating", "window")
 
 
 @dataclass(frozen=True, slots=True)

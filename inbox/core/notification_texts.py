@@ -20,6 +20,7 @@ _REASONS = {
     "priority": "hög prioritet",
     "crisis": "krisord",
     "heating": "tråd som hettar till",
+    "window": "meddelandefönstret stänger före svarstiden",
 }
 
 
