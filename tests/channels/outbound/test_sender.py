@@ -631,7 +631,7 @@ def test_a_rate_limit_queues_the_reply_again_at_metas_time(
         path,
         Scripted(
             status=400,
-            body=graph_error(code, "(#%d) Rate limit reached" % code),
+            body=graph_error(code, f"(#{code}) Rate limit reached"),
             headers=usage(7),
             on_request=lambda _r: clock.set(answered),
         ),
@@ -903,7 +903,7 @@ def test_a_token_revoked_mid_queue_holds_back_the_rest(
         result = sender.send_due()
     assert (result.sent, result.paused, result.failed, result.uncertain) == (1, 2, 0, 0)
     assert [r.path for r in server.requests] == [f"{V}/{c}/comments" for c in comments[:2]]
-    states = [(a.state, a.attempts) for a in map(lambda i: action_of(engine, i), actions)]
+    states = [(a.state, a.attempts) for a in (action_of(engine, i) for i in actions)]
     assert states == [("sent", 1), ("queued", 0), ("queued", 0)]
     assert connection_of(engine).state == ConnectionState.RECONNECT.value
 
@@ -1124,3 +1124,95 @@ def test_pages_connect_checks_the_token_and_stores_it_sealed(
         assert sender.send_due().paused == 1
     assert "ny token behövs" in listed("fb")
     assert TOKEN not in everything_stored(engine)
+
+
+# --- what cannot be sent at all ---------------------------------------------------------------
+
+
+@pytest.mark.usefixtures("pages")
+def test_an_action_the_client_refuses_to_send_fails_and_is_never_uncertain(
+    engine: Engine, settings: Settings, server: GraphServer
+) -> None:
+    (item_id,) = add_items(
+        engine,
+        NewItem(
+            page="fb",
+            external_id="m_withoutsender",
+            received_at=RECEIVED,
+            text="Hej",
+            channel="messenger",
+            kind="private_message",
+            conversation_id=f"{FB}:unknown",
+        ),
+    )
+    action_id = queue(engine, item_id, OutboundKind.MESSAGE)
+    clock = Clock(T0 + MINUTE)
+    with sending(engine, settings, server, clock) as sender:
+        result = sender.send_due()
+        assert (result.failed, result.errors) == (1, [])
+        clock.set(T0 + outbound.STALE_CLAIM + timedelta(hours=1))
+        assert sender.send_due().recovered == 0
+    assert server.requests == []
+    action = action_of(engine, action_id)
+    assert (action.state, action.error_code) == ("failed", "invalid")
+    assert action.error is not None
+    assert action.error.startswith("Det här kan inte skickas till Meta")
+    assert action.advice
+    assert item_of(engine, item_id).first_response_at is None
+
+
+@pytest.mark.usefixtures("pages")
+def test_a_token_sealed_under_another_key_waits_for_a_new_connection(
+    engine: Engine, settings: Settings, server: GraphServer
+) -> None:
+    admins(engine)
+    item_id = fb_comment(engine)
+    action_id = queue(engine, item_id)
+    rotated = settings.model_copy(update={"token_key": SecretStr(Fernet.generate_key().decode())})
+    clock = Clock(T0 + MINUTE)
+    with sending(engine, rotated, server, clock) as sender:
+        result = sender.send_due()
+        assert (result.paused, result.errors) == (1, [])
+        action = action_of(engine, action_id)
+        assert (action.state, action.attempts, action.error_code) == ("queued", 0, "token_key")
+        assert action.next_attempt_at == T0 + MINUTE + PAUSE
+        assert connection_of(engine).state == ConnectionState.RECONNECT.value
+        assert [n.recipient for n in notifications(engine)] == ["admin@x.se"]
+        # Still waiting later: never left as a claim that turns uncertain.
+        clock.set(T0 + MINUTE + PAUSE + outbound.STALE_CLAIM)
+        result = sender.send_due()
+        assert (result.paused, result.recovered, result.errors) == (1, 0, [])
+    assert server.requests == []
+    assert action_of(engine, action_id).state == "queued"
+
+    connect(engine, rotated, "fb", FB, TOKEN, at=T0 + timedelta(hours=1))
+    clock.set(T0 + timedelta(hours=2))
+    with sending(engine, rotated, server, clock) as sender:
+        assert sender.send_due().sent == 1
+    assert action_of(engine, action_id).state == "sent"
+    assert [r.token for r in server.requests] == [TOKEN]
+
+
+def test_an_api_reply_whose_secret_does_not_open_waits(
+    engine: Engine, settings: Settings, server: GraphServer
+) -> None:
+    make_page(
+        engine,
+        "api",
+        channel="web",
+        reply_webhook="http://127.0.0.1:9/replies",
+        reply_secret_cipher=settings.token_box().seal("a-reply-secret-of-some-length"),
+    )
+    (item_id,) = add_items(
+        engine, NewItem(page="api", external_id="q1", received_at=RECEIVED, text="Hej")
+    )
+    action_id = queue(engine, item_id)
+    rotated = settings.model_copy(update={"token_key": SecretStr(Fernet.generate_key().decode())})
+    clock = Clock(T0 + MINUTE)
+    with sending(engine, rotated, server, clock) as sender:
+        result = sender.send_due()
+        assert (result.paused, result.errors) == (1, [])
+        clock.set(T0 + MINUTE + PAUSE + outbound.STALE_CLAIM)
+        assert sender.send_due().recovered == 0
+    action = action_of(engine, action_id)
+    assert (action.state, action.attempts, action.error_code) == ("queued", 0, "token_key")
