@@ -115,7 +115,8 @@ def for_item(session: Session, item_id: int) -> Sequence[Outbound]:
 
 def claim(session: Session, *, now: datetime, limit: int) -> list[Claim]:
     """Due actions of pages whose connection works, marked *sending* (commit before sending)."""
-    o = Outbound.__table__.c  # type: ignore[attr-defined]
+    table = Outbound.__table__  # type: ignore[attr-defined]
+    o = table.c
     query = (
         sa.select(o.id)
         .where(o.state == OutboundState.QUEUED.value, o.next_attempt_at <= now)
@@ -127,12 +128,24 @@ def claim(session: Session, *, now: datetime, limit: int) -> list[Claim]:
         # claim the same action.
         query = query.with_for_update(skip_locked=True)
     ids = [row[0] for row in session.execute(query)]
+    if not ids:
+        return []
+    # Only what is still queued becomes this sender's: on SQLite the select above
+    # takes no lock, so another sender may have claimed the same rows since.
+    mine = [
+        row[0]
+        for row in session.execute(
+            table.update()
+            .where(o.id.in_(ids), o.state == OutboundState.QUEUED.value)
+            .values(state=OutboundState.SENDING.value, attempts=o.attempts + 1, updated_at=now)
+            .returning(o.id)
+        )
+    ]
     claims: list[Claim] = []
-    for action in session.exec(select(Outbound).where(col(Outbound.id).in_(ids))):
-        action.state = OutboundState.SENDING.value
-        action.attempts += 1
-        action.updated_at = now
-        session.add(action)
+    loaded = (
+        select(Outbound).where(col(Outbound.id).in_(mine)).execution_options(populate_existing=True)
+    )
+    for action in session.exec(loaded):
         claims.append(
             Claim(
                 id=action.id or 0,

@@ -15,6 +15,7 @@ import io
 import json
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -1216,3 +1217,31 @@ def test_an_api_reply_whose_secret_does_not_open_waits(
         assert sender.send_due().recovered == 0
     action = action_of(engine, action_id)
     assert (action.state, action.attempts, action.error_code) == ("queued", 0, "token_key")
+
+
+def test_a_sender_that_claims_between_anothers_select_and_update_takes_nothing_twice(
+    engine: Engine, settings: Settings, server: GraphServer, pages: None
+) -> None:
+    """The second sender runs whole while the first has read the due ids, not marked them."""
+    ids = many_replies(engine, server)
+    inside: list[int] = []
+
+    def second_sender(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if inside or not re.match(r"SELECT outbound\.id\s+FROM outbound\b", statement):
+            return
+        inside.append(0)
+        with sending(engine, settings, server, Clock(T0 + MINUTE)) as other:
+            result = other.send_due()
+        assert result.errors == []
+        inside[0] = result.sent
+
+    sa.event.listen(engine, "after_cursor_execute", second_sender)
+    try:
+        with sending(engine, settings, server, Clock(T0 + MINUTE)) as first:
+            result = first.send_due()
+    finally:
+        sa.event.remove(engine, "after_cursor_execute", second_sender)
+    assert result.errors == []
+    assert inside
+    assert result.sent + inside[0] == MANY
+    all_sent_once(engine, server, ids)
