@@ -189,9 +189,10 @@ class Sender:
         result: SendResult,
     ) -> None:
         now = self.clock()
-        self._record(
-            claim,
-            lambda session, action: outbound.record_retry(
+        states: list[str] = []
+
+        def apply(session: Session, action: Outbound) -> None:
+            outbound.record_retry(
                 session,
                 action,
                 at=now + timedelta(seconds=seconds),
@@ -199,9 +200,15 @@ class Sender:
                 error=error,
                 advice=advice,
                 now=now,
-            ),
-        )
-        result.retrying += 1
+            )
+            states.append(action.state)
+
+        self._record(claim, apply)
+        # Past the last attempt a retry is a failure, and is counted as one.
+        if states == [OutboundState.FAILED.value]:
+            result.failed += 1
+        else:
+            result.retrying += 1
 
     def _failed(
         self, claim: Claim, code: str | None, error: str, advice: str, result: SendResult

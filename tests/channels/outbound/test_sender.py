@@ -45,6 +45,7 @@ from inbox.cli.main import main
 from inbox.core.incoming import NewItem
 from inbox.core.kinds import ConnectionState, OutboundKind, OutboundState
 from inbox.core.meta_errors import RECONNECT_ADVICE, backoff_seconds
+from inbox.core.outbound import MAX_ATTEMPTS
 from inbox.settings import Settings
 from inbox.store.db import session_scope
 from inbox.store.models import (
@@ -690,6 +691,31 @@ def test_metas_own_trouble_is_retried_later_then_sent(
 
 
 @pytest.mark.usefixtures("pages")
+def test_metas_trouble_that_does_not_pass_fails_after_the_last_attempt(
+    engine: Engine, settings: Settings, server: GraphServer
+) -> None:
+    item_id = fb_comment(engine)
+    action_id = queue(engine, item_id)
+    path = f"{V}/{COMMENT}/comments"
+    server.script(
+        "POST", path, *[Scripted(status=500, body=graph_error(2)) for _ in range(MAX_ATTEMPTS)]
+    )
+    clock = Clock(T0 + MINUTE)
+    with sending(engine, settings, server, clock) as sender:
+        for attempt in range(1, MAX_ATTEMPTS):
+            assert sender.send_due().retrying == 1
+            action = action_of(engine, action_id)
+            assert (action.state, action.attempts) == ("queued", attempt)
+            clock.set(action.next_attempt_at)
+        assert sender.send_due().failed == 1
+    assert len(server.calls("POST", path)) == MAX_ATTEMPTS
+    action = action_of(engine, action_id)
+    assert (action.state, action.attempts, action.error_code) == ("failed", MAX_ATTEMPTS, "2")
+    assert action.error == "Meta hade ett tillfälligt fel."
+    assert item_of(engine, item_id).status == "open"
+
+
+@pytest.mark.usefixtures("pages")
 def test_100_on_a_reply_fails_with_the_reason_in_swedish(
     engine: Engine, settings: Settings, server: GraphServer
 ) -> None:
@@ -779,15 +805,21 @@ def losing(how: str) -> tuple[Scripted, threading.Event]:
 
 
 @pytest.mark.usefixtures("pages")
+@pytest.mark.parametrize("name", sorted(CASES))
 @pytest.mark.parametrize("how", ["hold", "close"])
 def test_a_reply_whose_answer_was_lost_is_uncertain_until_its_echo(
-    engine: Engine, settings: Settings, server: GraphServer, webhook: TestClient, how: str
+    engine: Engine,
+    settings: Settings,
+    server: GraphServer,
+    webhook: TestClient,
+    how: str,
+    name: str,
 ) -> None:
-    item_id = fb_comment(engine)
-    action_id = queue(engine, item_id)
-    path = f"{V}/{COMMENT}/comments"
+    case = CASES[name]
+    item_id = case.make(engine)
+    action_id = queue(engine, item_id, case.kind)
     step, release = losing(how)
-    server.script("POST", path, step)
+    server.script("POST", case.path, step)
     clock = Clock(T0 + MINUTE)
     try:
         with sending(engine, settings, server, clock) as sender:
@@ -800,16 +832,16 @@ def test_a_reply_whose_answer_was_lost_is_uncertain_until_its_echo(
             assert sender.send_due().handled == 0
     finally:
         release.set()
-    assert len(server.calls("POST", path)) == 1
-    (made,) = made_under(server, COMMENT)  # Meta did make the reply
+    assert len(server.calls("POST", case.path)) == 1
+    assert server.objects[case.new_id]["message"] == ANSWER  # Meta did make it
 
     written = T0 + MINUTE + timedelta(seconds=1)
-    deliver(webhook, engine, feed_echo(made, COMMENT, ANSWER, written), now=T0 + 3 * MINUTE)
+    deliver(webhook, engine, case.echo(case.new_id, ANSWER, written), now=T0 + 3 * MINUTE)
     action = action_of(engine, action_id)
-    assert (action.state, action.settled_by, action.platform_id) == ("sent", "echo", made)
+    assert (action.state, action.settled_by, action.platform_id) == ("sent", "echo", case.new_id)
     assert action.sent_at == written
     (response,) = responses_of(engine, item_id)
-    assert (response.source, response.external_id) == ("inbox", made)
+    assert (response.source, response.external_id) == ("inbox", case.new_id)
     item = item_of(engine, item_id)
     assert item.first_response_at == written
     assert (item.status, item.resolution) == ("closed", "answered")
