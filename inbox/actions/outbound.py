@@ -420,8 +420,16 @@ def _unsettled_match(
         .order_by(col(Outbound.id))
     ).all()
     for action, item in waiting:
-        same_place = (parent_id is not None and parent_id == item.external_id) or (
-            conversation_id is not None and conversation_id == item.conversation_id
+        same_place = (
+            (parent_id is not None and parent_id == item.external_id)
+            or (conversation_id is not None and conversation_id == item.conversation_id)
+            # A private reply comes back as a message in a conversation with the
+            # commenter, which the comment knows nothing of: the page and the text must do.
+            or (
+                action.kind == OutboundKind.PRIVATE_REPLY.value
+                and parent_id is None
+                and conversation_id is not None
+            )
         )
         if same_place and action.text.strip() == text.strip():
             return action

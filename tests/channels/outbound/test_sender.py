@@ -45,7 +45,7 @@ from inbox.cli.main import main
 from inbox.core.incoming import NewItem
 from inbox.core.kinds import ConnectionState, OutboundKind, OutboundState
 from inbox.core.meta_errors import RECONNECT_ADVICE, backoff_seconds
-from inbox.core.outbound import MAX_ATTEMPTS
+from inbox.core.outbound import CREATING, MAX_ATTEMPTS
 from inbox.settings import Settings
 from inbox.store.db import session_scope
 from inbox.store.models import (
@@ -252,7 +252,7 @@ def queue(
             actor="anna@x.se",
             actor_name="Anna Andersson",
             now=at,
-            text=text if kind in (OutboundKind.REPLY, OutboundKind.MESSAGE) else "",
+            text=text if kind in CREATING else "",
         )
         assert new
         assert action.id is not None
@@ -339,11 +339,11 @@ def ig_echo(comment_id: str, parent_id: str, text: str, at: datetime) -> bytes:
     return json.dumps(doc).encode()
 
 
-def messenger_echo(mid: str, text: str, at: datetime) -> bytes:
+def messenger_echo(mid: str, text: str, at: datetime, *, to: str = PSID) -> bytes:
     ms = epoch(at) * 1000
     event = {
         "sender": {"id": FB},
-        "recipient": {"id": PSID},
+        "recipient": {"id": to},
         "timestamp": ms,
         "message": {"is_echo": True, "app_id": 1234567890123456, "mid": mid, "text": text},
     }
@@ -386,6 +386,19 @@ CASES = {
         lambda text: {"message": text, "access_token": IG_TOKEN},
         "1789000000000001",
         lambda new, text, at: ig_echo(new, IG_COMMENT, text, at),
+    ),
+    "private-reply-to-a-comment": Case(
+        fb_comment,
+        OutboundKind.PRIVATE_REPLY,
+        f"{V}/{FB}/messages",
+        lambda text: {
+            "recipient": json.dumps({"comment_id": COMMENT}),
+            "message": json.dumps({"text": text}, ensure_ascii=False),
+            "access_token": TOKEN,
+        },
+        "m_000001",
+        # It comes back as a message to the commenter, in a conversation of its own.
+        lambda new, text, at: messenger_echo(new, text, at, to="7250000000000099"),
     ),
     "messenger-conversation": Case(
         messenger_message,
