@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -1036,7 +1037,7 @@ def test_a_sender_killed_after_the_answer_never_sends_twice(
     server: GraphServer,
     webhook: TestClient,
     database_url: str,
-    tmp_path: Any,
+    tmp_path: Path,
 ) -> None:
     now = datetime.now(UTC)
     item_id = fb_comment(engine, at=now - timedelta(hours=1))
@@ -1264,8 +1265,9 @@ def test_an_api_reply_whose_secret_does_not_open_waits(
     assert (action.state, action.attempts, action.error_code) == ("queued", 0, "token_key")
 
 
+@pytest.mark.usefixtures("pages")
 def test_a_sender_that_claims_between_anothers_select_and_update_takes_nothing_twice(
-    engine: Engine, settings: Settings, server: GraphServer, pages: None
+    engine: Engine, settings: Settings, server: GraphServer
 ) -> None:
     """The second sender runs whole while the first has read the due ids, not marked them."""
     ids = many_replies(engine, server)
