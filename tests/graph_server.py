@@ -5,7 +5,9 @@ or the form body), parses the body, records every request, keeps the objects it
 knows (posts, comments, messages) and answers as Meta does. Each
 ``(method, path)`` can be scripted: a given error (status, body, usage headers),
 an answer held until an event is set (after the work is done and the request
-recorded: the "answer lost" case), or a connection closed without an answer.
+recorded: the "answer lost" case), or a connection closed without an answer;
+and a step may call back once the work is done (to move a test's clock) or
+once the answer is written (to kill the process that asked).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import json
 import socket
 import threading
 from collections import defaultdict, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -51,6 +54,9 @@ class Scripted:
     nothing else); without, it does the normal work and answers normally. In
     both cases the answer waits for ``hold`` to be set, and ``close`` drops the
     connection instead of answering: the work is done, the answer is lost.
+    ``on_request`` is called with the recorded request once the work is done
+    and before anything is answered; ``after`` once the answer is written (or
+    the connection dropped).
     """
 
     status: int | None = None
@@ -58,6 +64,8 @@ class Scripted:
     headers: dict[str, str] = field(default_factory=dict)
     hold: threading.Event | None = None
     close: bool = False
+    on_request: Callable[[Recorded], None] | None = None
+    after: Callable[[], None] | None = None
 
 
 @dataclass
@@ -191,6 +199,8 @@ class GraphServer:
             status, body = step.status, step.body
         else:
             status, body = self._answer(recorded)
+        if step is not None and step.on_request is not None:
+            step.on_request(recorded)
         if step is not None and step.hold is not None:
             self.held.set()
             step.hold.wait(timeout=30)
@@ -198,8 +208,10 @@ class GraphServer:
             handler.close_connection = True
             with contextlib.suppress(OSError):
                 handler.connection.shutdown(socket.SHUT_RDWR)
-            return
-        self._send(handler, status, body, step.headers if step else {})
+        else:
+            self._send(handler, status, body, step.headers if step else {})
+        if step is not None and step.after is not None:
+            step.after()
 
     @staticmethod
     def _send(

@@ -131,18 +131,24 @@ def claim(session: Session, *, now: datetime, limit: int) -> list[Claim]:
     if not ids:
         return []
     session.flush()  # what this session changed goes in before the rows are marked
-    session.execute(
-        sa.update(table)
-        .where(o.id.in_(ids))
-        .values(state=OutboundState.SENDING.value, attempts=o.attempts + 1, updated_at=now)
-    )
-    claimed = set(ids)
+    # Only what is still queued becomes this sender's: on SQLite the select above
+    # takes no lock, so another sender may have claimed the same rows since.
+    mine = [
+        row[0]
+        for row in session.execute(
+            sa.update(table)
+            .where(o.id.in_(ids), o.state == OutboundState.QUEUED.value)
+            .values(state=OutboundState.SENDING.value, attempts=o.attempts + 1, updated_at=now)
+            .returning(o.id)
+        )
+    ]
+    claimed = set(mine)
     for held in list(session.identity_map.values()):
         if isinstance(held, Outbound) and held.id in claimed:
             session.expire(held)  # loaded before: read the marked row again
     rows = session.execute(
         sa.select(o.id, o.item_id, o.page_id, o.kind, o.text, o.tag, o.attempts, o.idempotency_key)
-        .where(o.id.in_(ids))
+        .where(o.id.in_(mine))
         .order_by(o.id)
     )
     return [
@@ -419,8 +425,16 @@ def _unsettled_match(
         .order_by(col(Outbound.id))
     ).all()
     for action, item in waiting:
-        same_place = (parent_id is not None and parent_id == item.external_id) or (
-            conversation_id is not None and conversation_id == item.conversation_id
+        same_place = (
+            (parent_id is not None and parent_id == item.external_id)
+            or (conversation_id is not None and conversation_id == item.conversation_id)
+            # A private reply comes back as a message in a conversation with the
+            # commenter, which the comment knows nothing of: the page and the text must do.
+            or (
+                action.kind == OutboundKind.PRIVATE_REPLY.value
+                and parent_id is None
+                and conversation_id is not None
+            )
         )
         if same_place and action.text.strip() == text.strip():
             return action

@@ -33,6 +33,7 @@ from inbox.core.meta_errors import Outcome, Verdict, backoff_seconds
 from inbox.core.outbound import MODERATION, route
 from inbox.core.send_outcome import SendNotSent, SendRejected, SendUncertain, SentCopyFailed
 from inbox.core.timeutil import utcnow
+from inbox.core.token_box import TokenKeyError
 from inbox.settings import Settings
 from inbox.store.db import session_scope
 from inbox.store.models import Item, ItemSource, Outbound, Page, PageConnection, User
@@ -251,9 +252,10 @@ class Sender:
         result: SendResult,
     ) -> None:
         now = self.clock()
-        self._record(
-            claim,
-            lambda session, action: outbound.record_retry(
+        states: list[str] = []
+
+        def apply(session: Session, action: Outbound) -> None:
+            outbound.record_retry(
                 session,
                 action,
                 at=now + timedelta(seconds=seconds),
@@ -261,9 +263,15 @@ class Sender:
                 error=error,
                 advice=advice,
                 now=now,
-            ),
-        )
-        result.retrying += 1
+            )
+            states.append(action.state)
+
+        self._record(claim, apply)
+        # Past the last attempt a retry is a failure, and is counted as one.
+        if states == [OutboundState.FAILED.value]:
+            result.failed += 1
+        else:
+            result.retrying += 1
 
     def _failed(
         self, claim: Claim, code: str | None, error: str, advice: str, result: SendResult
@@ -298,20 +306,34 @@ class Sender:
         if job.token_cipher is None or job.connection_state != ConnectionState.CONNECTED.value:
             self._pause(job, result)
             return
-        token = self.box.open(job.token_cipher)
+        try:
+            token = self.box.open(job.token_cipher)
+        except TokenKeyError:
+            # Nothing was sent: the page waits for a token sealed under today's key.
+            error = "Sidans token går inte att öppna med INBOX_TOKEN_KEY (har nyckeln bytts?)."
+            advice = (
+                "Be en administratör koppla sidan igen: inbox pages connect SIDA --token-stdin."
+            )
+            self._connection_broken(job, ConnectionState.RECONNECT, error, advice)
+            self._pause(job, result, error=error, advice=advice, code="token_key")
+            return
         kind = OutboundKind(claim.kind)
         try:
             made = self._call_meta(job, kind, token)
         except GraphError as exc:
             self._meta_refused(job, kind, exc.verdict, result)
             return
-        except ValueError:
-            # Nothing left the machine: an id or a text Meta could never take.
+        except ValueError as exc:
+            # The client refused it before sending (no recipient, an id it cannot
+            # put in a path): it never reached Meta and never will as it is.
+            log.warning("outbound %s not sent: %s", claim.id, exc)
             self._failed(
                 claim,
                 "invalid",
-                "Meta kan inte ta emot det här: ärendet saknar mottagare eller har fel id.",
-                "Svara på annat sätt och registrera svaret som givet någon annanstans.",
+                "Det här kan inte skickas till Meta: mottagaren eller det som svaret gäller "
+                "saknas eller har ett id som Meta inte tar emot.",
+                "Svara direkt på Facebook, Instagram eller i Messenger, och visa felet för "
+                "en administratör.",
                 result,
             )
             return
@@ -381,7 +403,7 @@ class Sender:
                 if verdict.outcome is Outcome.RECONNECT
                 else ConnectionState.PERMISSION
             )
-            self._connection_broken(job, state, verdict)
+            self._connection_broken(job, state, verdict.message_sv, verdict.advice_sv)
             self._pause(job, result, error=verdict.message_sv, advice=verdict.advice_sv, code=code)
             return
         if verdict.may_retry:
@@ -409,12 +431,14 @@ class Sender:
         self._record(job.claim, apply)
         result.paused += 1
 
-    def _connection_broken(self, job: _Job, state: ConnectionState, verdict: Verdict) -> None:
+    def _connection_broken(
+        self, job: _Job, state: ConnectionState, message: str, advice: str
+    ) -> None:
         """Stop the page's sending and tell the admins, once per change."""
         now = self.clock()
         with session_scope(self.engine) as session:
             changed = outbound.set_connection_state(
-                session, job.page_platform_id or "", state, detail=verdict.message_sv, now=now
+                session, job.page_platform_id or "", state, detail=message, now=now
             )
             if not changed:
                 return
@@ -429,8 +453,8 @@ class Sender:
                     dedup_key=f"connection:{job.page_platform_id}:{state.value}:{now:%Y%m%d%H%M}",
                     now=now,
                     actor="scheduler",
-                    subject=f"Sidan {job.page_key} kan inte skicka: {verdict.message_sv}",
-                    text=f"{verdict.message_sv}\n\n{verdict.advice_sv}\n",
+                    subject=f"Sidan {job.page_key} kan inte skicka: {message}",
+                    text=f"{message}\n\n{advice}\n",
                 )
 
     # --- e-mail ---------------------------------------------------------------------------
@@ -505,9 +529,22 @@ class Sender:
             "text": claim.text,
         }
         try:
+            secret = self.box.open(job.reply_secret_cipher)
+        except TokenKeyError:
+            self._pause(
+                job,
+                result,
+                error="Sidans hemlighet för svarsadressen går inte att öppna med INBOX_TOKEN_KEY "
+                "(har nyckeln bytts?).",
+                advice="Be en administratör ange hemligheten igen: "
+                "inbox pages update SIDA --reply-secret-stdin.",
+                code="token_key",
+            )
+            return
+        try:
             post_reply(
                 job.reply_webhook,
-                self.box.open(job.reply_secret_cipher),
+                secret,
                 idempotency_key=claim.idempotency_key,
                 payload=payload,
                 timeout=self.settings.webhook_timeout,
