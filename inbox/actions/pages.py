@@ -12,10 +12,10 @@ from inbox.core.calendar import (
     DEFAULT_CALENDAR,
     OfficeCalendar,
 )
-from inbox.core.kinds import CalendarKind, Channel, ConnectionState, Receives
+from inbox.core.kinds import CalendarKind, Channel, ConnectionState, OutboundState, Receives
 from inbox.core.rules.tagging import PageSettings
 from inbox.core.sla import SlaPolicy, at_risk_from, due_at, sla_state
-from inbox.store.models import OPEN, Item, Page, PageConnection
+from inbox.store.models import OPEN, Item, Outbound, Page, PageConnection
 
 _item = Item.__table__  # type: ignore[attr-defined]
 
@@ -275,6 +275,18 @@ def connect_page(
     connection.connected_by = actor
     connection.connected_at = connection.checked_at = now
     session.add(connection)
+    # What waited for a working connection goes now, not at the end of its pause.
+    o = Outbound.__table__.c  # type: ignore[attr-defined]
+    page_ids = sa.select(Page.id).where(Page.platform_id == platform_id)  # type: ignore[call-overload]
+    session.execute(
+        sa.update(Outbound.__table__)  # type: ignore[attr-defined]
+        .where(
+            o.state == OutboundState.QUEUED.value,
+            o.page_id.in_(page_ids),
+            o.next_attempt_at > now,
+        )
+        .values(next_attempt_at=now)
+    )
     record_event(
         session, actor=actor, kind="page_connected", now=now, page=key, platform_id=platform_id
     )
