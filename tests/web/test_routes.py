@@ -102,6 +102,7 @@ def _routes(ids: dict[str, int]) -> list[tuple[str, str, dict[str, str]]]:
             {"email": "new@x.se", "name": "N", "password": PASSWORD, "role": "communicator"},
         ),
         ("POST", "/logout", {}),
+        ("GET", "/admin/pages", {}),
     ]
 
 
@@ -124,6 +125,7 @@ EXPECTED = {
     14: (401, 403, 403, 200),
     15: (401, 403, 403, 303),
     16: (401, 303, 303, 303),
+    17: (401, 403, 403, 200),
 }
 
 
@@ -737,3 +739,39 @@ def test_dashboard_figures_follow_every_write(
         reply("threat")
         assert int(responded("?fresh=1")) == int(before) + 3
         assert 'href="/dashboard?fresh=1"' in client.get("/dashboard", headers=HTML).text
+
+
+def test_the_admin_pages_page_says_what_each_page_can_send(
+    engine: Engine, database_url: str, tmp_path: Path, world: dict[str, int]
+) -> None:
+    from inbox.actions import pages as pages_actions
+    from inbox.settings import Settings
+    from tests.factories import NOW
+
+    make_page_with = pages_actions.add_page
+    with session_scope(engine) as session:
+        make_page_with(
+            session, key="meta_ok", name="Kopplad sida", platform_id="501", actor="t", now=NOW
+        )
+        make_page_with(
+            session, key="meta_new", name="Okopplad sida", platform_id="502", actor="t", now=NOW
+        )
+        pages_actions.connect_page(
+            session,
+            key="meta_ok",
+            platform_id="501",
+            platform_name="Kopplad sida",
+            token_cipher=Settings().token_box().seal("EAAB-x"),
+            actor="t",
+            now=NOW,
+        )
+    with client_for(database_url, tmp_path) as client:
+        login(client, "admin@x.se")
+        page = client.get("/admin/pages", headers=HTML).text
+    ok = re.search(r"Kopplad sida.*?</tr>", page, re.S)
+    new = re.search(r"Okopplad sida.*?</tr>", page, re.S)
+    assert ok is not None
+    assert new is not None
+    assert ">kopplad<" in ok.group(0)
+    assert ">inte kopplad<" in new.group(0)
+    assert "inbox pages connect meta_new --token-stdin" in new.group(0)
