@@ -53,7 +53,7 @@ sys.path.insert(0, str(ROOT))
 from webhooks import free_port, wait_for_port  # noqa: E402 - bench/webhooks.py, beside this one
 
 from inbox.actions import intake, outbound, pages  # noqa: E402
-from inbox.channels.outbound.sender import Sender  # noqa: E402
+from inbox.channels.outbound.sender import WORKERS, Sender  # noqa: E402
 from inbox.core.incoming import NewItem  # noqa: E402
 from inbox.core.kinds import Channel, OutboundKind  # noqa: E402
 from inbox.settings import Settings  # noqa: E402
@@ -268,7 +268,7 @@ def throughput(kind: str, tmp: Path, args: argparse.Namespace) -> float:
                 )
         print(f"{kind}: {count} replies queued on connected Facebook comments", flush=True)
 
-        sender = Sender(engine, settings)
+        sender = Sender(engine, settings, workers=WORKERS)
         timers = Timers()
         timers.watch_engine(engine)
         timers.watch_http(sender)
@@ -294,16 +294,18 @@ def throughput(kind: str, tmp: Path, args: argparse.Namespace) -> float:
         engine.dispose()
 
     rate = sent / wall
-    rest = wall - timers.sql - timers.http
+    # With several workers the SQL and HTTP times overlap: shares of their sum, then.
+    busy = max(wall, timers.sql + timers.http)
+    rest = busy - timers.sql - timers.http
     print(
         f"{kind}: {sent} sent and settled ({responses} responses recorded, {other} in other "
         f"states) in {wall:.2f} s over {passes} passes = {rate:.0f} actions/s (target >= 200)"
     )
     print(
-        f"{kind}: wall time: SQL statements and commits {timers.sql / wall:.0%}, "
-        f"waiting for the Graph API {timers.http / wall:.0%}, the rest (ORM, sender, httpx) "
-        f"{rest / wall:.0%}; {1000 * wall / max(sent, 1):.2f} ms per action, of which the "
-        f"sender's own CPU {1000 * cpu / max(sent, 1):.2f} ms"
+        f"{kind}: {WORKERS} workers; time spent (summed over them): SQL statements and commits "
+        f"{timers.sql / busy:.0%}, waiting for the Graph API {timers.http / busy:.0%}, the rest "
+        f"(ORM, sender, httpx) {rest / busy:.0%}; {1000 * wall / max(sent, 1):.2f} ms of wall "
+        f"time per action, of which the sender's own CPU {1000 * cpu / max(sent, 1):.2f} ms"
     )
     if profile is not None:
         pstats.Stats(profile).sort_stats(args.profile_sort).print_stats(30)

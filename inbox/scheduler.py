@@ -23,7 +23,7 @@ from inbox.actions import digests as digests_actions
 from inbox.actions import leases, sla_sweep
 from inbox.channels.email.imap import poll_all_mailboxes
 from inbox.channels.notify.sender import DeliveryResult, deliver_due
-from inbox.channels.outbound.sender import Sender
+from inbox.channels.outbound.sender import WORKERS, Sender
 from inbox.core.calendar import STOCKHOLM, OfficeCalendar
 from inbox.core.rules.duty import WatchRules, load_watch_rules
 from inbox.core.rules.tagging import Rules
@@ -173,7 +173,11 @@ class Scheduler:
         """Replies and moderation to the platforms (one Graph client, kept open)."""
         if self._sender is None:
             self._sender = Sender(
-                self.engine, self.settings, clock=self.clock, calendar=self.runtime.calendar
+                self.engine,
+                self.settings,
+                clock=self.clock,
+                calendar=self.runtime.calendar,
+                workers=WORKERS,
             )
         self._sender.send_due()
 

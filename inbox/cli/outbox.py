@@ -28,10 +28,10 @@ def cmd_outbox_list(rt: Runtime, args: argparse.Namespace) -> int:
 def cmd_outbox_send(rt: Runtime, _args: argparse.Namespace) -> int:
     """Everything due, once: replies and moderation to the platforms, then notifications."""
     from inbox.channels.notify.sender import deliver_due
-    from inbox.channels.outbound.sender import Sender
+    from inbox.channels.outbound.sender import WORKERS, Sender
     from inbox.core.timeutil import utcnow
 
-    sender = Sender(rt.engine, rt.settings, calendar=rt.calendar)
+    sender = Sender(rt.engine, rt.settings, calendar=rt.calendar, workers=WORKERS)
     try:
         sent = sender.send_due()
     finally:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import random
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -73,6 +74,8 @@ _ACTION_AND_ITEM = (
     .where(col(Outbound.id) == sa.bindparam("id"))
 )
 
+# Actions sent at once by the scheduler and `inbox outbox send`.
+WORKERS = 4
 # A page whose token no longer works waits this long before its queue is looked at again.
 PAUSE = timedelta(minutes=10)
 
@@ -86,6 +89,11 @@ class SendResult:
     paused: int = 0
     recovered: int = 0
     errors: list[str] = field(default_factory=list)
+
+    def add(self, other: SendResult) -> None:
+        for name in ("sent", "retrying", "failed", "uncertain", "paused", "recovered"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.errors.extend(other.errors)
 
     @property
     def handled(self) -> int:
@@ -122,8 +130,13 @@ class Sender:
         graph: GraphClient | None = None,
         calendar: OfficeCalendar = DEFAULT_CALENDAR,
         rng: random.Random | None = None,
+        workers: int = 1,
     ) -> None:
+        """``workers`` > 1 sends that many actions at once: one waits for the platform
+        or the database while another is worked on (each action still sent once and
+        recorded in its own transactions; their order is then not kept)."""
         self.engine = engine
+        self.workers = max(1, workers)
         self.settings = settings
         self.clock = clock
         self.graph = graph or GraphClient(settings.meta_graph_url, settings.meta_graph_version)
@@ -142,12 +155,23 @@ class Sender:
             result.recovered = outbound.recover_stale(session, now=now)
             claims = outbound.claim(session, now=now, limit=limit)
         items = self._items(claims) if claims else {}
-        for claim in claims:
+
+        def one(claim: Claim) -> SendResult:
+            part = SendResult()
             try:
-                self._one(claim, items.get(claim.item_id), result)
+                self._one(claim, items.get(claim.item_id), part)
             except Exception as exc:  # one broken action must not stop the others
                 log.exception("sending outbound %s failed", claim.id)
-                result.errors.append(f"{claim.id}: {type(exc).__name__}")
+                part.errors.append(f"{claim.id}: {type(exc).__name__}")
+            return part
+
+        if self.workers == 1 or len(claims) < 2:
+            parts = [one(claim) for claim in claims]
+        else:
+            with ThreadPoolExecutor(self.workers, thread_name_prefix="outbound") as pool:
+                parts = list(pool.map(one, claims))
+        for part in parts:
+            result.add(part)
         return result
 
     # --- one action -------------------------------------------------------------------
