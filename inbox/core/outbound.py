@@ -146,14 +146,23 @@ def message_option(target: Target, now: datetime) -> Option:
     )
 
 
+def messaging_window_closes(
+    *, channel: str, kind: str, last_inbound_at: datetime, human_agent: bool
+) -> datetime | None:
+    """Until when a conversation can be answered; None for anything that is not one."""
+    if channel not in META_CHANNELS or kind != Kind.PRIVATE_MESSAGE.value:
+        return None
+    return last_inbound_at + (HUMAN_AGENT_WINDOW if human_agent else MESSAGING_WINDOW)
+
+
 def window_closes_before_due(
     *, channel: str, kind: str, last_inbound_at: datetime, due_at: datetime, human_agent: bool
 ) -> bool:
     """A conversation that can no longer be answered when its answer is due (urgent)."""
-    if channel not in META_CHANNELS or kind != Kind.PRIVATE_MESSAGE.value:
-        return False
-    window = HUMAN_AGENT_WINDOW if human_agent else MESSAGING_WINDOW
-    return last_inbound_at + window < due_at
+    closes = messaging_window_closes(
+        channel=channel, kind=kind, last_inbound_at=last_inbound_at, human_agent=human_agent
+    )
+    return closes is not None and closes < due_at
 
 
 # A send refused for now is tried this many times in all before it is failed.

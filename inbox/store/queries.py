@@ -13,6 +13,7 @@ from sqlmodel import Session
 
 from inbox.core.access import URGENT_FLAGS, URGENT_PRIORITIES, CurrentUser
 from inbox.core.notification_texts import ItemLine
+from inbox.core.outbound import messaging_window_closes
 from inbox.core.queue_filters import MINE_DEPARTMENTS, PAGE_SIZE, QueueFilters
 from inbox.core.sla import SlaState, sla_state
 from inbox.store.models import OPEN, Event, Item, Page
@@ -317,6 +318,8 @@ class QueueEntry:
     status: str
     resolution: str | None
     state: SlaState
+    # A conversation on Messenger or Instagram: until when Meta takes an answer.
+    window_closes_at: datetime | None = None
 
 
 _QUEUE_COLUMNS = (
@@ -354,6 +357,12 @@ def _entries(conn: Connection, query: Any, now: datetime) -> list[QueueEntry]:
                     first_response_at=row["first_response_at"],
                     now=now,
                 ),
+                window_closes_at=messaging_window_closes(
+                    channel=row["channel"],
+                    kind=row["kind"],
+                    last_inbound_at=row["received_at"],
+                    human_agent=bool(row["human_agent"]),
+                ),
                 **{k: row[k] for k in _QUEUE_COLUMNS},
             )
         )
@@ -368,6 +377,7 @@ def _entry_select() -> Any:
         c.classification,
         _page.c.key.label("page_key"),
         _page.c.name.label("page_name"),
+        _page.c.human_agent,
     ).join(_page, _page.c.id == c.page_id)
 
 
