@@ -268,7 +268,8 @@ def throughput(kind: str, tmp: Path, args: argparse.Namespace) -> float:
                 )
         print(f"{kind}: {count} replies queued on connected Facebook comments", flush=True)
 
-        sender = Sender(engine, settings, workers=WORKERS)
+        # A profile is of one thread: the profiler sees only the thread that runs it.
+        sender = Sender(engine, settings, workers=1 if args.profile else WORKERS)
         timers = Timers()
         timers.watch_engine(engine)
         timers.watch_http(sender)
