@@ -12,7 +12,6 @@ is ever repeated after a lost answer.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -105,12 +104,6 @@ def queue(
         **({"reason": reason} if reason else {}),
     )
     return action, True
-
-
-def for_item(session: Session, item_id: int) -> Sequence[Outbound]:
-    return session.exec(
-        select(Outbound).where(Outbound.item_id == item_id).order_by(col(Outbound.id))
-    ).all()
 
 
 def claim(session: Session, *, now: datetime, limit: int) -> list[Claim]:
