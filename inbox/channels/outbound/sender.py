@@ -46,10 +46,11 @@ _SOURCE: sa.Table = ItemSource.__table__  # type: ignore[attr-defined]
 _PAGE: sa.Table = Page.__table__  # type: ignore[attr-defined]
 _CONNECTION: sa.Table = PageConnection.__table__  # type: ignore[attr-defined]
 
-# A page and its connection as they are when one action is sent (one statement,
-# built once: a token may be reconnected or broken between two actions).
-_PAGE_NOW = (
+# The claimed actions' pages and their connections, read once per pass (a token
+# broken during the pass is known to the sender itself: ``Sender._broken``).
+_PAGES_NOW = (
     sa.select(
+        _PAGE.c.id,
         _PAGE.c.channel,
         _PAGE.c.key,
         _PAGE.c.platform_id,
@@ -64,7 +65,7 @@ _PAGE_NOW = (
             sa.and_(_CONNECTION.c.platform_id == _PAGE.c.platform_id, _PAGE.c.platform_id != ""),
         )
     )
-    .where(_PAGE.c.id == sa.bindparam("page_id"))
+    .where(_PAGE.c.id.in_(sa.bindparam("ids", expanding=True)))
 )
 # An action to record, with its item in the same session (record_sent and
 # record_failed change both).
@@ -143,6 +144,8 @@ class Sender:
         self.calendar = calendar
         self.rng = rng or random.Random()  # noqa: S311 - jitter, not a secret
         self.box = settings.token_box()
+        # Platform ids whose connection broke during this pass: (message, advice, code).
+        self._broken: dict[str, tuple[str, str, str | None]] = {}
 
     def close(self) -> None:
         self.graph.close()
@@ -155,11 +158,13 @@ class Sender:
             result.recovered = outbound.recover_stale(session, now=now)
             claims = outbound.claim(session, now=now, limit=limit)
         items = self._items(claims) if claims else {}
+        pages = self._pages(claims) if claims else {}
+        self._broken = {}
 
         def one(claim: Claim) -> SendResult:
             part = SendResult()
             try:
-                self._one(claim, items.get(claim.item_id), part)
+                self._one(claim, items.get(claim.item_id), pages.get(claim.page_id), part)
             except Exception as exc:  # one broken action must not stop the others
                 log.exception("sending outbound %s failed", claim.id)
                 part.errors.append(f"{claim.id}: {type(exc).__name__}")
@@ -197,11 +202,14 @@ class Sender:
         with self.engine.connect() as conn:
             return {row.id: row for row in conn.execute(query)}
 
-    def _job(self, claim: Claim, item: Any | None) -> _Job:
-        """The action with its item, and its page and connection as they are now."""
-        assert item is not None
+    def _pages(self, claims: list[Claim]) -> dict[int, Any]:
+        ids = sorted({claim.page_id for claim in claims})
         with self.engine.connect() as conn:
-            page = conn.execute(_PAGE_NOW, {"page_id": claim.page_id}).first()
+            return {row.id: row for row in conn.execute(_PAGES_NOW, {"ids": ids})}
+
+    def _job(self, claim: Claim, item: Any | None, page: Any | None) -> _Job:
+        """The action with its item, and its page and connection as read for this pass."""
+        assert item is not None
         assert page is not None
         return _Job(
             claim=claim,
@@ -220,8 +228,8 @@ class Sender:
             source=dict(item.source) if item.source is not None else {},
         )
 
-    def _one(self, claim: Claim, item: Any | None, result: SendResult) -> None:
-        job = self._job(claim, item)
+    def _one(self, claim: Claim, item: Any | None, page: Any | None, result: SendResult) -> None:
+        job = self._job(claim, item, page)
         how = route(job.channel)
         if how == "meta":
             self._meta(job, result)
@@ -330,6 +338,11 @@ class Sender:
         if job.token_cipher is None or job.connection_state != ConnectionState.CONNECTED.value:
             self._pause(job, result)
             return
+        broken = self._broken.get(job.page_platform_id or "")
+        if broken is not None:  # refused earlier in this pass: do not ask Meta again
+            error, advice, code = broken
+            self._pause(job, result, error=error, advice=advice, code=code)
+            return
         try:
             token = self.box.open(job.token_cipher)
         except TokenKeyError:
@@ -338,7 +351,7 @@ class Sender:
             advice = (
                 "Be en administratör koppla sidan igen: inbox pages connect SIDA --token-stdin."
             )
-            self._connection_broken(job, ConnectionState.RECONNECT, error, advice)
+            self._connection_broken(job, ConnectionState.RECONNECT, error, advice, "token_key")
             self._pause(job, result, error=error, advice=advice, code="token_key")
             return
         kind = OutboundKind(claim.kind)
@@ -427,7 +440,7 @@ class Sender:
                 if verdict.outcome is Outcome.RECONNECT
                 else ConnectionState.PERMISSION
             )
-            self._connection_broken(job, state, verdict.message_sv, verdict.advice_sv)
+            self._connection_broken(job, state, verdict.message_sv, verdict.advice_sv, code)
             self._pause(job, result, error=verdict.message_sv, advice=verdict.advice_sv, code=code)
             return
         if verdict.may_retry:
@@ -456,9 +469,10 @@ class Sender:
         result.paused += 1
 
     def _connection_broken(
-        self, job: _Job, state: ConnectionState, message: str, advice: str
+        self, job: _Job, state: ConnectionState, message: str, advice: str, code: str | None
     ) -> None:
         """Stop the page's sending and tell the admins, once per change."""
+        self._broken[job.page_platform_id or ""] = (message, advice, code)
         now = self.clock()
         with session_scope(self.engine) as session:
             changed = outbound.set_connection_state(
