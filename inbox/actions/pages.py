@@ -109,19 +109,33 @@ def sync_pages(
                 calendar=conf.calendar,
                 target_hours=conf.target_hours,
                 platform_id=conf.platform_id,
+                receives=conf.receives,
+                human_agent=conf.human_agent,
                 actor=actor,
                 now=now,
             )
             created.append(key)
             continue
-        wanted = {
+        # receives and human_agent only where the file says so (else: the command line's).
+        stated: dict[str, object] = {
+            k: getattr(conf, k) for k in ("receives", "human_agent") if k in conf.model_fields_set
+        }
+        wanted: dict[str, object] = {
             "name": conf.name or page.name,
             "channel": conf.channel,
             "calendar": conf.calendar,
             "target_hours": conf.target_hours,
             "platform_id": conf.platform_id or page.platform_id,
+            **stated,
         }
         changes = {k: v for k, v in wanted.items() if getattr(page, k) != v}
+        if "receives" in changes or "platform_id" in changes:
+            _check_receives(
+                session,
+                key=key,
+                platform_id=conf.platform_id or page.platform_id,
+                receives=conf.receives if "receives" in stated else page.receives,
+            )
         if not changes:
             continue
         clock_changed = "calendar" in changes or "target_hours" in changes

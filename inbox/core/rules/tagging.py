@@ -153,6 +153,12 @@ class PageSettings(_Model):
     # The platform's id of the page (Facebook page id, Instagram account id), so
     # webhook deliveries find it.
     platform_id: Text | None = None
+    # What the page takes of what arrives under its platform id: a Facebook page's
+    # comments and its Messenger inbox may be one page ("all") or two ("feed",
+    # "messages") with the same platform_id.
+    receives: Literal["all", "feed", "messages"] = "all"
+    # Messenger answers up to 7 days after the person's last message (HUMAN_AGENT tag).
+    human_agent: bool = False
 
 
 class OfficeHours(_Model):

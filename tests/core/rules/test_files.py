@@ -11,13 +11,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
 
+from inbox.actions import pages as pages_actions
 from inbox.cli.main import main
 from inbox.core.rules import tagging
 from inbox.core.rules.duty import load_duty_rota, load_escalation_rules, load_watch_rules
 from inbox.core.rules.files import RulesError, key_path, read_toml
 from inbox.core.rules.saved_replies import load_saved_replies
 from inbox.core.rules.tagging import load_rules
+from inbox.store.db import session_scope
+from inbox.store.models import Page
+from tests.factories import NOW
 from tests.paths import DEFAULT_RULES
 
 # How each file is loaded at start-up: the tagging rules as a directory, the others
@@ -319,3 +325,32 @@ def test_every_shipped_rules_set_passes_the_whole_check(directory: Path) -> None
     with redirect_stdout(out), redirect_stderr(err):
         assert main(["rules", "check", "--dir", str(directory)]) == 0, err.getvalue()
     assert out.getvalue().count(": ok\n") == 4
+
+
+def test_pages_may_say_what_they_receive_and_whether_they_use_human_agent(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """Two pages under one Facebook page id, its comments and its Messenger inbox."""
+    directory = tmp_path / "rules"
+    shutil.copytree(DEFAULT_RULES, directory, ignore=shutil.ignore_patterns("examples"))
+    shipped = (directory / "pages.toml").read_text(encoding="utf-8")
+    (directory / "pages.toml").write_text(
+        shipped + '\n[pages.fb]\nname = "Kommunen"\nplatform_id = "123"\nreceives = "feed"\n\n'
+        '[pages.chatt]\nname = "Kommunen (Messenger)"\nchannel = "messenger"\n'
+        'platform_id = "123"\nreceives = "messages"\nhuman_agent = true\n',
+        encoding="utf-8",
+    )
+    rules = load_rules(directory)
+    with session_scope(engine) as session:
+        pages_actions.sync_pages(session, rules.pages, actor="test", now=NOW)
+    with Session(engine) as session:
+        got = {
+            p.key: (p.platform_id, p.receives, p.human_agent)
+            for p in session.exec(select(Page))
+            if p.key in ("fb", "chatt")
+        }
+    assert got == {"fb": ("123", "feed", False), "chatt": ("123", "messages", True)}
+    bad = directory / "pages.toml"
+    bad.write_text(shipped + '\n[pages.fb]\nname = "x"\nreceives = "allt"\n', encoding="utf-8")
+    with pytest.raises(RulesError, match=r"pages\.toml.*receives"):
+        load_rules(directory)
