@@ -254,7 +254,7 @@ def _queue(
         item = item_reads.item_by_id(session, item_id)
         if item is None:
             raise ApiError(404, "not_found", f"no item with id {item_id}")
-        page = item_reads.item_record(session, item).page
+        page = item_reads.page_of(session, item)
         can = offer.sending_of(session, item, page, rt.settings, now)
         try:
             if isinstance(body, schemas.ReplyIn):

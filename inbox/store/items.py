@@ -43,9 +43,14 @@ def item_by_id(session: Session, item_id: int) -> Item | None:
     return session.get(Item, item_id)
 
 
-def item_record(session: Session, item: Item) -> ItemRecord:
+def page_of(session: Session, item: Item) -> Page:
     page = session.get(Page, item.page_id)
     assert page is not None  # a foreign key
+    return page
+
+
+def item_record(session: Session, item: Item) -> ItemRecord:
+    page = page_of(session, item)
     post = None
     if item.post_id:
         post = session.exec(

@@ -202,7 +202,7 @@ def _reply(request: Request, session: Session, item: Item, ctx: Ctx) -> Response
     conflict = _conflict(request, session, item, ctx)
     if conflict is not None:
         return conflict
-    page = items.item_record(session, item).page
+    page = items.page_of(session, item)
     offer = sending.sending_of(session, item, page, ctx.rt.settings, ctx.now)
     sending.queue_reply(
         session,
@@ -257,7 +257,7 @@ def _settle(request: Request, session: Session, item: Item, ctx: Ctx) -> Respons
 
 
 def _unhide(request: Request, session: Session, item: Item, ctx: Ctx) -> Response:
-    page = items.item_record(session, item).page
+    page = items.page_of(session, item)
     offer = sending.sending_of(session, item, page, ctx.rt.settings, ctx.now)
     sending.queue_moderation(
         session,
@@ -275,7 +275,7 @@ def _unhide(request: Request, session: Session, item: Item, ctx: Ctx) -> Respons
 
 def _acknowledge(request: Request, session: Session, item: Item, ctx: Ctx) -> Response:
     text = field(ctx.form, "text") or acknowledgement_text(ctx.catalog.saved_replies)
-    page = items.item_record(session, item).page
+    page = items.page_of(session, item)
     offer = sending.sending_of(session, item, page, ctx.rt.settings, ctx.now)
     if offer.can_send:
         sending.queue_reply(
@@ -321,7 +321,7 @@ def _remove(request: Request, session: Session, item: Item, ctx: Ctx) -> Respons
     reason = field(ctx.form, "reason", limit=32)
     detail = field(ctx.form, "detail", limit=500)
     how = field(ctx.form, "how", limit=8) or "inbox"
-    page = items.item_record(session, item).page
+    page = items.page_of(session, item)
     offer = sending.sending_of(session, item, page, ctx.rt.settings, ctx.now)
     item_work.remove_item(
         session, item, reason=reason, detail=detail, actor=ctx.user.email, now=ctx.now
