@@ -748,12 +748,11 @@ def test_the_admin_pages_page_says_what_each_page_can_send(
     from inbox.settings import Settings
     from tests.factories import NOW
 
-    make_page_with = pages_actions.add_page
     with session_scope(engine) as session:
-        make_page_with(
+        pages_actions.add_page(
             session, key="meta_ok", name="Kopplad sida", platform_id="501", actor="t", now=NOW
         )
-        make_page_with(
+        pages_actions.add_page(
             session, key="meta_new", name="Okopplad sida", platform_id="502", actor="t", now=NOW
         )
         pages_actions.connect_page(
