@@ -11,13 +11,16 @@ subprocess, so it does not share the sender's core.
 
 Button to "skickad": the real server (``inbox serve`` with its scheduler, the
 default ``INBOX_SCHEDULER_OUTBOUND_SECONDS``) on the same Graph API; replies are
-queued at random moments (``inbox.actions.outbound.queue`` in the same
-database: the web form does not queue through the outbox yet) and each one's
+queued at random moments (``inbox.actions.outbound.queue``, what the item
+page's form calls, in the same database) and each one's
 time from queueing to its ``sent_at`` is read back from the database: what a
 person waits.
 
     python bench/outbox.py [--actions 2000] [--replies 40] [--database sqlite|postgresql]
-                           [--profile]
+                           [--core N] [--profile]
+
+``--core N`` pins the sender (its workers and its recorder) to one CPU, the
+Graph API and the database running beside it: the target is for one core.
 
 Target: >= 200 actions/s. A miscount (an action not sent, or not settled as
 the item's response) is an error. PostgreSQL: a throwaway database on
@@ -35,6 +38,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -200,14 +204,15 @@ class Timers:
     def __init__(self) -> None:
         self.sql = 0.0
         self.http = 0.0
-        self._started: list[float] = []
+        self._local = threading.local()  # the workers and the recorder time their own
+        self._lock = threading.Lock()
 
     def watch_engine(self, engine: Engine) -> None:
         def before(*_args: Any) -> None:
-            self._started.append(time.perf_counter())
+            self._local.started = time.perf_counter()
 
         def after(*_args: Any) -> None:
-            self.sql += time.perf_counter() - self._started.pop()
+            self._add("sql", time.perf_counter() - self._local.started)
 
         sa.event.listen(engine, "before_cursor_execute", before)
         sa.event.listen(engine, "after_cursor_execute", after)
@@ -224,9 +229,13 @@ class Timers:
             try:
                 return func(*args, **kwargs)
             finally:
-                setattr(self, bucket, getattr(self, bucket) + time.perf_counter() - started)
+                self._add(bucket, time.perf_counter() - started)
 
         return timed
+
+    def _add(self, bucket: str, seconds: float) -> None:
+        with self._lock:
+            setattr(self, bucket, getattr(self, bucket) + seconds)
 
 
 def settled(engine: Engine) -> tuple[int, int, int]:
@@ -268,6 +277,8 @@ def throughput(kind: str, tmp: Path, args: argparse.Namespace) -> float:
                 )
         print(f"{kind}: {count} replies queued on connected Facebook comments", flush=True)
 
+        if args.core is not None:  # this thread and those it starts: the workers, the recorder
+            os.sched_setaffinity(0, {args.core})
         # A profile is of one thread: the profiler sees only the thread that runs it.
         sender = Sender(engine, settings, workers=1 if args.profile else WORKERS)
         timers = Timers()
@@ -293,6 +304,8 @@ def throughput(kind: str, tmp: Path, args: argparse.Namespace) -> float:
         sender.close()
         sent, responses, other = settled(engine)
         engine.dispose()
+        if args.core is not None:
+            os.sched_setaffinity(0, range(os.cpu_count() or 1))
 
     rate = sent / wall
     # With several workers the SQL and HTTP times overlap: shares of their sum, then.
@@ -303,7 +316,8 @@ def throughput(kind: str, tmp: Path, args: argparse.Namespace) -> float:
         f"states) in {wall:.2f} s over {passes} passes = {rate:.0f} actions/s (target >= 200)"
     )
     print(
-        f"{kind}: {WORKERS} workers; time spent (summed over them): SQL statements and commits "
+        f"{kind}: {WORKERS} workers and a recorder; time spent (summed over them): SQL "
+        f"statements and commits "
         f"{timers.sql / busy:.0%}, waiting for the Graph API {timers.http / busy:.0%}, the rest "
         f"(ORM, sender, httpx) {rest / busy:.0%}; {1000 * wall / max(sent, 1):.2f} ms of wall "
         f"time per action, of which the sender's own CPU {1000 * cpu / max(sent, 1):.2f} ms"
@@ -390,6 +404,11 @@ def main() -> int:
     parser.add_argument("--pg-admin-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--profile", action="store_true", help="cProfile the sender")
     parser.add_argument("--profile-sort", default="cumulative", help="pstats sort key")
+    parser.add_argument(
+        "--core",
+        type=int,
+        help="run the sender on this one CPU (the Graph API and the database elsewhere)",
+    )
     parser.add_argument("--skip-button", action="store_true", help="throughput only")
     args = parser.parse_args()
 

@@ -11,7 +11,9 @@ API pages.
 from __future__ import annotations
 
 import logging
+import queue
 import random
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -91,11 +93,6 @@ class SendResult:
     recovered: int = 0
     errors: list[str] = field(default_factory=list)
 
-    def add(self, other: SendResult) -> None:
-        for name in ("sent", "retrying", "failed", "uncertain", "paused", "recovered"):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-        self.errors.extend(other.errors)
-
     @property
     def handled(self) -> int:
         return self.sent + self.retrying + self.failed + self.uncertain + self.paused
@@ -117,6 +114,110 @@ class _Job:
     connection_state: str | None
     token_cipher: str | None
     source: dict[str, object]
+
+
+# What one action's outcome changes: applied in the recorder's transaction. ``apply``
+# may name the counter the outcome ends in (a retry past the last attempt is a failure).
+Apply = Callable[[Session, Outbound], str | None]
+
+
+@dataclass(frozen=True)
+class _Record:
+    claim: Claim
+    apply: Apply
+    with_item: bool
+    counter: str
+
+
+# Outcomes recorded in one transaction at most (one commit for many sends).
+BATCH = 64
+
+
+class _Recorder:
+    """Records the workers' outcomes, as many as are waiting in one transaction.
+
+    A worker hands over what the platform said and goes on to the next action;
+    the recorder commits the outcomes that have gathered meanwhile together, so
+    under load one commit settles many sends, and a lone send is recorded at
+    once. Should one outcome fail, the others of its batch are recorded again
+    one by one. A sender killed before a commit leaves its actions *sending*:
+    ``recover_stale`` makes the replies *uncertain*, never sent twice.
+    """
+
+    def __init__(self, engine: Engine, result: SendResult) -> None:
+        self.engine = engine
+        self.result = result
+        self._queue: queue.Queue[_Record | None] = queue.Queue()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="outbound-recorder", daemon=True)
+        self._thread.start()
+
+    def put(self, record: _Record) -> None:
+        if self._thread is None:
+            self._write([record])
+        else:
+            self._queue.put(record)
+
+    def finish(self) -> None:
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join()
+            self._thread = None
+
+    def _run(self) -> None:
+        done = False
+        while not done:
+            first = self._queue.get()
+            if first is None:
+                return
+            batch = [first]
+            while len(batch) < BATCH:
+                try:
+                    more = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if more is None:
+                    done = True
+                    break
+                batch.append(more)
+            self._write(batch)
+
+    def _write(self, batch: list[_Record]) -> None:
+        try:
+            self._commit(batch)
+        except Exception:
+            if len(batch) == 1:
+                self._lost(batch[0])
+                return
+            for record in batch:  # find the one that fails; record the others
+                try:
+                    self._commit([record])
+                except Exception:
+                    self._lost(record)
+
+    def _commit(self, batch: list[_Record]) -> None:
+        counters: list[str] = []
+        with session_scope(self.engine) as session:
+            for record in batch:
+                if record.with_item:
+                    found = session.execute(_ACTION_AND_ITEM, {"id": record.claim.id}).first()
+                    action = found[0] if found is not None else None
+                else:
+                    action = session.get(Outbound, record.claim.id)
+                assert action is not None
+                if action.state == OutboundState.SENDING.value:
+                    counters.append(record.apply(session, action) or record.counter)
+                else:  # settled meanwhile (an echo, a person)
+                    counters.append(record.counter)
+        for name in counters:
+            setattr(self.result, name, getattr(self.result, name) + 1)
+
+    def _lost(self, record: _Record) -> None:
+        # Left *sending*: recover_stale settles it (a reply becomes uncertain).
+        log.exception("recording outbound %s failed", record.claim.id)
+        self.result.errors.append(f"{record.claim.id}: not recorded")
 
 
 class Sender:
@@ -146,6 +247,7 @@ class Sender:
         self.box = settings.token_box()
         # Platform ids whose connection broke during this pass: (message, advice, code).
         self._broken: dict[str, tuple[str, str, str | None]] = {}
+        self._recorder = _Recorder(engine, SendResult())
 
     def close(self) -> None:
         self.graph.close()
@@ -160,23 +262,26 @@ class Sender:
         items = self._items(claims) if claims else {}
         pages = self._pages(claims) if claims else {}
         self._broken = {}
+        self._recorder = _Recorder(self.engine, result)
 
-        def one(claim: Claim) -> SendResult:
-            part = SendResult()
+        def one(claim: Claim) -> str | None:
             try:
-                self._one(claim, items.get(claim.item_id), pages.get(claim.page_id), part)
+                self._one(claim, items.get(claim.item_id), pages.get(claim.page_id))
             except Exception as exc:  # one broken action must not stop the others
                 log.exception("sending outbound %s failed", claim.id)
-                part.errors.append(f"{claim.id}: {type(exc).__name__}")
-            return part
+                return f"{claim.id}: {type(exc).__name__}"
+            return None
 
         if self.workers == 1 or len(claims) < 2:
-            parts = [one(claim) for claim in claims]
+            errors = [one(claim) for claim in claims]
         else:
-            with ThreadPoolExecutor(self.workers, thread_name_prefix="outbound") as pool:
-                parts = list(pool.map(one, claims))
-        for part in parts:
-            result.add(part)
+            self._recorder.start()
+            try:
+                with ThreadPoolExecutor(self.workers, thread_name_prefix="outbound") as pool:
+                    errors = list(pool.map(one, claims))
+            finally:
+                self._recorder.finish()
+        result.errors.extend(error for error in errors if error)
         return result
 
     # --- one action -------------------------------------------------------------------
@@ -228,40 +333,26 @@ class Sender:
             source=dict(item.source) if item.source is not None else {},
         )
 
-    def _one(self, claim: Claim, item: Any | None, page: Any | None, result: SendResult) -> None:
+    def _one(self, claim: Claim, item: Any | None, page: Any | None) -> None:
         job = self._job(claim, item, page)
         how = route(job.channel)
         if how == "meta":
-            self._meta(job, result)
+            self._meta(job)
         elif how == "email":
-            self._email(job, result)
+            self._email(job)
         else:
-            self._webhook(job, result)
+            self._webhook(job)
 
-    def _record(
-        self,
-        claim: Claim,
-        apply: Callable[[Session, Outbound], None],
-        *,
-        with_item: bool = False,
-    ) -> None:
-        """One transaction for one state change; ``with_item`` loads the item alongside."""
-        with session_scope(self.engine) as session:
-            if with_item:
-                found = session.execute(_ACTION_AND_ITEM, {"id": claim.id}).first()
-                action = found[0] if found is not None else None
-            else:
-                action = session.get(Outbound, claim.id)
-            assert action is not None
-            if action.state != OutboundState.SENDING.value:
-                return  # settled meanwhile (an echo, a person)
-            apply(session, action)
+    def _record(self, claim: Claim, apply: Apply, counter: str, *, with_item: bool = False) -> None:
+        """The outcome of one action, recorded in the recorder's next transaction
+        (``with_item`` loads the item alongside)."""
+        self._recorder.put(_Record(claim, apply, with_item, counter))
 
-    def _sent(self, claim: Claim, platform_id: str | None, result: SendResult) -> None:
+    def _sent(self, claim: Claim, platform_id: str | None) -> None:
         accepted = self.clock()
-        self._record(
-            claim,
-            lambda session, action: outbound.record_sent(
+
+        def apply(session: Session, action: Outbound) -> None:
+            outbound.record_sent(
                 session,
                 action,
                 platform_id=platform_id,
@@ -269,24 +360,16 @@ class Sender:
                 settled_by="answer",
                 now=accepted,
                 calendar=self.calendar,
-            ),
-            with_item=True,
-        )
-        result.sent += 1
+            )
+
+        self._record(claim, apply, "sent", with_item=True)
 
     def _retry(
-        self,
-        claim: Claim,
-        seconds: float,
-        code: str | None,
-        error: str,
-        advice: str,
-        result: SendResult,
+        self, claim: Claim, seconds: float, code: str | None, error: str, advice: str
     ) -> None:
         now = self.clock()
-        states: list[str] = []
 
-        def apply(session: Session, action: Outbound) -> None:
+        def apply(session: Session, action: Outbound) -> str:
             outbound.record_retry(
                 session,
                 action,
@@ -296,52 +379,41 @@ class Sender:
                 advice=advice,
                 now=now,
             )
-            states.append(action.state)
+            # Past the last attempt a retry is a failure, and is counted as one.
+            return "failed" if action.state == OutboundState.FAILED.value else "retrying"
 
-        self._record(claim, apply)
-        # Past the last attempt a retry is a failure, and is counted as one.
-        if states == [OutboundState.FAILED.value]:
-            result.failed += 1
-        else:
-            result.retrying += 1
+        self._record(claim, apply, "retrying")
 
-    def _failed(
-        self, claim: Claim, code: str | None, error: str, advice: str, result: SendResult
-    ) -> None:
+    def _failed(self, claim: Claim, code: str | None, error: str, advice: str) -> None:
         now = self.clock()
-        self._record(
-            claim,
-            lambda session, action: outbound.record_failed(
-                session, action, code=code, error=error, advice=advice, now=now
-            ),
-            with_item=True,
-        )
-        result.failed += 1
 
-    def _uncertain(self, claim: Claim, detail: str, result: SendResult) -> None:
+        def apply(session: Session, action: Outbound) -> None:
+            outbound.record_failed(session, action, code=code, error=error, advice=advice, now=now)
+
+        self._record(claim, apply, "failed", with_item=True)
+
+    def _uncertain(self, claim: Claim, detail: str) -> None:
         now = self.clock()
-        self._record(
-            claim,
-            lambda session, action: outbound.record_uncertain(
-                session, action, now=now, detail=detail
-            ),
-        )
-        result.uncertain += 1
+
+        def apply(session: Session, action: Outbound) -> None:
+            outbound.record_uncertain(session, action, now=now, detail=detail)
+
+        self._record(claim, apply, "uncertain")
 
     def _backoff(self, claim: Claim) -> float:
         return backoff_seconds(claim.attempts, self.rng.random())
 
     # --- Meta ---------------------------------------------------------------------------
 
-    def _meta(self, job: _Job, result: SendResult) -> None:
+    def _meta(self, job: _Job) -> None:
         claim = job.claim
         if job.token_cipher is None or job.connection_state != ConnectionState.CONNECTED.value:
-            self._pause(job, result)
+            self._pause(job)
             return
         broken = self._broken.get(job.page_platform_id or "")
         if broken is not None:  # refused earlier in this pass: do not ask Meta again
             error, advice, code = broken
-            self._pause(job, result, error=error, advice=advice, code=code)
+            self._pause(job, error=error, advice=advice, code=code)
             return
         try:
             token = self.box.open(job.token_cipher)
@@ -352,13 +424,13 @@ class Sender:
                 "Be en administratör koppla sidan igen: inbox pages connect SIDA --token-stdin."
             )
             self._connection_broken(job, ConnectionState.RECONNECT, error, advice, "token_key")
-            self._pause(job, result, error=error, advice=advice, code="token_key")
+            self._pause(job, error=error, advice=advice, code="token_key")
             return
         kind = OutboundKind(claim.kind)
         try:
             made = self._call_meta(job, kind, token)
         except GraphError as exc:
-            self._meta_refused(job, kind, exc.verdict, result)
+            self._meta_refused(job, kind, exc.verdict)
             return
         except ValueError as exc:
             # The client refused it before sending (no recipient, an id it cannot
@@ -371,7 +443,6 @@ class Sender:
                 "saknas eller har ett id som Meta inte tar emot.",
                 "Svara direkt på Facebook, Instagram eller i Messenger, och visa felet för "
                 "en administratör.",
-                result,
             )
             return
         except NotSent:
@@ -381,7 +452,6 @@ class Sender:
                 "not_sent",
                 "Meta gick inte att nå.",
                 "Inget behöver göras: det skickas igen om en stund.",
-                result,
             )
             return
         except Uncertain:
@@ -392,16 +462,14 @@ class Sender:
                     "uncertain",
                     "Svaret från Meta kom aldrig fram.",
                     "Inget behöver göras: det görs igen om en stund.",
-                    result,
                 )
             else:
                 self._uncertain(
                     claim,
                     "the request reached Meta but the answer was lost; settled by the webhook echo",
-                    result,
                 )
             return
-        self._sent(claim, made, result)
+        self._sent(claim, made)
 
     def _call_meta(self, job: _Job, kind: OutboundKind, token: str) -> str | None:
         g, claim, target = self.graph, job.claim, job.external_id
@@ -426,13 +494,11 @@ class Sender:
         g.delete_comment(target, token=token)
         return None
 
-    def _meta_refused(
-        self, job: _Job, kind: OutboundKind, verdict: Verdict, result: SendResult
-    ) -> None:
+    def _meta_refused(self, job: _Job, kind: OutboundKind, verdict: Verdict) -> None:
         claim = job.claim
         code = str(verdict.code) if verdict.code is not None else None
         if kind is OutboundKind.DELETE and verdict.code == 100:
-            self._sent(claim, None, result)  # already gone: what was asked for is done
+            self._sent(claim, None)  # already gone: what was asked for is done
             return
         if verdict.outcome in (Outcome.RECONNECT, Outcome.PERMISSION):
             state = (
@@ -441,18 +507,17 @@ class Sender:
                 else ConnectionState.PERMISSION
             )
             self._connection_broken(job, state, verdict.message_sv, verdict.advice_sv, code)
-            self._pause(job, result, error=verdict.message_sv, advice=verdict.advice_sv, code=code)
+            self._pause(job, error=verdict.message_sv, advice=verdict.advice_sv, code=code)
             return
         if verdict.may_retry:
             seconds = verdict.retry_after_seconds or self._backoff(claim)
-            self._retry(claim, seconds, code, verdict.message_sv, verdict.advice_sv, result)
+            self._retry(claim, seconds, code, verdict.message_sv, verdict.advice_sv)
             return
-        self._failed(claim, code, verdict.message_sv, verdict.advice_sv, result)
+        self._failed(claim, code, verdict.message_sv, verdict.advice_sv)
 
     def _pause(
         self,
         job: _Job,
-        result: SendResult,
         *,
         error: str = "Sidan är inte kopplad till Meta, eller dess token fungerar inte.",
         advice: str = "Be en administratör koppla sidan: inbox pages connect SIDA --token-stdin.",
@@ -465,8 +530,7 @@ class Sender:
                 session, action, until=now + PAUSE, code=code, error=error, advice=advice, now=now
             )
 
-        self._record(job.claim, apply)
-        result.paused += 1
+        self._record(job.claim, apply, "paused")
 
     def _connection_broken(
         self, job: _Job, state: ConnectionState, message: str, advice: str, code: str | None
@@ -497,7 +561,7 @@ class Sender:
 
     # --- e-mail ---------------------------------------------------------------------------
 
-    def _email(self, job: _Job, result: SendResult) -> None:
+    def _email(self, job: _Job) -> None:
         claim = job.claim
         mailbox = self.settings.mailboxes.get(job.page_key)
         if mailbox is None or not job.author_id:
@@ -506,7 +570,6 @@ class Sender:
                 "no_mailbox",
                 "Brevlådan saknar inställningar för att skicka, eller avsändaren saknar adress.",
                 "Be en administratör lägga in brevlådan i INBOX_MAILBOXES.",
-                result,
             )
             return
         src = job.source
@@ -524,32 +587,30 @@ class Sender:
                 now=self.clock(),
             )
         except SendRejected as exc:
-            self._rejected(claim, exc, result)
+            self._rejected(claim, exc)
             return
         except SendNotSent as exc:
-            self._retry(
-                claim, self._backoff(claim), "not_sent", exc.message_sv, exc.advice_sv, result
-            )
+            self._retry(claim, self._backoff(claim), "not_sent", exc.message_sv, exc.advice_sv)
             return
         except SendUncertain:
-            self._uncertain(claim, "the mail server took the message but did not answer", result)
+            self._uncertain(claim, "the mail server took the message but did not answer")
             return
-        self._sent(claim, sent.message_id, result)
+        self._sent(claim, sent.message_id)
         try:
             append_to_sent(mailbox, sent.raw, self.clock())
         except SentCopyFailed as exc:
             log.warning("outbound %s: the copy for the Sent folder failed: %s", claim.id, exc)
 
-    def _rejected(self, claim: Claim, exc: SendRejected, result: SendResult) -> None:
+    def _rejected(self, claim: Claim, exc: SendRejected) -> None:
         if exc.permanent:
-            self._failed(claim, "rejected", exc.message_sv, exc.advice_sv, result)
+            self._failed(claim, "rejected", exc.message_sv, exc.advice_sv)
         else:
             wait = exc.retry_after or self._backoff(claim)
-            self._retry(claim, wait, "rejected", exc.message_sv, exc.advice_sv, result)
+            self._retry(claim, wait, "rejected", exc.message_sv, exc.advice_sv)
 
     # --- API pages --------------------------------------------------------------------------
 
-    def _webhook(self, job: _Job, result: SendResult) -> None:
+    def _webhook(self, job: _Job) -> None:
         claim = job.claim
         if not job.reply_webhook or not job.reply_secret_cipher:
             self._failed(
@@ -557,7 +618,6 @@ class Sender:
                 "no_webhook",
                 "Sidan har ingen svarsadress (reply_webhook).",
                 "Be en administratör ange sidans svarsadress och hemlighet.",
-                result,
             )
             return
         payload = {
@@ -571,7 +631,6 @@ class Sender:
         except TokenKeyError:
             self._pause(
                 job,
-                result,
                 error="Sidans hemlighet för svarsadressen går inte att öppna med INBOX_TOKEN_KEY "
                 "(har nyckeln bytts?).",
                 advice="Be en administratör ange hemligheten igen: "
@@ -589,15 +648,13 @@ class Sender:
                 now=self.clock(),
             )
         except SendRejected as exc:
-            self._rejected(claim, exc, result)
+            self._rejected(claim, exc)
             return
         except (SendNotSent, SendUncertain) as exc:
             # The receiver keeps the Idempotency-Key: sending again cannot make two replies.
-            self._retry(
-                claim, self._backoff(claim), "not_sent", exc.message_sv, exc.advice_sv, result
-            )
+            self._retry(claim, self._backoff(claim), "not_sent", exc.message_sv, exc.advice_sv)
             return
-        self._sent(claim, None, result)
+        self._sent(claim, None)
 
 
 def send_due(engine: Engine, settings: Settings, **kwargs: object) -> SendResult:

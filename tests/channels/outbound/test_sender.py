@@ -163,7 +163,12 @@ def connect(
 
 @contextmanager
 def sending(
-    engine: Engine, settings: Settings, server: GraphServer, clock: Callable[[], datetime]
+    engine: Engine,
+    settings: Settings,
+    server: GraphServer,
+    clock: Callable[[], datetime],
+    *,
+    workers: int = 1,
 ) -> Iterator[Sender]:
     sender = Sender(
         engine,
@@ -171,6 +176,7 @@ def sending(
         clock=clock,
         graph=GraphClient(server.url, VERSION, timeout=SHORT),
         rng=random.Random(SEED),
+        workers=workers,
     )
     try:
         yield sender
@@ -1024,6 +1030,52 @@ def test_two_senders_one_after_the_other_send_each_action_once(
             sent.append(sender.send_due(limit=30).sent)
     assert sent == [30, 20]
     all_sent_once(engine, server, ids)
+
+
+@pytest.mark.usefixtures("pages")
+def test_four_workers_send_each_action_once_and_record_them_together(
+    engine: Engine, settings: Settings, server: GraphServer
+) -> None:
+    ids = many_replies(engine, server)
+    with sending(engine, settings, server, Clock(T0 + MINUTE), workers=4) as sender:
+        result = sender.send_due()
+    assert (result.sent, result.errors) == (MANY, [])
+    all_sent_once(engine, server, ids)
+    for action_id in ids:
+        action = action_of(engine, action_id)
+        assert action.sent_at is not None
+        assert action.settled_by == "answer"
+
+
+@pytest.mark.usefixtures("pages")
+def test_an_outcome_that_cannot_be_recorded_costs_only_itself(
+    engine: Engine, settings: Settings, server: GraphServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ids = many_replies(engine, server)
+    broken = ids[7]
+    record_sent = outbound.record_sent
+
+    def failing(session: Session, action: Outbound, **kwargs: Any) -> None:
+        if action.id == broken:
+            raise sa.exc.OperationalError("UPDATE item", {}, Exception("disk I/O error"))
+        record_sent(session, action, **kwargs)
+
+    monkeypatch.setattr(outbound, "record_sent", failing)
+    with sending(engine, settings, server, Clock(T0 + MINUTE), workers=4) as sender:
+        result = sender.send_due()
+    assert result.sent == MANY - 1
+    assert result.errors == [f"{broken}: not recorded"]
+    assert {action_of(engine, i).state for i in ids if i != broken} == {"sent"}
+    assert count_rows(engine, Response) == MANY - 1
+    # Meta took it, the sender could not say so: left *sending*, and later uncertain,
+    # never sent a second time.
+    assert action_of(engine, broken).state == "sending"
+    monkeypatch.setattr(outbound, "record_sent", record_sent)
+    with sending(engine, settings, server, Clock(T0 + 10 * MINUTE), workers=4) as sender:
+        later = sender.send_due()
+    assert (later.recovered, later.sent) == (1, 0)
+    assert action_of(engine, broken).state == "uncertain"
+    assert len(server.calls("POST")) == MANY
 
 
 # --- 7: the sender killed right after the platform answered ---------------------------------
