@@ -29,6 +29,7 @@ from inbox.core.kinds import (
     Status,
 )
 from inbox.core.outbound import CREATING, MAX_ATTEMPTS, MODERATION
+from inbox.core.text import Text, stored, swedish
 from inbox.store.models import Item, Outbound, PageConnection
 
 ACKNOWLEDGEMENT = "acknowledgement"
@@ -176,7 +177,7 @@ def recover_stale(session: Session, *, now: datetime) -> int:
                 session,
                 action,
                 now=now,
-                detail="the sender stopped before it knew whether Meta accepted it",
+                detail=Text("Sändningen avbröts innan det var känt om plattformen tog emot det."),
             )
     return len(stale)
 
@@ -251,8 +252,8 @@ def record_retry(
     *,
     at: datetime,
     code: str | None,
-    error: str,
-    advice: str,
+    error: Text | str,
+    advice: Text | str,
     now: datetime,
 ) -> None:
     """Not sent this time, safe to try again at ``at`` (or failed, past the last attempt)."""
@@ -261,7 +262,7 @@ def record_retry(
         return
     _set(action, OutboundState.QUEUED, now)
     action.next_attempt_at = at
-    action.error_code, action.error, action.advice = code, error, advice
+    action.error_code, action.error, action.advice = code, stored(error), stored(advice)
     session.add(action)
     record_event(
         session,
@@ -280,13 +281,13 @@ def record_failed(
     action: Outbound,
     *,
     code: str | None,
-    error: str,
-    advice: str,
+    error: Text | str,
+    advice: Text | str,
     now: datetime,
 ) -> None:
     """Refused for good: a reply leaves the item in the queue, a removal reopens it."""
     _set(action, OutboundState.FAILED, now)
-    action.error_code, action.error, action.advice = code, error, advice
+    action.error_code, action.error, action.advice = code, stored(error), stored(advice)
     session.add(action)
     item = _item(session, action)
     if (
@@ -306,13 +307,15 @@ def record_failed(
         outbound=action.id,
         action=action.kind,
         code=code,
-        error=error,
+        error=swedish(error),
     )
 
 
-def record_uncertain(session: Session, action: Outbound, *, now: datetime, detail: str) -> None:
+def record_uncertain(
+    session: Session, action: Outbound, *, now: datetime, detail: Text | str
+) -> None:
     _set(action, OutboundState.UNCERTAIN, now)
-    action.error = detail
+    action.error = stored(detail)
     session.add(action)
     record_event(
         session,
@@ -469,13 +472,13 @@ def pause(
     *,
     until: datetime,
     code: str | None,
-    error: str,
-    advice: str,
+    error: Text | str,
+    advice: Text | str,
     now: datetime,
 ) -> None:
     """The page cannot send now (no working connection): wait, without using up an attempt."""
     _set(action, OutboundState.QUEUED, now)
     action.attempts = max(action.attempts - 1, 0)
     action.next_attempt_at = until
-    action.error_code, action.error, action.advice = code, error, advice
+    action.error_code, action.error, action.advice = code, stored(error), stored(advice)
     session.add(action)

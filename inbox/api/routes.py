@@ -28,6 +28,7 @@ from inbox.api.openapi import openapi_document
 from inbox.channels.outbound import offer
 from inbox.core.incoming import NewItem
 from inbox.core.sla import SlaState
+from inbox.core.text import swedish
 from inbox.core.timeutil import implausible, utcnow
 from inbox.core.tokens import bearer_token, hash_token
 from inbox.runtime import Runtime
@@ -183,7 +184,9 @@ def _item_detail(engine: Engine, item_id: int, now: datetime) -> dict[str, Any]:
 
 
 def _outbound_json(action: Outbound) -> dict[str, Any]:
-    return schemas.OutboundOut.model_validate(action, from_attributes=True).model_dump(mode="json")
+    body = schemas.OutboundOut.model_validate(action, from_attributes=True).model_dump(mode="json")
+    body["error"] = swedish(action.error) or None  # as stored: a message to translate
+    return body
 
 
 def _plausible(loc: str, at: datetime, now: datetime) -> None:

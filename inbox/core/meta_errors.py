@@ -30,6 +30,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
+from inbox.core.text import Text
+
 __all__ = [
     "DEFAULT_THROTTLE_SECONDS",
     "MAX_THROTTLE_SECONDS",
@@ -53,7 +55,7 @@ _THROTTLED_CODES = frozenset({4, 17, 32, 341, 613, *range(80001, 80015)})
 _TRANSIENT_CODES = frozenset({1, 2})
 _MAX_META_MESSAGE = 500
 
-RECONNECT_ADVICE = "Be en administratör koppla sidan igen: inbox pages connect <sida>."
+RECONNECT_ADVICE = Text("Be en administratör koppla sidan igen: inbox pages connect <sida>.")
 
 
 class Outcome(StrEnum):
@@ -72,11 +74,19 @@ class Verdict:
     code: int | None
     subcode: int | None
     retry_after_seconds: int | None
-    message_sv: str
-    advice_sv: str
+    message: Text
+    advice: Text
     # Meta's own words (English, trimmed) and its trace id, for the logs.
     meta_message: str = ""
     fbtrace_id: str | None = None
+
+    @property
+    def message_sv(self) -> str:
+        return str(self.message)
+
+    @property
+    def advice_sv(self) -> str:
+        return str(self.advice)
 
     @property
     def may_retry(self) -> bool:
@@ -213,69 +223,84 @@ def classify(status: int, body: object = None, headers: Mapping[str, str] | None
     transient = error.get("is_transient") is True
 
     def make(
-        outcome: Outcome, message: str, advice: str, retry_after: int | None = None
+        outcome: Outcome, message: Text, advice: Text, retry_after: int | None = None
     ) -> Verdict:
         return Verdict(
             outcome=outcome,
             code=code,
             subcode=subcode,
             retry_after_seconds=retry_after,
-            message_sv=message,
-            advice_sv=advice,
+            message=message,
+            advice=advice,
             meta_message=meta_message,
             fbtrace_id=fbtrace_id,
         )
 
     if code in _RECONNECT_CODES:
-        return make(Outcome.RECONNECT, "Meta godkänner inte sidans token längre.", RECONNECT_ADVICE)
+        return make(
+            Outcome.RECONNECT, Text("Meta godkänner inte sidans token längre."), RECONNECT_ADVICE
+        )
     if subcode == OUTSIDE_WINDOW_SUBCODE:
         return make(
             Outcome.FAIL,
-            "Meddelandet kan inte skickas: det är för länge sedan personen skrev till sidan.",
-            "Svara i stället i en kommentar, eller vänta tills personen skriver igen.",
+            Text("Meddelandet kan inte skickas: det är för länge sedan personen skrev till sidan."),
+            Text("Svara i stället i en kommentar, eller vänta tills personen skriver igen."),
         )
     if code == 10 or (code is not None and 200 <= code <= 299):
         return make(
             Outcome.PERMISSION,
-            "Sidan saknar en behörighet hos Meta för att göra det här.",
-            "Be en administratör koppla sidan igen och godkänna alla behörigheter: "
-            "inbox pages connect <sida>.",
+            Text("Sidan saknar en behörighet hos Meta för att göra det här."),
+            Text(
+                "Be en administratör koppla sidan igen och godkänna alla behörigheter: "
+                "inbox pages connect <sida>."
+            ),
         )
     if code in _THROTTLED_CODES or (code is None and status == 429):
         wait = throttle_seconds(headers)
         return make(
             Outcome.THROTTLED,
-            "Meta tar emot för många anrop just nu och har bromsat sidan.",
-            f"Inget att göra: svaret skickas igen om ungefär {max(1, round(wait / 60))} minuter.",
+            Text("Meta tar emot för många anrop just nu och har bromsat sidan."),
+            Text(
+                "Inget att göra: svaret skickas igen om ungefär %(minutes)s minuter.",
+                minutes=max(1, round(wait / 60)),
+            ),
             wait,
         )
     if code in _TRANSIENT_CODES or transient or (code is None and status >= 500):
         return make(
             Outcome.RETRY,
-            "Meta hade ett tillfälligt fel.",
-            "Inget att göra: svaret skickas igen om en liten stund.",
+            Text("Meta hade ett tillfälligt fel."),
+            Text("Inget att göra: svaret skickas igen om en liten stund."),
         )
     if code == 100:
         return make(
             Outcome.FAIL,
-            "Det som svaret gäller finns inte längre hos Meta, eller går inte att nå.",
-            "Kontrollera på Facebook eller Instagram om inlägget eller kommentaren är borttagen.",
+            Text("Det som svaret gäller finns inte längre hos Meta, eller går inte att nå."),
+            Text(
+                "Kontrollera på Facebook eller Instagram om inlägget eller kommentaren är "
+                "borttagen."
+            ),
         )
     if code == 551:
         return make(
             Outcome.FAIL,
-            "Personen går inte att nå i Messenger just nu.",
-            "Personen kan ha stängt av meddelanden från sidan. Svara på annat sätt om det behövs.",
+            Text("Personen går inte att nå i Messenger just nu."),
+            Text(
+                "Personen kan ha stängt av meddelanden från sidan. Svara på annat sätt om det "
+                "behövs."
+            ),
         )
     if status >= 500:
         return make(
             Outcome.RETRY,
-            "Meta hade ett tillfälligt fel.",
-            "Inget att göra: svaret skickas igen om en liten stund.",
+            Text("Meta hade ett tillfälligt fel."),
+            Text("Inget att göra: svaret skickas igen om en liten stund."),
         )
     return make(
         Outcome.FAIL,
-        "Meta tog inte emot svaret.",
-        "Försök igen senare eller svara direkt på Facebook eller Instagram. "
-        "Visa felkoden för en administratör om det upprepas.",
+        Text("Meta tog inte emot svaret."),
+        Text(
+            "Försök igen senare eller svara direkt på Facebook eller Instagram. "
+            "Visa felkoden för en administratör om det upprepas."
+        ),
     )

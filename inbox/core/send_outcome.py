@@ -19,12 +19,15 @@ errors, each telling the caller what it may do next:
 the organisation keeps of what it sent (the mailbox's Sent folder) could not be
 stored. The caller records it and stores the copy again later.
 
-Every error carries ``message_sv`` (what happened) and ``advice_sv`` (what to do),
-both plain Swedish for the interface, and ``detail``: the receiver's own words
-or the technical cause, for the log.
+Every error carries ``message`` (what happened) and ``advice`` (what to do),
+each a ``Text`` the interface translates (``message_sv`` and ``advice_sv`` give
+the Swedish), and ``detail``: the receiver's own words or the technical cause,
+for the log.
 """
 
 from __future__ import annotations
+
+from inbox.core.text import Text
 
 __all__ = ["SendError", "SendNotSent", "SendRejected", "SendUncertain", "SentCopyFailed"]
 
@@ -32,11 +35,19 @@ __all__ = ["SendError", "SendNotSent", "SendRejected", "SendUncertain", "SentCop
 class SendError(Exception):
     """A reply that did not certainly arrive; see the subclasses."""
 
-    def __init__(self, message_sv: str, advice_sv: str, *, detail: str = "") -> None:
-        super().__init__(message_sv)
-        self.message_sv = message_sv
-        self.advice_sv = advice_sv
+    def __init__(self, message: Text, advice: Text, *, detail: str = "") -> None:
+        super().__init__(str(message))
+        self.message = message
+        self.advice = advice
         self.detail = detail
+
+    @property
+    def message_sv(self) -> str:
+        return str(self.message)
+
+    @property
+    def advice_sv(self) -> str:
+        return str(self.advice)
 
     def __str__(self) -> str:
         return f"{self.message_sv} ({self.detail})" if self.detail else self.message_sv
@@ -52,14 +63,14 @@ class SendRejected(SendError):
 
     def __init__(
         self,
-        message_sv: str,
-        advice_sv: str,
+        message: Text,
+        advice: Text,
         permanent: bool,
         *,
         detail: str = "",
         retry_after: float | None = None,
     ) -> None:
-        super().__init__(message_sv, advice_sv, detail=detail)
+        super().__init__(message, advice, detail=detail)
         self.permanent = permanent
         self.retry_after = retry_after
 
@@ -82,11 +93,19 @@ class SentCopyFailed(Exception):
     The send stands; the caller records this and stores the copy again later.
     """
 
-    def __init__(self, message_sv: str, advice_sv: str, *, detail: str = "") -> None:
-        super().__init__(message_sv)
-        self.message_sv = message_sv
-        self.advice_sv = advice_sv
+    def __init__(self, message: Text, advice: Text, *, detail: str = "") -> None:
+        super().__init__(str(message))
+        self.message = message
+        self.advice = advice
         self.detail = detail
+
+    @property
+    def message_sv(self) -> str:
+        return str(self.message)
+
+    @property
+    def advice_sv(self) -> str:
+        return str(self.advice)
 
     def __str__(self) -> str:
         return f"{self.message_sv} ({self.detail})" if self.detail else self.message_sv

@@ -8,10 +8,13 @@ value; ``pybabel extract`` finds ``Text("...")`` calls (keyword ``Text``).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["Text"]
+__all__ = ["Text", "from_stored", "stored", "swedish"]
+
+_STORED_PREFIX = '{"msgid":'
 
 
 class Text:
@@ -45,3 +48,28 @@ class Text:
         if not isinstance(msgid, str) or not isinstance(values, Mapping):
             return None
         return cls(msgid, **{str(k): v for k, v in values.items()})
+
+
+def stored(value: Text | str | None) -> str | None:
+    """A message as a database column keeps it: a ``Text`` as its JSON, so that it
+    is translated when it is shown; a plain string as it is."""
+    if isinstance(value, Text):
+        return json.dumps(value.to_json(), ensure_ascii=False)
+    return value
+
+
+def from_stored(value: str | None) -> Text | str | None:
+    """What ``stored`` kept: the ``Text`` again, or the plain string (older rows)."""
+    if value is None or not value.startswith(_STORED_PREFIX):
+        return value
+    try:
+        found = Text.from_json(json.loads(value))
+    except ValueError:
+        return value
+    return found if found is not None else value
+
+
+def swedish(value: Text | str | None) -> str:
+    """A message in the source language, for logs, e-mail subjects and the API."""
+    found = from_stored(value) if isinstance(value, str) else value
+    return "" if found is None else str(found)

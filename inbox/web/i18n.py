@@ -11,7 +11,7 @@ import gettext
 from contextvars import ContextVar
 from pathlib import Path
 
-from inbox.core.text import Text
+from inbox.core.text import Text, from_stored
 from inbox.web.runtime_texts import RUNTIME_MESSAGES
 
 LANGUAGES = ("sv", "en")
@@ -56,8 +56,12 @@ def translate(value: Text | str | None) -> str:
 
     A ``Text`` is translated and then filled with its values. A plain string is
     translated only when it is one of the interface's own constant messages;
-    anything else (a parameter, a name, a stored text) is shown as it is.
+    anything else (a parameter, a name, a stored text) is shown as it is. A
+    message a column keeps (``inbox.core.text.stored``) is a ``Text`` again.
     """
+    if value is None:
+        return ""
+    value = from_stored(value) if isinstance(value, str) else value
     if value is None:
         return ""
     if isinstance(value, Text):

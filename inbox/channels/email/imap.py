@@ -20,6 +20,7 @@ from inbox.actions import email
 from inbox.channels.email.files import EmailSummary, mailbox_page, store_message
 from inbox.core.calendar import DEFAULT_CALENDAR, OfficeCalendar
 from inbox.core.send_outcome import SentCopyFailed
+from inbox.core.text import Text
 from inbox.runtime import Runtime
 from inbox.settings import MailboxSettings
 from inbox.store.db import session_scope
@@ -172,9 +173,11 @@ def append_to_sent(mailbox: MailboxSettings, raw: bytes, when: datetime) -> str:
 
 def _copy_failed(exc: BaseException) -> SentCopyFailed:
     return SentCopyFailed(
-        "Svaret skickades, men kopian kunde inte sparas i brevlådans mapp för skickat.",
-        "Skicka inte igen. Kopian sparas på nytt senare; kontrollera brevlådans "
-        "IMAP-inställningar om det fortsätter.",
+        Text("Svaret skickades, men kopian kunde inte sparas i brevlådans mapp för skickat."),
+        Text(
+            "Skicka inte igen. Kopian sparas på nytt senare; kontrollera brevlådans "
+            "IMAP-inställningar om det fortsätter."
+        ),
         detail=f"{type(exc).__name__}: {exc}",
     )
 

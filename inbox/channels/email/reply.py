@@ -38,6 +38,7 @@ from typing import Any
 
 from inbox.channels.smtp import SmtpSettings, open_smtp
 from inbox.core.send_outcome import SendNotSent, SendRejected, SendUncertain
+from inbox.core.text import Text
 from inbox.settings import MailboxSettings
 
 __all__ = ["REPLY_POLICY", "SentEmail", "reply_references", "reply_subject", "send_email_reply"]
@@ -125,14 +126,14 @@ def reply_references(in_reply_to: str | None, references: Sequence[str]) -> list
     return found
 
 
-_CHECK_ADDRESS = (
+_CHECK_ADDRESS = Text(
     "Kontrollera adressen. Att skicka igen hjälper inte; svara på annat sätt om den är rätt."
 )
 
 
 def _bad_address(address: str, detail: str) -> SendRejected:
     return SendRejected(
-        f"Adressen {address!r} går inte att skicka e-post till.",
+        Text("Adressen %(address)s går inte att skicka e-post till.", address=address),
         _CHECK_ADDRESS,
         permanent=True,
         detail=detail,
@@ -163,8 +164,8 @@ def _own_address(mailbox: MailboxSettings) -> str:
     if "@" in mailbox.user:
         return mailbox.user
     raise SendRejected(
-        "Brevlådan har ingen egen e-postadress att skicka från.",
-        "Ange address för brevlådan i INBOX_MAILBOXES och skicka sedan igen.",
+        Text("Brevlådan har ingen egen e-postadress att skicka från."),
+        Text("Ange address för brevlådan i INBOX_MAILBOXES och skicka sedan igen."),
         permanent=True,
         detail="MailboxSettings.address is not set and the login name is not an address",
     )
@@ -204,47 +205,54 @@ def _refused(code: int, text: bytes | str, *, stage: str, to: str) -> SendReject
     detail = f"{code} {reply}".strip()
     permanent = code >= 500
     if stage == "connect":
-        message = "E-postservern för utgående post vägrade att ta emot något från oss."
+        message = Text("E-postservern för utgående post vägrade att ta emot något från oss.")
         advice = (
-            "Kontrollera inställningarna INBOX_SMTP_* (adress, inloggning). "
+            Text("Kontrollera inställningarna INBOX_SMTP_* (adress, inloggning).")
             if permanent
-            else "Servern är upptagen just nu; svaret skickas igen senare."
+            else Text("Servern är upptagen just nu; svaret skickas igen senare.")
         )
     elif stage == "recipient":
-        message = f"E-postservern tog inte emot adressen {to}."
+        message = Text("E-postservern tog inte emot adressen %(address)s.", address=to)
         advice = (
             _CHECK_ADDRESS
             if permanent
-            else "Mottagarens server tar inte emot post just nu; svaret skickas igen senare."
+            else Text("Mottagarens server tar inte emot post just nu; svaret skickas igen senare.")
         )
     else:
         message = (
-            "E-postservern tog inte emot avsändaradressen."
+            Text("E-postservern tog inte emot avsändaradressen.")
             if stage == "sender"
-            else "E-postservern vägrade ta emot svaret."
+            else Text("E-postservern vägrade ta emot svaret.")
         )
         advice = (
-            "Att skicka igen hjälper inte. Läs serverns svar nedan och nå personen på annat sätt."
+            Text(
+                "Att skicka igen hjälper inte. Läs serverns svar nedan och nå personen på "
+                "annat sätt."
+            )
             if permanent
-            else "Servern kan inte ta emot det just nu; svaret skickas igen senare."
+            else Text("Servern kan inte ta emot det just nu; svaret skickas igen senare.")
         )
-    return SendRejected(message, advice.strip(), permanent=permanent, detail=detail)
+    return SendRejected(message, advice, permanent=permanent, detail=detail)
 
 
 def _not_sent(exc: BaseException) -> SendNotSent:
     return SendNotSent(
-        "Svaret kunde inte skickas: e-postservern för utgående post gick inte att nå.",
-        "Inget skickades, så det går att försöka igen. Kontrollera INBOX_SMTP_HOST och "
-        "INBOX_SMTP_PORT om det fortsätter.",
+        Text("Svaret kunde inte skickas: e-postservern för utgående post gick inte att nå."),
+        Text(
+            "Inget skickades, så det går att försöka igen. Kontrollera INBOX_SMTP_HOST och "
+            "INBOX_SMTP_PORT om det fortsätter."
+        ),
         detail=f"{type(exc).__name__}: {exc}",
     )
 
 
 def _uncertain(exc: BaseException) -> SendUncertain:
     return SendUncertain(
-        "Svaret lämnades till e-postservern, men inget besked om det togs emot kom tillbaka.",
-        "Det kan ha kommit fram. Skicka inte igen förrän du har kontrollerat det, till "
-        "exempel i serverns logg.",
+        Text("Svaret lämnades till e-postservern, men inget besked om det togs emot kom tillbaka."),
+        Text(
+            "Det kan ha kommit fram. Skicka inte igen förrän du har kontrollerat det, till "
+            "exempel i serverns logg."
+        ),
         detail=f"{type(exc).__name__}: {exc}",
     )
 

@@ -35,6 +35,7 @@ from inbox.core.kinds import Channel, ConnectionState, OutboundKind, OutboundSta
 from inbox.core.meta_errors import Outcome, Verdict, backoff_seconds
 from inbox.core.outbound import MODERATION, route
 from inbox.core.send_outcome import SendNotSent, SendRejected, SendUncertain, SentCopyFailed
+from inbox.core.text import Text, stored, swedish
 from inbox.core.timeutil import utcnow
 from inbox.core.token_box import TokenKeyError
 from inbox.settings import Settings
@@ -76,6 +77,9 @@ _ACTION_AND_ITEM = (
     .join(Item, col(Item.id) == col(Outbound.item_id))
     .where(col(Outbound.id) == sa.bindparam("id"))
 )
+
+NOT_CONNECTED = Text("Sidan är inte kopplad till Meta, eller dess token fungerar inte.")
+CONNECT_ADVICE = Text("Be en administratör koppla sidan: inbox pages connect SIDA --token-stdin.")
 
 # Actions sent at once by the scheduler and `inbox outbox send`.
 WORKERS = 4
@@ -246,7 +250,7 @@ class Sender:
         self.rng = rng or random.Random()  # noqa: S311 - jitter, not a secret
         self.box = settings.token_box()
         # Platform ids whose connection broke during this pass: (message, advice, code).
-        self._broken: dict[str, tuple[str, str, str | None]] = {}
+        self._broken: dict[str, tuple[Text, Text, str | None]] = {}
         self._recorder = _Recorder(engine, SendResult())
 
     def close(self) -> None:
@@ -365,7 +369,7 @@ class Sender:
         self._record(claim, apply, "sent", with_item=True)
 
     def _retry(
-        self, claim: Claim, seconds: float, code: str | None, error: str, advice: str
+        self, claim: Claim, seconds: float, code: str | None, error: Text, advice: Text
     ) -> None:
         now = self.clock()
 
@@ -384,7 +388,7 @@ class Sender:
 
         self._record(claim, apply, "retrying")
 
-    def _failed(self, claim: Claim, code: str | None, error: str, advice: str) -> None:
+    def _failed(self, claim: Claim, code: str | None, error: Text, advice: Text) -> None:
         now = self.clock()
 
         def apply(session: Session, action: Outbound) -> None:
@@ -392,7 +396,7 @@ class Sender:
 
         self._record(claim, apply, "failed", with_item=True)
 
-    def _uncertain(self, claim: Claim, detail: str) -> None:
+    def _uncertain(self, claim: Claim, detail: Text) -> None:
         now = self.clock()
 
         def apply(session: Session, action: Outbound) -> None:
@@ -419,8 +423,10 @@ class Sender:
             token = self.box.open(job.token_cipher)
         except TokenKeyError:
             # Nothing was sent: the page waits for a token sealed under today's key.
-            error = "Sidans token går inte att öppna med INBOX_TOKEN_KEY (har nyckeln bytts?)."
-            advice = (
+            error = Text(
+                "Sidans token går inte att öppna med INBOX_TOKEN_KEY (har nyckeln bytts?)."
+            )
+            advice = Text(
                 "Be en administratör koppla sidan igen: inbox pages connect SIDA --token-stdin."
             )
             self._connection_broken(job, ConnectionState.RECONNECT, error, advice, "token_key")
@@ -439,10 +445,14 @@ class Sender:
             self._failed(
                 claim,
                 "invalid",
-                "Det här kan inte skickas till Meta: mottagaren eller det som svaret gäller "
-                "saknas eller har ett id som Meta inte tar emot.",
-                "Svara direkt på Facebook, Instagram eller i Messenger, och visa felet för "
-                "en administratör.",
+                Text(
+                    "Det här kan inte skickas till Meta: mottagaren eller det som svaret gäller "
+                    "saknas eller har ett id som Meta inte tar emot."
+                ),
+                Text(
+                    "Svara direkt på Facebook, Instagram eller i Messenger, och visa felet för "
+                    "en administratör."
+                ),
             )
             return
         except NotSent:
@@ -450,8 +460,8 @@ class Sender:
                 claim,
                 self._backoff(claim),
                 "not_sent",
-                "Meta gick inte att nå.",
-                "Inget behöver göras: det skickas igen om en stund.",
+                Text("Meta gick inte att nå."),
+                Text("Inget behöver göras: det skickas igen om en stund."),
             )
             return
         except Uncertain:
@@ -460,13 +470,13 @@ class Sender:
                     claim,
                     self._backoff(claim),
                     "uncertain",
-                    "Svaret från Meta kom aldrig fram.",
-                    "Inget behöver göras: det görs igen om en stund.",
+                    Text("Svaret från Meta kom aldrig fram."),
+                    Text("Inget behöver göras: det görs igen om en stund."),
                 )
             else:
                 self._uncertain(
                     claim,
-                    "the request reached Meta but the answer was lost; settled by the webhook echo",
+                    Text("Meta fick begäran, men svaret kom aldrig tillbaka."),
                 )
             return
         self._sent(claim, made)
@@ -506,21 +516,21 @@ class Sender:
                 if verdict.outcome is Outcome.RECONNECT
                 else ConnectionState.PERMISSION
             )
-            self._connection_broken(job, state, verdict.message_sv, verdict.advice_sv, code)
-            self._pause(job, error=verdict.message_sv, advice=verdict.advice_sv, code=code)
+            self._connection_broken(job, state, verdict.message, verdict.advice, code)
+            self._pause(job, error=verdict.message, advice=verdict.advice, code=code)
             return
         if verdict.may_retry:
             seconds = verdict.retry_after_seconds or self._backoff(claim)
-            self._retry(claim, seconds, code, verdict.message_sv, verdict.advice_sv)
+            self._retry(claim, seconds, code, verdict.message, verdict.advice)
             return
-        self._failed(claim, code, verdict.message_sv, verdict.advice_sv)
+        self._failed(claim, code, verdict.message, verdict.advice)
 
     def _pause(
         self,
         job: _Job,
         *,
-        error: str = "Sidan är inte kopplad till Meta, eller dess token fungerar inte.",
-        advice: str = "Be en administratör koppla sidan: inbox pages connect SIDA --token-stdin.",
+        error: Text = NOT_CONNECTED,
+        advice: Text = CONNECT_ADVICE,
         code: str | None = "not_connected",
     ) -> None:
         now = self.clock()
@@ -533,14 +543,14 @@ class Sender:
         self._record(job.claim, apply, "paused")
 
     def _connection_broken(
-        self, job: _Job, state: ConnectionState, message: str, advice: str, code: str | None
+        self, job: _Job, state: ConnectionState, message: Text, advice: Text, code: str | None
     ) -> None:
         """Stop the page's sending and tell the admins, once per change."""
         self._broken[job.page_platform_id or ""] = (message, advice, code)
         now = self.clock()
         with session_scope(self.engine) as session:
             changed = outbound.set_connection_state(
-                session, job.page_platform_id or "", state, detail=message, now=now
+                session, job.page_platform_id or "", state, detail=stored(message), now=now
             )
             if not changed:
                 return
@@ -555,8 +565,8 @@ class Sender:
                     dedup_key=f"connection:{job.page_platform_id}:{state.value}:{now:%Y%m%d%H%M}",
                     now=now,
                     actor="scheduler",
-                    subject=f"Sidan {job.page_key} kan inte skicka: {message}",
-                    text=f"{message}\n\n{advice}\n",
+                    subject=f"Sidan {job.page_key} kan inte skicka: {swedish(message)}",
+                    text=f"{swedish(message)}\n\n{swedish(advice)}\n",
                 )
 
     # --- e-mail ---------------------------------------------------------------------------
@@ -568,8 +578,10 @@ class Sender:
             self._failed(
                 claim,
                 "no_mailbox",
-                "Brevlådan saknar inställningar för att skicka, eller avsändaren saknar adress.",
-                "Be en administratör lägga in brevlådan i INBOX_MAILBOXES.",
+                Text(
+                    "Brevlådan saknar inställningar för att skicka, eller avsändaren saknar adress."
+                ),
+                Text("Be en administratör lägga in brevlådan i INBOX_MAILBOXES."),
             )
             return
         src = job.source
@@ -590,10 +602,10 @@ class Sender:
             self._rejected(claim, exc)
             return
         except SendNotSent as exc:
-            self._retry(claim, self._backoff(claim), "not_sent", exc.message_sv, exc.advice_sv)
+            self._retry(claim, self._backoff(claim), "not_sent", exc.message, exc.advice)
             return
         except SendUncertain:
-            self._uncertain(claim, "the mail server took the message but did not answer")
+            self._uncertain(claim, Text("E-postservern tog emot brevet men svarade aldrig."))
             return
         self._sent(claim, sent.message_id)
         try:
@@ -603,10 +615,10 @@ class Sender:
 
     def _rejected(self, claim: Claim, exc: SendRejected) -> None:
         if exc.permanent:
-            self._failed(claim, "rejected", exc.message_sv, exc.advice_sv)
+            self._failed(claim, "rejected", exc.message, exc.advice)
         else:
             wait = exc.retry_after or self._backoff(claim)
-            self._retry(claim, wait, "rejected", exc.message_sv, exc.advice_sv)
+            self._retry(claim, wait, "rejected", exc.message, exc.advice)
 
     # --- API pages --------------------------------------------------------------------------
 
@@ -616,8 +628,8 @@ class Sender:
             self._failed(
                 claim,
                 "no_webhook",
-                "Sidan har ingen svarsadress (reply_webhook).",
-                "Be en administratör ange sidans svarsadress och hemlighet.",
+                Text("Sidan har ingen svarsadress (reply_webhook)."),
+                Text("Be en administratör ange sidans svarsadress och hemlighet."),
             )
             return
         payload = {
@@ -631,10 +643,14 @@ class Sender:
         except TokenKeyError:
             self._pause(
                 job,
-                error="Sidans hemlighet för svarsadressen går inte att öppna med INBOX_TOKEN_KEY "
-                "(har nyckeln bytts?).",
-                advice="Be en administratör ange hemligheten igen: "
-                "inbox pages update SIDA --reply-secret-stdin.",
+                error=Text(
+                    "Sidans hemlighet för svarsadressen går inte att öppna med INBOX_TOKEN_KEY "
+                    "(har nyckeln bytts?)."
+                ),
+                advice=Text(
+                    "Be en administratör ange hemligheten igen: "
+                    "inbox pages update SIDA --reply-secret-stdin."
+                ),
                 code="token_key",
             )
             return
@@ -652,7 +668,7 @@ class Sender:
             return
         except (SendNotSent, SendUncertain) as exc:
             # The receiver keeps the Idempotency-Key: sending again cannot make two replies.
-            self._retry(claim, self._backoff(claim), "not_sent", exc.message_sv, exc.advice_sv)
+            self._retry(claim, self._backoff(claim), "not_sent", exc.message, exc.advice)
             return
         self._sent(claim, None)
 

@@ -45,6 +45,7 @@ from typing import Any
 import httpx
 
 from inbox.core.send_outcome import SendNotSent, SendRejected, SendUncertain
+from inbox.core.text import Text
 
 __all__ = [
     "IDEMPOTENCY_HEADER",
@@ -95,23 +96,27 @@ def _rejected(response: httpx.Response, now: float) -> SendRejected:
     detail = f"HTTP {status}: {response.text[:_DETAIL_CHARS]}".strip()
     if status in _TEMPORARY or status >= 500:
         return SendRejected(
-            f"Mottagaren kunde inte ta emot svaret just nu (HTTP {status}).",
-            "Svaret skickas igen senare.",
+            Text("Mottagaren kunde inte ta emot svaret just nu (HTTP %(status)s).", status=status),
+            Text("Svaret skickas igen senare."),
             permanent=False,
             detail=detail,
             retry_after=_retry_after(response.headers.get("Retry-After"), now),
         )
     if 300 <= status < 400:
         return SendRejected(
-            f"Mottagaren hänvisade svaret till en annan adress (HTTP {status}).",
-            "Att skicka igen hjälper inte. Ändra sidans reply_webhook till den nya adressen.",
+            Text(
+                "Mottagaren hänvisade svaret till en annan adress (HTTP %(status)s).", status=status
+            ),
+            Text("Att skicka igen hjälper inte. Ändra sidans reply_webhook till den nya adressen."),
             permanent=True,
             detail=f"{detail} Location: {response.headers.get('Location', '')}".strip(),
         )
     return SendRejected(
-        f"Mottagaren vägrade ta emot svaret (HTTP {status}).",
-        "Att skicka igen hjälper inte. Kontrollera sidans reply_webhook och hemlighet, "
-        "eller nå personen på annat sätt.",
+        Text("Mottagaren vägrade ta emot svaret (HTTP %(status)s).", status=status),
+        Text(
+            "Att skicka igen hjälper inte. Kontrollera sidans reply_webhook och hemlighet, "
+            "eller nå personen på annat sätt."
+        ),
         permanent=True,
         detail=detail,
     )
@@ -145,8 +150,10 @@ def post_reply(
             response = client.post(url, content=body, headers=headers)
     except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
         raise SendRejected(
-            "Sidans adress för svar (reply_webhook) är ingen giltig http- eller https-adress.",
-            "Rätta reply_webhook för sidan. Att skicka igen hjälper inte innan dess.",
+            Text(
+                "Sidans adress för svar (reply_webhook) är ingen giltig http- eller https-adress."
+            ),
+            Text("Rätta reply_webhook för sidan. Att skicka igen hjälper inte innan dess."),
             permanent=True,
             detail=f"{type(exc).__name__}: {exc}",
         ) from exc
@@ -158,16 +165,23 @@ def post_reply(
         httpx.LocalProtocolError,
     ) as exc:
         raise SendNotSent(
-            "Svaret kunde inte skickas: mottagarens server gick inte att nå.",
-            "Inget skickades, så det går att försöka igen. Kontrollera sidans reply_webhook "
-            "om det fortsätter.",
+            Text("Svaret kunde inte skickas: mottagarens server gick inte att nå."),
+            Text(
+                "Inget skickades, så det går att försöka igen. Kontrollera sidans reply_webhook "
+                "om det fortsätter."
+            ),
             detail=f"{type(exc).__name__}: {exc}",
         ) from exc
     except httpx.TransportError as exc:  # timeouts and broken connections once it was sent
         raise SendUncertain(
-            "Svaret skickades till mottagaren, men inget besked om att det togs emot kom tillbaka.",
-            "Det kan ha kommit fram. Skicka igen bara med samma Idempotency-Key, eller "
-            "kontrollera först hos mottagaren.",
+            Text(
+                "Svaret skickades till mottagaren, men inget besked om att det togs emot kom "
+                "tillbaka."
+            ),
+            Text(
+                "Det kan ha kommit fram. Skicka igen bara med samma Idempotency-Key, eller "
+                "kontrollera först hos mottagaren."
+            ),
             detail=f"{type(exc).__name__}: {exc}",
         ) from exc
     if response.is_success:

@@ -47,6 +47,7 @@ from inbox.core.incoming import NewItem
 from inbox.core.kinds import ConnectionState, OutboundKind, OutboundState
 from inbox.core.meta_errors import RECONNECT_ADVICE, backoff_seconds
 from inbox.core.outbound import CREATING, MAX_ATTEMPTS
+from inbox.core.text import swedish
 from inbox.settings import Settings
 from inbox.store.db import session_scope
 from inbox.store.models import (
@@ -62,7 +63,9 @@ from tests.factories import add_items, make_page
 from tests.graph_server import GraphServer, Recorded, Scripted, graph_error
 from tests.meta_support import count_rows, post_signed, process_all
 from tests.paths import REPO
-from tests.web_support import make_user
+from tests.web_support import login, make_user
+
+HTML = {"accept": "text/html"}
 
 FB = "108300000000001"  # the Facebook page (its comments and its Messenger inbox)
 IG = "17841400000000077"  # the Instagram account
@@ -558,18 +561,18 @@ def test_190_pauses_the_page_until_it_is_connected_again(
 
     connection = connection_of(engine)
     assert connection.state == ConnectionState.RECONNECT.value
-    assert connection.detail == "Meta godkänner inte sidans token längre."
+    assert swedish(connection.detail) == "Meta godkänner inte sidans token längre."
     assert connection.checked_at == T0 + MINUTE
     assert connection_of(engine, IG).state == ConnectionState.CONNECTED.value  # the other page
     paused = action_of(engine, first_action)
     assert (paused.state, paused.attempts) == ("queued", 0)  # no attempt used up
     assert paused.next_attempt_at == T0 + MINUTE + PAUSE
-    assert (paused.error_code, paused.advice) == ("190", RECONNECT_ADVICE)
+    assert (paused.error_code, swedish(paused.advice)) == ("190", str(RECONNECT_ADVICE))
     assert item_of(engine, first).first_response_at is None
     (notice,) = notifications(engine)
     assert (notice.kind, notice.recipient, notice.status) == ("email", "admin@x.se", "pending")
     assert "fb" in notice.subject
-    assert RECONNECT_ADVICE in notice.body_text
+    assert str(RECONNECT_ADVICE) in notice.body_text
 
     # What is queued later for the page waits too, without a request to Meta.
     second = fb_comment(engine, "122150000000000010_1150000000000002")
@@ -627,7 +630,7 @@ def test_a_missing_permission_pauses_the_page(
     action = action_of(engine, action_id)
     assert (action.state, action.attempts) == ("queued", 0)
     assert action.error_code == str(error["error"]["code"])
-    assert action.error == "Sidan saknar en behörighet hos Meta för att göra det här."
+    assert swedish(action.error) == "Sidan saknar en behörighet hos Meta för att göra det här."
     assert action.next_attempt_at == T0 + MINUTE + PAUSE
     assert [n.recipient for n in notifications(engine)] == ["admin@x.se"]
     assert len(server.requests) == 1
@@ -663,7 +666,9 @@ def test_a_rate_limit_queues_the_reply_again_at_metas_time(
         action = action_of(engine, action_id)
         assert (action.state, action.attempts, action.error_code) == ("queued", 1, str(code))
         assert action.next_attempt_at == answered + timedelta(minutes=7)
-        assert action.error == "Meta tar emot för många anrop just nu och har bromsat sidan."
+        assert (
+            swedish(action.error) == "Meta tar emot för många anrop just nu och har bromsat sidan."
+        )
         assert item_of(engine, item_id).first_response_at is None
 
         clock.set(answered + timedelta(minutes=7) - timedelta(seconds=1))
@@ -701,7 +706,7 @@ def test_metas_own_trouble_is_retried_later_then_sent(
         action = action_of(engine, action_id)
         assert (action.state, action.attempts) == ("queued", 1)
         assert action.next_attempt_at == T0 + MINUTE + wait
-        assert action.error == "Meta hade ett tillfälligt fel."
+        assert swedish(action.error) == "Meta hade ett tillfälligt fel."
         assert connection_of(engine).state == "connected"
         clock.set(T0 + MINUTE + wait)
         assert sender.send_due().sent == 1
@@ -731,7 +736,7 @@ def test_metas_trouble_that_does_not_pass_fails_after_the_last_attempt(
     assert len(server.calls("POST", path)) == MAX_ATTEMPTS
     action = action_of(engine, action_id)
     assert (action.state, action.attempts, action.error_code) == ("failed", MAX_ATTEMPTS, "2")
-    assert action.error == "Meta hade ett tillfälligt fel."
+    assert swedish(action.error) == "Meta hade ett tillfälligt fel."
     assert item_of(engine, item_id).status == "open"
 
 
@@ -749,15 +754,43 @@ def test_100_on_a_reply_fails_with_the_reason_in_swedish(
     action = action_of(engine, action_id)
     assert (action.state, action.error_code) == ("failed", "100")
     assert (
-        action.error == "Det som svaret gäller finns inte längre hos Meta, eller går inte att nå."
+        swedish(action.error)
+        == "Det som svaret gäller finns inte längre hos Meta, eller går inte att nå."
     )
-    assert action.advice == (
+    assert swedish(action.advice) == (
         "Kontrollera på Facebook eller Instagram om inlägget eller kommentaren är borttagen."
     )
     item = item_of(engine, item_id)
     assert (item.status, item.first_response_at) == ("open", None)  # still waits in the queue
     assert responses_of(engine, item_id) == []
     assert connection_of(engine).state == "connected"
+
+
+def sent_list(page: str) -> str:
+    """The item page's list of what was sent."""
+    found = re.search(r'<ul class="outbound">.*?</ul>', page, re.S)
+    assert found, page[:300]
+    return found.group(0)
+
+
+@pytest.mark.usefixtures("pages")
+def test_a_failure_is_told_in_the_readers_language(
+    engine: Engine, settings: Settings, server: GraphServer
+) -> None:
+    item_id = fb_comment(engine, "122150000000000010_1150000000000098")
+    queue(engine, item_id)
+    with sending(engine, settings, server, Clock(T0 + MINUTE)) as sender:
+        assert sender.send_due().failed == 1
+    make_user(engine, "admin@x.se", role="admin")
+    with TestClient(create_app(settings), follow_redirects=False) as client:
+        token = login(client, "admin@x.se")
+        swedish_page = sent_list(client.get(f"/items/{item_id}", headers=HTML).text)
+        client.post("/language", data={"lang": "en", "next": "/", "csrf_token": token})
+        english_page = sent_list(client.get(f"/items/{item_id}", headers=HTML).text)
+    assert "finns inte längre hos Meta" in swedish_page
+    assert "finns inte längre hos Meta" not in english_page
+    assert "no longer exists on Meta" in english_page
+    assert "msgid" not in swedish_page + english_page
 
 
 @pytest.mark.usefixtures("pages")
@@ -805,7 +838,7 @@ def test_a_message_meta_refuses_for_good_fails(
         assert sender.send_due().handled == 0  # never tried again
     assert len(server.requests) == 1
     action = action_of(engine, action_id)
-    assert (action.state, action.error_code, action.error) == (
+    assert (action.state, action.error_code, swedish(action.error)) == (
         "failed",
         str(error["error"]["code"]),
         message,
@@ -1254,8 +1287,7 @@ def test_an_action_the_client_refuses_to_send_fails_and_is_never_uncertain(
     assert server.requests == []
     action = action_of(engine, action_id)
     assert (action.state, action.error_code) == ("failed", "invalid")
-    assert action.error is not None
-    assert action.error.startswith("Det här kan inte skickas till Meta")
+    assert swedish(action.error).startswith("Det här kan inte skickas till Meta")
     assert action.advice
     assert item_of(engine, item_id).first_response_at is None
 
