@@ -93,6 +93,8 @@ class GraphServer:
         self.objects: dict[str, dict[str, Any]] = {}
         self.requests: list[Recorded] = []
         self.held = threading.Event()  # set when a held answer starts waiting
+        # The created_time the platform gives what it makes (a test moves it with its clock).
+        self.stamp = CREATED_TIME
         self._scripts: dict[tuple[str, str], deque[Scripted]] = defaultdict(deque)
         self._holds: list[threading.Event] = []
         self._lock = threading.Lock()
@@ -137,7 +139,7 @@ class GraphServer:
             event.set()
 
     def add_object(self, object_id: str, **fields: Any) -> dict[str, Any]:
-        obj = {"id": object_id, "created_time": CREATED_TIME, **fields}
+        obj = {"id": object_id, "created_time": self.stamp, **fields}
         with self._lock:
             self.objects[object_id] = obj
         return obj
@@ -247,6 +249,8 @@ class GraphServer:
             return 200, {"id": page_id, "name": self.page_names.get(page_id, "")}
         if len(parts) == 2 and parts[1] == "messages" and r.method == "POST":
             return self._message(page_id, parts[0], r.form)
+        if len(parts) == 2 and parts[1] == "conversations" and r.method == "GET":
+            return self._conversations(page_id, parts[0], r.params)
         obj = self.objects.get(parts[0])
         if obj is None or obj.get("deleted"):
             return 400, graph_error(
@@ -257,6 +261,8 @@ class GraphServer:
                 subcode=NOT_FOUND_SUBCODE,
                 type_="GraphMethodException",
             )
+        if len(parts) == 2 and parts[1] in ("comments", "replies") and r.method == "GET":
+            return 200, {"data": self._replies(obj["id"], instagram=parts[1] == "replies")}
         if len(parts) == 2 and parts[1] in ("comments", "replies") and r.method == "POST":
             return self._comment(page_id, obj, r.form, instagram=parts[1] == "replies")
         if len(parts) == 1 and r.method == "POST":
@@ -281,6 +287,52 @@ class GraphServer:
         author = {"id": page_id, "name": self.page_names.get(page_id, "")}
         self.add_object(new_id, message=message, parent_id=parent["id"], **{"from": author})
         return 200, {"id": new_id}
+
+    def _replies(self, parent_id: str, *, instagram: bool) -> list[dict[str, Any]]:
+        """Replies under a comment, newest first, in Facebook's or Instagram's shape."""
+        with self._lock:
+            found = [
+                o
+                for o in self.objects.values()
+                if o.get("parent_id") == parent_id and not o.get("deleted")
+            ]
+        found.reverse()
+        if not instagram:
+            return [
+                {k: o[k] for k in ("id", "message", "from", "created_time") if k in o}
+                for o in found
+            ]
+        return [
+            {
+                "id": o["id"],
+                "text": o.get("message", ""),
+                "timestamp": o.get("created_time"),
+                "username": (o.get("from") or {}).get("name", ""),
+                "from": {
+                    "id": (o.get("from") or {}).get("id", ""),
+                    "username": (o.get("from") or {}).get("name", ""),
+                },
+            }
+            for o in found
+        ]
+
+    def _conversations(self, page_id: str, target: str, params: dict[str, str]) -> tuple[int, Any]:
+        """``GET /{page-id}/conversations?user_id=...``: the messages with one person."""
+        if target != page_id:
+            return 403, graph_error(200, "(#200) The token is not for this page")
+        user = params.get("user_id", "")
+        if params.get("platform") not in ("messenger", "instagram") or not user:
+            return 400, graph_error(100, "(#100) Param user_id and platform are required")
+        with self._lock:
+            messages = [
+                {k: o[k] for k in ("id", "message", "from", "created_time") if k in o}
+                for o in self.objects.values()
+                if "to" in o and (o.get("to") == user or (o.get("from") or {}).get("id") == user)
+            ]
+        messages.reverse()
+        if not messages:
+            return 200, {"data": []}
+        return 200, {"data": [{"id": f"t_{user}", "messages": {"data": messages[:25]}}]}
 
     def _moderate(self, obj: dict[str, Any], form: dict[str, Any]) -> tuple[int, Any]:
         field_name = "is_hidden" if "is_hidden" in form else "hide" if "hide" in form else None

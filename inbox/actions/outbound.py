@@ -6,8 +6,9 @@ reports back through ``record_sent``, ``record_retry``, ``record_failed`` and
 ``record_uncertain``. A reply becomes the item's response only in
 ``record_sent``, at the moment the platform accepted it. A send whose answer was
 lost is *uncertain* until the page's own webhook echo settles it
-(``settle_by_echo``) or a person does; only moderation, which is idempotent,
-is ever repeated after a lost answer.
+(``settle_by_echo``), a lookup on the platform finds it (``settle_by_lookup``)
+or a person does; only moderation, which is idempotent, is ever repeated after
+a lost answer.
 """
 
 from __future__ import annotations
@@ -28,9 +29,10 @@ from inbox.core.kinds import (
     Resolution,
     Status,
 )
-from inbox.core.outbound import CREATING, MAX_ATTEMPTS, MODERATION
+from inbox.core.lookup import SCHEDULE, Seen, find_sent, next_lookup
+from inbox.core.outbound import CREATING, MAX_ATTEMPTS, META_CHANNELS, MODERATION
 from inbox.core.text import Text, stored, swedish
-from inbox.store.models import Item, Outbound, PageConnection
+from inbox.store.models import Item, Outbound, PageConnection, Response
 
 ACKNOWLEDGEMENT = "acknowledgement"
 # A claim older than this whose sender never reported back: the sender died.
@@ -316,6 +318,8 @@ def record_uncertain(
 ) -> None:
     _set(action, OutboundState.UNCERTAIN, now)
     action.error = stored(detail)
+    action.lookups = 0
+    action.next_attempt_at = next_lookup(0, now) or now  # the first look on the platform
     session.add(action)
     record_event(
         session,
@@ -435,6 +439,114 @@ def _unsettled_match(
         if same_place and action.text.strip() == text.strip():
             return action
     return None
+
+
+# What a lookup can find: a public reply under the comment, or a message in the
+# person's conversation (a private reply's conversation is not known: its echo settles it).
+LOOKED_UP = (OutboundKind.REPLY.value, OutboundKind.MESSAGE.value)
+
+
+def lookups_due(session: Session, *, now: datetime, limit: int) -> list[Claim]:
+    """Uncertain Meta replies and messages whose next look on the platform is due."""
+    table: sa.Table = Outbound.__table__  # type: ignore[attr-defined]
+    o, i = table.c, Item.__table__.c  # type: ignore[attr-defined]
+    rows = session.execute(
+        sa.select(o.id, o.item_id, o.page_id, o.kind, o.text, o.tag, o.attempts, o.idempotency_key)
+        .join(Item.__table__, i.id == o.item_id)  # type: ignore[attr-defined]
+        .where(
+            o.state == OutboundState.UNCERTAIN.value,
+            o.kind.in_(LOOKED_UP),
+            o.next_attempt_at <= now,
+            o.lookups < len(SCHEDULE),
+            i.channel.in_(META_CHANNELS),
+        )
+        .order_by(o.next_attempt_at, o.id)
+        .limit(limit)
+    )
+    return [
+        Claim(
+            id=row.id,
+            item_id=row.item_id,
+            page_id=row.page_id,
+            kind=row.kind,
+            text=row.text,
+            tag=row.tag,
+            attempts=row.attempts,
+            idempotency_key=row.idempotency_key,
+        )
+        for row in rows
+    ]
+
+
+def settle_by_lookup(
+    session: Session,
+    action: Outbound,
+    *,
+    seen: list[Seen] | None,
+    owners: set[str],
+    now: datetime,
+    calendar: OfficeCalendar = DEFAULT_CALENDAR,
+) -> bool:
+    """What the platform showed (None: it could not be asked): True when ours was there.
+
+    Found, it is sent at the platform's own time. Not found, the next look is
+    scheduled; after the last one the send waits for a person. Never sent again.
+    """
+    if action.state != OutboundState.UNCERTAIN.value:
+        return False
+    match = None
+    if seen:
+        ids = [entry.id for entry in seen]
+        taken = set(
+            session.exec(
+                select(Outbound.platform_id).where(
+                    Outbound.page_id == action.page_id, col(Outbound.platform_id).in_(ids)
+                )
+            ).all()
+        ) | set(
+            session.exec(
+                select(Response.external_id).where(
+                    Response.item_id == action.item_id, col(Response.external_id).in_(ids)
+                )
+            ).all()
+        )
+        match = find_sent(
+            seen,
+            text=action.text,
+            owners=owners,
+            since=action.created_at,
+            taken={t for t in taken if t},
+        )
+    action.lookups += 1
+    action.looked_up_at = now
+    if match is not None:
+        record_sent(
+            session,
+            action,
+            platform_id=match.id,
+            accepted_at=min(match.created_at or action.updated_at, now),
+            settled_by="lookup",
+            now=now,
+            calendar=calendar,
+        )
+        return True
+    upcoming = next_lookup(action.lookups, now)
+    if upcoming is not None:
+        action.next_attempt_at = upcoming
+    action.updated_at = now
+    session.add(action)
+    record_event(
+        session,
+        actor=SCHEDULER_ACTOR,
+        kind="outbound_looked_up",
+        now=now,
+        item_id=action.item_id,
+        outbound=action.id,
+        found=False,
+        asked=seen is not None,
+        lookups=action.lookups,
+    )
+    return False
 
 
 def set_connection_state(

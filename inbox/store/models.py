@@ -538,3 +538,7 @@ class Outbound(SQLModel, table=True):
     advice: str | None = Field(default=None, sa_type=sa.Text)
     # answer | echo | lookup | person: how a sent state was known
     settled_by: str | None = Field(default=None, max_length=8)
+    # An uncertain send looked for on the platform: how often, and when last
+    # (the next lookup is due at next_attempt_at; inbox.core.lookup's schedule).
+    lookups: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    looked_up_at: datetime | None = Field(default=None, sa_column=ts_column(nullable=True))

@@ -11,6 +11,7 @@ from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
 from inbox.core import formatting
+from inbox.core.lookup import SCHEDULE as LOOKUP_SCHEDULE
 from inbox.core.sla import time_left_words
 from inbox.core.text import Text
 from inbox.web import i18n
@@ -79,6 +80,7 @@ def make_templates(directory: Path) -> Jinja2Templates:
     env.globals["time_left"] = lambda due, now: time_left_words(due, now, i18n.current_language())
     env.globals["state_labels"] = STATE_LABELS
     env.globals["state_icons"] = STATE_ICONS
+    env.globals["lookup_count"] = len(LOOKUP_SCHEDULE)
     return templates
 
 

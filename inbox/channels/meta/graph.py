@@ -63,6 +63,7 @@ MESSAGE_TAGS = frozenset(
     }
 )
 LOOKUP_FIELDS = "id,message,from,created_time"
+IG_REPLY_FIELDS = "id,text,username,from,timestamp"
 
 _VERSION = re.compile(r"v\d+\.\d+")
 # Graph ids: digits and underscores for posts and comments, "m_..." or
@@ -294,6 +295,47 @@ class GraphClient:
             if exc.verdict.code == 100:
                 return None
             raise
+
+    def replies_to(self, comment_id: str, *, instagram: bool, token: str) -> list[dict[str, Any]]:
+        """The replies under a comment, newest first: ``GET /{comment-id}/comments``
+        (Facebook) or ``GET /{ig-comment-id}/replies`` (Instagram)."""
+        if instagram:
+            path = f"/{_object_id(comment_id, 'comment id')}/replies"
+            params = {"fields": IG_REPLY_FIELDS}
+        else:
+            path = f"/{_object_id(comment_id, 'comment id')}/comments"
+            params = {
+                "fields": LOOKUP_FIELDS,
+                "filter": "stream",
+                "order": "reverse_chronological",
+                "limit": "100",
+            }
+        return self._data(self._call("GET", path, token, params=params))
+
+    def conversation_with(
+        self, page_id: str, user_id: str, *, instagram: bool, token: str
+    ) -> list[dict[str, Any]]:
+        """The latest messages of the page's conversation with one person:
+        ``GET /{page-id}/conversations?user_id=...&platform=messenger|instagram``."""
+        path = f"/{_object_id(page_id, 'page id')}/conversations"
+        params = {
+            "platform": "instagram" if instagram else "messenger",
+            "user_id": _object_id(user_id, "recipient id"),
+            "fields": f"messages.limit(25){{{LOOKUP_FIELDS}}}",
+        }
+        found: list[dict[str, Any]] = []
+        for conversation in self._data(self._call("GET", path, token, params=params)):
+            messages = conversation.get("messages")
+            if isinstance(messages, dict):
+                found.extend(self._data(messages))
+        return found
+
+    @staticmethod
+    def _data(answer: dict[str, Any]) -> list[dict[str, Any]]:
+        data = answer.get("data")
+        return (
+            [entry for entry in data if isinstance(entry, dict)] if isinstance(data, list) else []
+        )
 
     # --- The one way out ---------------------------------------------------
 

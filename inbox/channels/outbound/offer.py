@@ -44,6 +44,7 @@ class Sending:
     can_send: bool  # replies go to the platform (else: record one given elsewhere)
     why_not: Text | None
     idempotency_key: str
+    can_look_up: bool = False  # a lost reply or message is looked for on the platform
 
 
 def can_send(page: Page, settings: Settings, connection_state: str | None) -> bool:
@@ -88,6 +89,7 @@ def sending_of(
         can_send=reply is not None and reply.allowed,
         why_not=reply.why_not if reply is not None else None,
         idempotency_key=uuid.uuid4().hex,
+        can_look_up=route(target.channel) == "meta",
     )
 
 

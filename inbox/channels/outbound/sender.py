@@ -32,6 +32,7 @@ from inbox.channels.meta.graph import GraphClient, GraphError, NotSent, Uncertai
 from inbox.channels.webhook.reply import post_reply
 from inbox.core.calendar import DEFAULT_CALENDAR, OfficeCalendar
 from inbox.core.kinds import Channel, ConnectionState, OutboundKind, OutboundState, Role
+from inbox.core.lookup import Seen, seen
 from inbox.core.meta_errors import Outcome, Verdict, backoff_seconds
 from inbox.core.outbound import MODERATION, route
 from inbox.core.send_outcome import SendNotSent, SendRejected, SendUncertain, SentCopyFailed
@@ -61,6 +62,7 @@ _PAGES_NOW = (
         _PAGE.c.reply_secret_cipher,
         _CONNECTION.c.state,
         _CONNECTION.c.token_cipher,
+        _CONNECTION.c.platform_name,
     )
     .select_from(
         _PAGE.outerjoin(
@@ -81,6 +83,9 @@ _ACTION_AND_ITEM = (
 NOT_CONNECTED = Text("Sidan är inte kopplad till Meta, eller dess token fungerar inte.")
 CONNECT_ADVICE = Text("Be en administratör koppla sidan: inbox pages connect SIDA --token-stdin.")
 
+# Uncertain sends looked for on the platform in one pass, at most.
+LOOKUPS_PER_PASS = 20
+
 # Actions sent at once by the scheduler and `inbox outbox send`.
 WORKERS = 4
 # A page whose token no longer works waits this long before its queue is looked at again.
@@ -95,6 +100,9 @@ class SendResult:
     uncertain: int = 0
     paused: int = 0
     recovered: int = 0
+    # Uncertain sends looked for on the platform, and those found there (now sent).
+    looked_up: int = 0
+    found: int = 0
     errors: list[str] = field(default_factory=list)
 
     @property
@@ -117,6 +125,7 @@ class _Job:
     reply_secret_cipher: str | None
     connection_state: str | None
     token_cipher: str | None
+    platform_name: str | None
     source: dict[str, object]
 
 
@@ -286,7 +295,69 @@ class Sender:
             finally:
                 self._recorder.finish()
         result.errors.extend(error for error in errors if error)
+        self._look_up(now, result)
         return result
+
+    # --- uncertain sends, looked for on the platform ----------------------------------
+
+    def _look_up(self, now: datetime, result: SendResult) -> None:
+        """Look for uncertain replies and messages whose next lookup is due."""
+        with session_scope(self.engine) as session:
+            due = outbound.lookups_due(session, now=now, limit=LOOKUPS_PER_PASS)
+        if not due:
+            return
+        items, pages = self._items(due), self._pages(due)
+        for claim in due:
+            job = self._job(claim, items.get(claim.item_id), pages.get(claim.page_id))
+            try:
+                askable, found = self._seen(job)
+            except Exception:  # one lookup must not stop the others
+                log.exception("looking up outbound %s failed", claim.id)
+                result.errors.append(f"{claim.id}: lookup")
+                continue
+            if not askable:
+                continue  # the page cannot be asked now: looked at again next pass
+            owners = {v for v in (job.page_platform_id, job.platform_name) if v}
+            with session_scope(self.engine) as session:
+                action = session.get(Outbound, claim.id)
+                assert action is not None
+                ours = outbound.settle_by_lookup(
+                    session,
+                    action,
+                    seen=found,
+                    owners=owners,
+                    now=self.clock(),
+                    calendar=self.calendar,
+                )
+            result.looked_up += 1
+            result.found += int(ours)
+
+    def _seen(self, job: _Job) -> tuple[bool, list[Seen] | None]:
+        """Whether the page can be asked now, and what the platform shows where the
+        send would be (None when asking failed)."""
+        if job.token_cipher is None or job.connection_state != ConnectionState.CONNECTED.value:
+            return False, None
+        if job.page_platform_id in self._broken:
+            return False, None
+        try:
+            token = self.box.open(job.token_cipher)
+        except TokenKeyError:
+            return False, None
+        instagram = job.channel == Channel.INSTAGRAM.value
+        try:
+            if OutboundKind(job.claim.kind) is OutboundKind.REPLY:
+                entries = self.graph.replies_to(job.external_id, instagram=instagram, token=token)
+            else:
+                entries = self.graph.conversation_with(
+                    job.page_platform_id or "",
+                    job.author_id or "",
+                    instagram=instagram,
+                    token=token,
+                )
+        except (GraphError, NotSent, Uncertain, ValueError) as exc:
+            log.warning("outbound %s: the platform could not be asked: %s", job.claim.id, exc)
+            return True, None
+        return True, [entry for entry in map(seen, entries) if entry is not None]
 
     # --- one action -------------------------------------------------------------------
 
@@ -334,6 +405,7 @@ class Sender:
             reply_secret_cipher=page.reply_secret_cipher,
             connection_state=page.state,
             token_cipher=page.token_cipher,
+            platform_name=page.platform_name,
             source=dict(item.source) if item.source is not None else {},
         )
 

@@ -880,8 +880,8 @@ def test_a_reply_whose_answer_was_lost_is_uncertain_until_its_echo(
             action = action_of(engine, action_id)
             assert (action.state, action.platform_id) == ("uncertain", None)
             assert responses_of(engine, item_id) == []
-            # Never sent again by itself, not even long after.
-            clock.set(T0 + timedelta(hours=2))
+            # Never sent again by itself (and the first lookup is not due yet).
+            clock.set(T0 + 2 * MINUTE)
             assert sender.send_due().handled == 0
     finally:
         release.set()
@@ -901,6 +901,97 @@ def test_a_reply_whose_answer_was_lost_is_uncertain_until_its_echo(
     with sending(engine, settings, server, Clock(T0 + timedelta(hours=3))) as sender:
         assert sender.send_due().handled == 0
     assert len(server.requests) == 1
+
+
+LOOKED_UP = ("facebook-comment", "instagram-comment", "messenger-conversation")
+
+
+def graph_stamp(at: datetime) -> str:
+    return at.strftime("%Y-%m-%dT%H:%M:%S+0000")
+
+
+@pytest.mark.usefixtures("pages")
+@pytest.mark.parametrize("name", LOOKED_UP)
+def test_a_lost_send_without_an_echo_is_found_by_a_lookup(
+    engine: Engine, settings: Settings, server: GraphServer, name: str
+) -> None:
+    case = CASES[name]
+    item_id = case.make(engine)
+    action_id = queue(engine, item_id, case.kind)
+    step, release = losing("close")
+    server.script("POST", case.path, step)
+    made = T0 + MINUTE + timedelta(seconds=2)
+    server.stamp = graph_stamp(made)
+    clock = Clock(T0 + MINUTE)
+    try:
+        with sending(engine, settings, server, clock) as sender:
+            assert sender.send_due().uncertain == 1
+            clock.set(T0 + 2 * MINUTE)  # the echo gets its time first
+            assert sender.send_due().looked_up == 0
+            assert server.calls("GET") == []
+            clock.set(T0 + 3 * MINUTE)
+            result = sender.send_due()
+    finally:
+        release.set()
+    assert (result.looked_up, result.found, result.errors) == (1, 1, [])
+    (lookup,) = server.calls("GET")
+    assert lookup.token == (IG_TOKEN if name.startswith("instagram") else TOKEN)
+    if name == "messenger-conversation":
+        assert (lookup.path, lookup.params["user_id"]) == (f"{V}/{FB}/conversations", PSID)
+    action = action_of(engine, action_id)
+    assert (action.state, action.settled_by, action.platform_id) == ("sent", "lookup", case.new_id)
+    assert action.sent_at == made  # the platform's time, not the lookup's
+    (response,) = responses_of(engine, item_id)
+    assert response.external_id == case.new_id
+    assert item_of(engine, item_id).first_response_at == made
+    assert len(server.calls("POST", case.path)) == 1  # never sent twice
+
+
+@pytest.mark.usefixtures("pages")
+def test_lookups_that_find_nothing_stop_and_leave_it_to_a_person(
+    engine: Engine, settings: Settings, server: GraphServer
+) -> None:
+    case = CASES["facebook-comment"]
+    item_id = case.make(engine)
+    action_id = queue(engine, item_id, case.kind)
+    step, release = losing("close")
+    server.script("POST", case.path, step)
+    server.stamp = graph_stamp(T0 + MINUTE)
+    clock = Clock(T0 + MINUTE)
+    try:
+        with sending(engine, settings, server, clock) as sender:
+            assert sender.send_due().uncertain == 1
+            server.objects[case.new_id]["deleted"] = True  # nothing to be seen on the page
+            # A reply by someone else with the same words is not ours.
+            server.add_object(
+                "122150000000000010_77",
+                message=ANSWER,
+                parent_id=COMMENT,
+                **{"from": {"id": "615009", "name": "Någon annan"}},
+            )
+            at = T0 + MINUTE
+            for wait in (2, 10, 60, 360):
+                at += timedelta(minutes=wait)
+                clock.set(at - timedelta(seconds=1))
+                assert sender.send_due().looked_up == 0  # not due yet
+                clock.set(at)
+                assert sender.send_due().looked_up == 1
+            clock.set(at + timedelta(days=2))
+            assert sender.send_due().looked_up == 0  # no more lookups: a person decides
+    finally:
+        release.set()
+    assert len(server.calls("GET", f"{V}/{COMMENT}/comments")) == 4
+    assert len(server.calls("POST", case.path)) == 1
+    action = action_of(engine, action_id)
+    assert (action.state, action.lookups, action.looked_up_at) == ("uncertain", 4, at)
+    assert responses_of(engine, item_id) == []
+    make_user(engine, "anna@x.se")
+    with TestClient(create_app(settings), follow_redirects=False) as client:
+        login(client, "anna@x.se")
+        shown = sent_list(client.get(f"/items/{item_id}", headers=HTML).text)
+    assert "4 av 4 kontroller" in shown
+    assert "Inga fler kontroller görs" in shown
+    assert "Det syns inte: skicka igen" in shown
 
 
 @pytest.mark.usefixtures("pages")
