@@ -152,10 +152,13 @@ def demo_texts() -> DemoTexts:
     )
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Week:
     answered_share: float  # of the items that want an answer, those that get one
     median_minutes: float  # the week's typical first-response span
+    # Misses owed: each item that wants an answer adds its share of misses, and one is
+    # missed whenever a whole one is owed, so a week misses what its share says.
+    owed: float = 0.0
 
 
 def _weeks(rng: random.Random, today: date) -> dict[date, _Week]:
@@ -171,8 +174,9 @@ def _weeks(rng: random.Random, today: date) -> dict[date, _Week]:
     weeks = {}
     for n, monday in enumerate(mondays):
         low = n == poor or rng.random() < 0.15
-        share = rng.uniform(0.79, 0.88) if low else rng.uniform(0.9, 0.99)
-        weeks[monday] = _Week(share, rng.uniform(30, 200) * (1.5 if low else 1.0))
+        share = rng.uniform(0.79, 0.88) if low else rng.uniform(0.9, 0.985)
+        median = rng.uniform(30, 200) * (1.5 if low else 1.0)
+        weeks[monday] = _Week(share, median, owed=rng.uniform(0.3, 1.0))
     return weeks
 
 
@@ -266,12 +270,17 @@ class _Maker:
     def _kind(self, page: Page) -> str:
         return {"messenger": "private_message", "email": "email"}.get(page.channel, "comment")
 
-    def first_response(self, key: str, received: datetime) -> datetime | None:
+    def first_response(
+        self, key: str, received: datetime, *, may_miss: bool = True
+    ) -> datetime | None:
         """When the region first answers, or None: not (yet) answered."""
         local = local_date(received)
         week = self.weeks[local - timedelta(days=local.weekday())]
-        if self.rng.random() >= week.answered_share:
-            return None  # missed: still in the queue
+        if may_miss:
+            week.owed += 1 - week.answered_share
+            if week.owed >= 1:
+                week.owed -= 1
+                return None  # missed: still in the queue
         median = week.median_minutes * SPEED.get(key, 1.0)
         minutes = min(self.rng.lognormvariate(math.log(median), 1.1), 60 * 24 * 8)
         sent = received + timedelta(minutes=minutes)
@@ -288,7 +297,7 @@ class _Maker:
             return first, "answered" if first else None
         if kind == "no_reply":
             if rng.random() < 0.12:  # a thank-you for the praise
-                first = self.first_response(key, received)
+                first = self.first_response(key, received, may_miss=False)
                 if first:
                     return first, "answered"
             if age > timedelta(days=2) or rng.random() < 0.5:
