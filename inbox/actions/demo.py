@@ -170,7 +170,8 @@ def _weeks(rng: random.Random, today: date) -> dict[date, _Week]:
     while monday <= today:
         mondays.append(monday)
         monday += timedelta(days=7)
-    poor = rng.randrange(max(1, len(mondays) - 2))  # one complete week at least
+    # One poor week at least among the complete ones (not the first, not this week).
+    poor = 1 + rng.randrange(max(1, len(mondays) - 2))
     weeks = {}
     for n, monday in enumerate(mondays):
         low = n == poor or rng.random() < 0.15
