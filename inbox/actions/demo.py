@@ -264,6 +264,8 @@ class _Maker:
         self.now, self.calendar = now, calendar
         self.weeks = _weeks(rng, local_date(now))
         self.items: list[NewItem] = []
+        # The latest comments of each page (external id, post), for others to reply to.
+        self.recent: dict[str, list[tuple[str, str | None]]] = {}
 
     def _name(self) -> str:
         return f"{self.rng.choice(self.texts.first_names)} {self.rng.choice(self.texts.last_names)}"
@@ -317,7 +319,26 @@ class _Maker:
             kind = "reply" if rng.random() < 0.8 else kind
         text = self.texts.pick(rng, kind, key)
         first, resolution = self.fate(kind, key, received)
-        self.add(n, key, received, text, self._name(), f"7100{n:06d}", first, resolution)
+        parent = post = None
+        recent = self.recent.setdefault(key, [])
+        if kind == "no_reply" and recent and rng.random() < 0.3:
+            # "Håller med!", "Samma här": someone answers another's comment.
+            parent, post = rng.choice(recent)
+        external = self.add(
+            n,
+            key,
+            received,
+            text,
+            self._name(),
+            f"7100{n:06d}",
+            first,
+            resolution,
+            parent=parent,
+            post=post,
+        )
+        if page.channel in ("facebook", "instagram") and parent is None:
+            recent.append((external, self.items[-1].post_id))
+            del recent[:-5]
 
     def add(
         self,
