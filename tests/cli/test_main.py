@@ -149,7 +149,7 @@ def test_demo_loads_every_sla_state(cli) -> None:
     assert "demo data loaded" in out
     code, out, _ = cli("export", "--format", "json")
     rows = json.loads(out)
-    assert len(rows) == 3005
+    assert len(rows) == 3010
     open_states = {r["sla_state"] for r in rows if r["status"] == "open"}
     assert {"ok", "at_risk", "breached", "met"} <= open_states
     assert {r["channel"] for r in rows} == {"facebook", "instagram", "messenger", "email"}

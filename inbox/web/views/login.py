@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
 
@@ -13,6 +14,7 @@ from starlette.responses import RedirectResponse, Response
 
 from inbox.actions import audit, sign_in
 from inbox.actions import users as users_actions
+from inbox.core.access import ROLE_LABELS
 from inbox.core.passwords import LOCKOUT, locked_until, verify_password
 from inbox.core.text import Text
 from inbox.core.timeutil import utcnow
@@ -39,13 +41,31 @@ def safe_next(target: str) -> str:
     return target
 
 
-def _demo(rt: Runtime) -> tuple[str, list[str]] | None:
+@dataclass(frozen=True)
+class DemoUser:
+    email: str
+    name: str
+    role: str
+    departments: tuple[str, ...]
+    duty: bool
+
+
+def _demo(rt: Runtime) -> tuple[str, list[DemoUser]] | None:
+    """The demo's password and its users with their roles, while the database holds
+    the demo's data; never outside development (a production installation)."""
+    if rt.settings.environment != "development":
+        return None
     with Session(rt.engine) as session:
         password = people.flag_value(session, DEMO_FLAG)
-        users = people.flag_value(session, DEMO_USERS_FLAG)
-    if not password:
-        return None
-    return password, (users.split() if users else [])
+        if not password:
+            return None
+        emails = (people.flag_value(session, DEMO_USERS_FLAG) or "").split()
+        found = [people.user_by_email(session, email) for email in emails]
+    return password, [
+        DemoUser(u.email, u.name, u.role, tuple(u.departments or ()), u.duty)
+        for u in found
+        if u is not None and u.active
+    ]
 
 
 def _page(
@@ -59,6 +79,7 @@ def _page(
             "email": email,
             "next": safe_next(request.query_params.get("next", "/")),
             "demo": _demo(rt),
+            "roles": ROLE_LABELS,
         },
         status_code=status,
     )

@@ -6,18 +6,23 @@ from __future__ import annotations
 import ipaddress
 import json
 import re
+import secrets
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 import sqlalchemy as sa
+from cryptography.fernet import Fernet
 from sqlalchemy.engine import Engine
 from starlette.testclient import TestClient
 
+from inbox.actions.demo import add_demo_users
 from inbox.app import create_app
 from inbox.channels.meta.signature import expected_signature
 from inbox.core.passwords import verify_password
+from inbox.store.db import session_scope
 from inbox.store.models import LoginFailure
 from inbox.web import auth
 from inbox.web.proxies import client_address
@@ -230,3 +235,42 @@ NETS = [ipaddress.ip_network("10.0.0.0/24"), ipaddress.ip_network("::1/128")]
 )
 def test_client_address(peer: str, forwarded: list[str], trusted: Any, client: str) -> None:
     assert client_address(peer, forwarded, trusted) == client
+
+
+def test_demo_sign_in_page_names_each_demo_users_role(
+    engine: Engine, database_url: str, tmp_path: Path
+) -> None:
+    with session_scope(engine) as session:
+        password = add_demo_users(session, now=datetime.now(UTC))
+    with client_for(database_url, tmp_path) as client:
+        page = client.get("/login", headers=HTML).text
+    assert password in page
+    rows = {
+        m.group(1): re.sub(r"<[^>]+>", "", m.group(2))
+        for m in re.finditer(r"<tr><td><code>([^<]+)</code></td>(.*?)</tr>", page)
+    }
+    assert set(rows) == {"anna@demo", "bjorn@demo", "cecilia@demo", "david@demo", "admin@demo"}
+    assert "Kommunikatör" in rows["anna@demo"]
+    assert "Hälso- och sjukvård" in rows["anna@demo"]
+    assert "Chef / samordnare" in rows["cecilia@demo"]
+    assert "alla förvaltningar" in rows["cecilia@demo"]
+    assert "Administratör" in rows["admin@demo"]
+    assert "beredskap" in rows["david@demo"]
+    assert "beredskap" not in rows["anna@demo"]
+
+
+def test_demo_users_never_shown_outside_development(
+    engine: Engine, database_url: str, tmp_path: Path
+) -> None:
+    with session_scope(engine) as session:
+        password = add_demo_users(session, now=datetime.now(UTC))
+    production = {
+        "environment": "production",
+        "secret_key": secrets.token_urlsafe(48),
+        "token_key": Fernet.generate_key().decode(),
+    }
+    with client_for(database_url, tmp_path, **production) as client:
+        page = client.get("/login", headers=HTML).text
+    assert "Logga in" in page
+    assert password not in page
+    assert "anna@demo" not in page
