@@ -195,9 +195,7 @@ def test_the_two_dialects() -> None:
     assert excel.getvalue() == (
         BOM + "Sidnyckel;Svarsfrekvens (andel);Median svarstid (minuter)\r\nfb;0,969;90,5\r\n"
     )
-    assert plain.getvalue() == (
-        "page,response_rate,median_response_minutes\r\nfb,0.969,90.5\r\n"
-    )
+    assert plain.getvalue() == ("page,response_rate,median_response_minutes\r\nfb,0.969,90.5\r\n")
     with pytest.raises(ValueError, match="unknown CSV dialect"):
         CsvWriter(io.StringIO(), "tsv")  # type: ignore[arg-type]
 
