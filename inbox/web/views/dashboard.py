@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -13,8 +12,8 @@ from sqlalchemy.engine import Connection, Engine
 from starlette.requests import Request
 from starlette.responses import Response
 
-from inbox.core import formatting
 from inbox.core.calendar import local_date
+from inbox.core.comparison import Compared, tone
 from inbox.core.csv_out import DIALECTS, CsvWriter, Dialect
 from inbox.core.formatting import WINDOW_WORDS, local_datetime, window_values
 from inbox.core.metrics import METRIC_NAMES, Metrics
@@ -139,108 +138,23 @@ def _sorted(groups: dict[str | None, Metrics]) -> list[tuple[str | None, Metrics
 # --- This period against the previous one and the target ---------------------------------
 
 
-def _points(now: float, before: float) -> str:
-    return formatting.number(round(abs(now - before) * 100, 1), i18n.current_language())
-
-
-def rate_change(now: float | None, before: float | None) -> Text:
-    """A share's change in percentage points, in words (an arrow is never the only sign)."""
-    if now is None or before is None:
-        return Text("inget att jämföra med")
-    if round((now - before) * 1000) == 0:
-        return Text("oförändrad")
-    if now > before:
-        return Text("▲ %(d)s procentenheter högre (bättre)", d=_points(now, before))
-    return Text("▼ %(d)s procentenheter lägre (sämre)", d=_points(now, before))
-
-
-def time_change(now: float | None, before: float | None) -> Text:
-    """A response time's change: shorter is better."""
-    if now is None or before is None:
-        return Text("inget att jämföra med")
-    if round(now) == round(before):
-        return Text("oförändrad")
-    d = formatting.duration(abs(now - before))
-    if now < before:
-        return Text("▼ %(d)s kortare (bättre)", d=d)
-    return Text("▲ %(d)s längre (sämre)", d=d)
-
-
-def count_change(now: int, before: int) -> Text:
-    """The breaches' change: fewer is better."""
-    if now == before:
-        return Text("oförändrat")
-    d = formatting.number(abs(now - before), i18n.current_language())
-    if now < before:
-        return Text("▼ %(d)s färre (bättre)", d=d)
-    return Text("▲ %(d)s fler (sämre)", d=d)
-
-
-def against_target(median: float | None, target_hours: float | None) -> Text | None:
-    """The median response time against the page's target (the due time's hours)."""
-    if median is None or target_hours is None:
-        return None
-    target = formatting.duration(target_hours * 60)
-    if median <= target_hours * 60:
-        return Text("inom målet %(target)s", target=target)
-    return Text("över målet %(target)s", target=target)
-
-
 def common_target(report: Report) -> float | None:
     """The target every page shares, if they share one (then the total has one too)."""
     targets = set(report.targets.values())
     return targets.pop() if len(targets) == 1 else None
 
 
-def tone(change: Text) -> str:
-    """A CSS class for a change (its words already say better or worse)."""
-    if "(bättre)" in change.msgid:
-        return "better"
-    if "(sämre)" in change.msgid:
-        return "worse"
-    return "same"
-
-
-@dataclass(frozen=True)
-class Compared:
-    """One row of the lead table: this period, the previous one and the changes."""
-
-    label: str
-    now: Metrics
-    before: Metrics
-    target_hours: float | None
-
-    @property
-    def rate(self) -> Text:
-        return rate_change(self.now.response_rate, self.before.response_rate)
-
-    @property
-    def within(self) -> Text:
-        return rate_change(self.now.within_target_rate, self.before.within_target_rate)
-
-    @property
-    def median(self) -> Text:
-        return time_change(self.now.median_response_minutes, self.before.median_response_minutes)
-
-    @property
-    def breached(self) -> Text:
-        return count_change(self.now.breached, self.before.breached)
-
-    @property
-    def target(self) -> Text | None:
-        return against_target(self.now.median_response_minutes, self.target_hours)
-
-
 def compared(data: dict[str, Any]) -> tuple[list[Compared], Compared]:
     report: Report = data["report"]
     before: Report = data["previous"]
+    lang = i18n.current_language()
     rows = [
-        Compared(report.name(key), m, before.pages[key], report.targets.get(key))
+        Compared(report.name(key), m, before.pages[key], report.targets.get(key), lang)
         for key, m in report.pages.items()
         if key in before.pages
     ]
     total = Compared(
-        i18n.translate(Text("Alla sidor")), report.total, before.total, common_target(report)
+        i18n.translate(Text("Alla sidor")), report.total, before.total, common_target(report), lang
     )
     return rows, total
 
