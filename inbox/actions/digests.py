@@ -10,14 +10,14 @@ from sqlmodel import Session
 from inbox.actions.audit import SCHEDULER_ACTOR, record_event
 from inbox.actions.outbox import queue_emails
 from inbox.core import notification_texts as messages
-from inbox.core.comparison import Compared
-from inbox.core.notification_texts import ItemLine, Message
 from inbox.core.calendar import (
     OFFICE_OPEN,
     STOCKHOLM,
     OfficeCalendar,
     office_close_utc,
 )
+from inbox.core.comparison import Compared
+from inbox.core.notification_texts import ItemLine, Message
 from inbox.core.sla import SlaState
 from inbox.core.timeutil import local_midnight
 from inbox.core.watch import Watch

@@ -180,8 +180,13 @@ def summary_message(
     against the week before (and the median against the target). ``breached_items``
     (the supervisors' copy) lists what breached; ``None`` leaves the list out."""
     subject = f"Veckosammanfattning {week_label}"
-    header = ("Sida", "Svarsfrekvens (responsgrad)", "Median svarstid", "Inom svarstidsmålet")
-    header += ("Försenade",)
+    header = (
+        "Sida",
+        "Svarsfrekvens (responsgrad)",
+        "Median svarstid",
+        "Inom svarstidsmålet",
+        "Försenade",
+    )
 
     def cells(c: Compared) -> tuple[str, str, str, str]:
         median = _figure(
@@ -208,8 +213,7 @@ def summary_message(
 
     everything = [*rows, total]
     text_rows = [
-        f"{c.label}\n"
-        + "\n".join(f"  {h}: {v}" for h, v in zip(header[1:], cells(c), strict=True))
+        f"{c.label}\n" + "\n".join(f"  {h}: {v}" for h, v in zip(header[1:], cells(c), strict=True))
         for c in everything
     ]
     table = (
