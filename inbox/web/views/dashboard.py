@@ -15,7 +15,7 @@ from starlette.responses import Response
 from inbox.core.calendar import local_date
 from inbox.core.comparison import Compared, tone
 from inbox.core.csv_out import DIALECTS, CsvWriter, Dialect
-from inbox.core.formatting import WINDOW_WORDS, local_datetime, window_values
+from inbox.core.formatting import local_datetime, window_values
 from inbox.core.metrics import METRIC_NAMES, Metrics
 from inbox.core.text import Text
 from inbox.store.report import (
@@ -160,8 +160,12 @@ def compared(data: dict[str, Any]) -> tuple[list[Compared], Compared]:
 
 
 def window_text(start: date, end: date, now: datetime) -> Text:
-    """The window in the words of every report (``inbox.core.formatting.WINDOW_WORDS``)."""
-    return Text(WINDOW_WORDS, **window_values(start, end, now, i18n.current_language()))
+    """The window in the words of every report (``inbox.core.formatting.WINDOW_WORDS``,
+    spelt out here so that it is translated)."""
+    return Text(
+        "Inkomna från och med %(first)s till och med %(last)s, per %(as_of)s",
+        **window_values(start, end, now, i18n.current_language()),
+    )
 
 
 async def dashboard(request: Request, ctx: Ctx) -> Response:

@@ -151,3 +151,11 @@ def test_same_figures_as_the_command_it_names(
     assert lines[0].startswith("Period;Inkomna från och med 2026-11-01 till och med 2026-11-30")
     assert lines[1].startswith("Sidnyckel;Sida;Inkomna;")
     assert lines[2].startswith("region_fb;Region Västmark;3;0;3;3;1,0;")
+
+
+def test_the_window_sentence_is_the_reports_own() -> None:
+    from inbox.core.formatting import WINDOW_WORDS
+    from inbox.web.views import dashboard
+
+    source = Path(dashboard.__file__).read_text(encoding="utf-8")
+    assert f'"{WINDOW_WORDS}"' in source  # the dashboard's (translated) copy is the same
