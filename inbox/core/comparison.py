@@ -58,11 +58,13 @@ def count_change(now: int, before: int, lang: str = "sv") -> Text:
     return Text("▲ %(d)s fler (sämre)", d=d)
 
 
-def against_target(median_minutes: float | None, target_hours: float | None) -> Text | None:
+def against_target(
+    median_minutes: float | None, target_hours: float | None, lang: str = "sv"
+) -> Text | None:
     """The median response time against the page's target (its due time's hours)."""
     if median_minutes is None or target_hours is None:
         return None
-    target = formatting.duration(target_hours * 60)
+    target = f"{formatting.number(target_hours, lang)} h"
     if median_minutes <= target_hours * 60:
         return Text("inom målet %(target)s", target=target)
     return Text("över målet %(target)s", target=target)
@@ -105,4 +107,4 @@ class Compared:
 
     @property
     def target(self) -> Text | None:
-        return against_target(self.now.median_response_minutes, self.target_hours)
+        return against_target(self.now.median_response_minutes, self.target_hours, self.lang)

@@ -122,7 +122,7 @@ def test_the_weekly_figures_are_queued_once_a_week_to_the_management(
         "(▲ 50 procentenheter högre (bättre); föregående vecka 50,0 %)"
     ) in region
     assert (
-        "Median svarstid: 1 h 0 min (oförändrad; föregående vecka 1 h 0 min), inom målet 1 d 0 h"
+        "Median svarstid: 1 h 0 min (oförändrad; föregående vecka 1 h 0 min), inom målet 24 h"
     ) in region
     assert "Försenade: 0 (▼ 1 färre (bättre); föregående vecka 1)" in region
     assert "Mer i uppföljningen: https://inbox.example.se/dashboard" in text

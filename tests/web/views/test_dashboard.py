@@ -87,7 +87,7 @@ def test_the_lead_compares_with_the_previous_period_and_the_target(
     # Pages by name, not key; this period's figure first, then the change in words.
     region = _lead_row(page, "Region Västmark")
     assert region.startswith("100,0 % ▲ 50 procentenheter högre (bättre)")
-    assert "1 h 0 min oförändrad inom målet 1 d 0 h" in region  # median 60 min both periods
+    assert "1 h 0 min oförändrad inom målet 24 h" in region  # median 60 min both periods
     assert region.endswith("0 ▼ 1 färre (bättre)")
     lead = page[page.index('id="lead"') : page.index('id="h-trend"')]
     assert "region_fb" not in lead
