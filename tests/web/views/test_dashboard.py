@@ -159,3 +159,15 @@ def test_the_window_sentence_is_the_reports_own() -> None:
 
     source = Path(dashboard.__file__).read_text(encoding="utf-8")
     assert f'"{WINDOW_WORDS}"' in source  # the dashboard's (translated) copy is the same
+
+
+def test_the_lead_in_english(november: None, database_url: str, tmp_path: Path) -> None:
+    with client_for(database_url, tmp_path) as client:
+        token = login(client, "cecilia@x.se")
+        client.post("/language", data={"lang": "en", "next": "/", "csrf_token": token})
+        page = client.get(f"/dashboard?{WINDOW}", headers=HTML).text
+    region = _lead_row(page, "Region Västmark")
+    assert region.startswith("100.0 % ▲ 50 percentage points higher (better)")
+    assert "within the target of 24 h" in region
+    assert "Received from 2026-11-01 up to and including 2026-11-30, as of " in page
+    assert _lead_row(page, "All pages")
