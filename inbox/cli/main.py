@@ -169,14 +169,27 @@ def build_parser() -> argparse.ArgumentParser:
         "--from 2026-11-01 --to 2026-12-01. Every output states the window in the same words.",
     )
     report.add_argument(
-        "--from", dest="start", type=_date, required=True, help="first day, included"
+        "--from",
+        dest="start",
+        type=_date,
+        required=True,
+        metavar="YYYY-MM-DD",
+        help="first day, included",
     )
     last = report.add_mutually_exclusive_group(required=True)
     last.add_argument(
-        "--to", dest="end", type=_date, help="the day after the window, NOT included (half-open)"
+        "--to",
+        dest="end",
+        type=_date,
+        metavar="YYYY-MM-DD",
+        help="the day after the window, NOT included (half-open)",
     )
     last.add_argument(
-        "--until", dest="until", type=_date, help="last day, included (as the dashboard's)"
+        "--until",
+        dest="until",
+        type=_date,
+        metavar="YYYY-MM-DD",
+        help="last day, included (as the dashboard's)",
     )
     report.add_argument("--as-of", dest="as_of", type=_instant, default=None)
     report.add_argument("--page", action="append", default=None)

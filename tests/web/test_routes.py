@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from inbox.core.formatting import local_datetime
 from inbox.core.incoming import NewItem
 from inbox.core.timeutil import utcnow
 from inbox.store.db import session_scope
@@ -633,10 +634,19 @@ def test_a_csv_download_right_after_a_write_counts_it_and_says_as_of_when(
             f"/items/{world['own']}/record",
             data={"text": "Svar", "confirm": "1", "csrf_token": token},
         )
+        written = datetime.now(UTC)
         after = client.get("/dashboard/pages.csv?dialect=plain")
+        excel = client.get("/dashboard/pages.csv")
     assert int(responded(after.text)) == int(responded(before.text)) + 1
     disposition = after.headers["content-disposition"]
     assert re.search(r'-per-\d{4}-\d\d-\d\dT\d{4}\.csv"$', disposition), disposition
+    # The file says it too: the plain rows end with the moment, the Excel file opens with it.
+    as_of = datetime.fromisoformat(after.text.splitlines()[1].split(",")[-1])
+    assert abs(as_of - written) < timedelta(minutes=1)
+    first = excel.text.removeprefix("\ufeff").splitlines()[0]
+    assert first.startswith("Period;Inkomna från och med ")
+    moments = (as_of, as_of + timedelta(minutes=1))  # the second download, a moment later
+    assert first.endswith(tuple(local_datetime(m, pattern="d MMM y HH:mm") for m in moments))
 
 
 def test_english_can_be_chosen(database_url: str, tmp_path: Path, world: dict[str, int]) -> None:
