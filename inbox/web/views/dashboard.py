@@ -1,4 +1,6 @@
-"""The supervisor dashboard: windows, tables, trend, breaches, CSV downloads."""
+"""The supervisor dashboard: the period against the previous one and the target
+first (``inbox.core.comparison``), then the weekly trend, the details, the breaches,
+and every table as a CSV download (Swedish Excel, or ``?dialect=plain``)."""
 
 from __future__ import annotations
 
