@@ -59,6 +59,7 @@ def watch_of(
         secret_key=settings.secret_key,
         calendar=calendar,
         tagging=tagging,
+        management_emails=tuple(settings.management_emails),
     )
 
 

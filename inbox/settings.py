@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 from importlib.resources import files
 from pathlib import Path
 from typing import Annotated, Literal
@@ -124,6 +125,25 @@ class Settings(BaseSettings):
     # Reverse proxies whose X-Forwarded-For is believed, as addresses or networks
     # separated by commas ("10.0.0.5, 192.168.0.0/24"). Empty: the peer is the client.
     trusted_proxies: Annotated[list[Network], NoDecode] = Field(default_factory=list)
+
+    # The organisation's management: each receives the weekly figures (the
+    # dashboard's lead: response rate, median response time, share within the target
+    # and breaches, against the week before), addresses separated by commas.
+    management_emails: Annotated[list[str], NoDecode] = Field(default_factory=list)
+
+    @field_validator("management_emails", mode="before")
+    @classmethod
+    def _split_emails(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        if isinstance(value, list | tuple):
+            for part in value:
+                if not re.fullmatch(r"[^@\s,]+@[^@\s,]+\.[^@\s,]+", str(part)):
+                    raise ValueError(
+                        f"INBOX_MANAGEMENT_EMAILS: {str(part)!r} is not an e-mail address"
+                    )
+            return [str(part).lower() for part in value]
+        return value
 
     @field_validator("trusted_proxies", mode="before")
     @classmethod

@@ -16,6 +16,8 @@ from inbox.core.calendar import (
     OfficeCalendar,
     office_close_utc,
 )
+from inbox.core.comparison import Compared
+from inbox.core.notification_texts import ItemLine, Message
 from inbox.core.sla import SlaState
 from inbox.core.timeutil import local_midnight
 from inbox.core.watch import Watch
@@ -114,8 +116,15 @@ def queue_daily_digests(
 def queue_weekly_summary(
     session: Session, *, now: datetime, watch: Watch, actor: str = SCHEDULER_ACTOR
 ) -> int:
-    """The week's figures per page, and what breached, to the supervisors, once a week."""
-    from inbox.store.report import build_report
+    """Once a week: the week's figures per page against the week before, the
+    dashboard's lead, with what breached to the supervisors and without it to the
+    organisation's management (``Watch.management_emails``).
+
+    The figures are ``build_report``'s for the seven days before the summary's day,
+    as of the moment the mail is queued: the same as
+    ``inbox report --from MONDAY --until SUNDAY --as-of THEN``.
+    """
+    from inbox.store.report import build_report, previous_window
 
     rules = watch.rules.escalation
     local = now.astimezone(STOCKHOLM)
@@ -126,18 +135,18 @@ def queue_weekly_summary(
     if _already_done(session, "weekly_summary_queued", local_midnight(today)):
         return 0
     start = today - timedelta(days=7)
-    report = build_report(session.connection(), start=start, end=today, as_of=now)
+    conn = session.connection()
+    report = build_report(conn, start=start, end=today, as_of=now)
+    before_start, before_end = previous_window(start, today)
+    before = build_report(conn, start=before_start, end=before_end, as_of=now)
     rows = [
-        (
-            key,
-            m.received,
-            m.responded,
-            m.response_rate,
-            m.median_response_minutes,
-            m.breached,
-        )
+        Compared(report.name(key), m, before.pages[key], report.targets.get(key))
         for key, m in report.pages.items()
     ]
+    targets = set(report.targets.values())
+    total = Compared(
+        "Alla sidor", report.total, before.total, targets.pop() if len(targets) == 1 else None
+    )
     c = _item.c
     breached_items = item_lines(
         session,
@@ -151,14 +160,32 @@ def queue_weekly_summary(
     )
     last = today - timedelta(days=1)
     week = f"v. {start.isocalendar().week} ({start.isoformat()} – {last.isoformat()})"
-    msg = messages.summary_message(
-        week_label=week, rows=rows, breached_items=breached_items, base_url=watch.base_url
-    )
+
+    def message(items: list[ItemLine] | None) -> Message:
+        return messages.summary_message(
+            week_label=week,
+            window=report.window,
+            rows=rows,
+            total=total,
+            breached_items=items,
+            base_url=watch.base_url,
+        )
+
+    supervisors = rules.supervisors()
     queued = queue_emails(
         session,
-        msg,
-        rules.supervisors(),
+        message(list(breached_items)),
+        supervisors,
         key=f"summary:{today.isoformat()}",
+        now=now,
+        actor=actor,
+    )
+    management = tuple(e for e in watch.management_emails if e not in supervisors)
+    to_management = queue_emails(
+        session,
+        message(None),
+        management,
+        key=f"management:{today.isoformat()}",
         now=now,
         actor=actor,
     )
@@ -169,5 +196,6 @@ def queue_weekly_summary(
         now=now,
         week=start.isoformat(),
         sent=queued,
+        management=to_management,
     )
-    return queued
+    return queued + to_management

@@ -231,14 +231,17 @@ Metrics: type[BaseModel] = create_model(
 
 class PageMetrics(Metrics):  # type: ignore[misc,valid-type]
     page: str
+    name: str = Field(description="the page's name")
 
 
 class ReportOut(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
 
     start: date = Field(alias="from")
-    end: date = Field(alias="to", description="exclusive")
+    end: date = Field(alias="to", description="exclusive: the day after the window")
+    until: date = Field(description="the window's last day, included")
     as_of: datetime
+    window: str = Field(description="the window in words, as every report states it")
     pages: list[PageMetrics]
     total: Metrics  # type: ignore[valid-type]
 

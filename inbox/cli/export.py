@@ -26,7 +26,7 @@ def cmd_export(rt: Runtime, args: argparse.Namespace) -> int:
         writer: Any = None
         for row in rows:
             if writer is None:
-                writer = CsvDictWriter(sys.stdout, fieldnames=list(row))
+                writer = CsvDictWriter(sys.stdout, fieldnames=list(row), dialect=args.csv_dialect)
                 writer.writeheader()
             writer.writerow(row)
     return 0

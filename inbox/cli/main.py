@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from inbox.cli.common import CLI_ACTOR, CliError, _date, _instant, _positive_hours
+from inbox.core.csv_out import DIALECTS
 from inbox.core.kinds import CalendarKind, Channel, Role
 
 if TYPE_CHECKING:
@@ -158,12 +159,42 @@ def build_parser() -> argparse.ArgumentParser:
     tokens.add_parser("list", help="list tokens (prefix only)")
     tokens.add_parser("revoke", help="revoke a token").add_argument("name")
 
-    report = sub.add_parser("report", help="response metrics per page")
-    report.add_argument("--from", dest="start", type=_date, required=True)
-    report.add_argument("--to", dest="end", type=_date, required=True)
+    report = sub.add_parser(
+        "report",
+        help="response metrics per page",
+        description="Response metrics per page for items received in a window of local "
+        "dates (Europe/Stockholm): from --from (included) up to --to (not included), the "
+        "spec's half-open window [from, to). --until names the last day instead, included, "
+        "as the dashboard's 'Till och med' does: --from 2026-11-01 --until 2026-11-30 is "
+        "--from 2026-11-01 --to 2026-12-01. Every output states the window in the same words.",
+    )
+    report.add_argument(
+        "--from",
+        dest="start",
+        type=_date,
+        required=True,
+        metavar="YYYY-MM-DD",
+        help="first day, included",
+    )
+    last = report.add_mutually_exclusive_group(required=True)
+    last.add_argument(
+        "--to",
+        dest="end",
+        type=_date,
+        metavar="YYYY-MM-DD",
+        help="the day after the window, NOT included (half-open)",
+    )
+    last.add_argument(
+        "--until",
+        dest="until",
+        type=_date,
+        metavar="YYYY-MM-DD",
+        help="last day, included (as the dashboard's)",
+    )
     report.add_argument("--as-of", dest="as_of", type=_instant, default=None)
     report.add_argument("--page", action="append", default=None)
     report.add_argument("--format", choices=["table", "json", "csv"], default="table")
+    _csv_dialect(report)
 
     sweep = sub.add_parser("sweep", help="run the SLA sweep and deliver due notifications once")
     sweep.add_argument("--now", type=_instant, default=None, help="the moment (ISO 8601)")
@@ -215,7 +246,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     export = sub.add_parser("export", help="one row per item")
     export.add_argument("--format", choices=["csv", "json"], default="csv")
+    _csv_dialect(export)
     return parser
+
+
+def _csv_dialect(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--csv-dialect",
+        choices=list(DIALECTS),
+        default="excel",
+        help="excel (default): for Swedish spreadsheets, UTF-8 with BOM, semicolons, decimal "
+        "comma, Swedish headings; plain: for scripts, UTF-8, commas, decimal point, field names",
+    )
 
 
 def _handler(args: argparse.Namespace) -> Callable[[Runtime, argparse.Namespace], int]:

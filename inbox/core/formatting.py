@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from babel.dates import format_datetime
 from babel.numbers import format_decimal, format_percent
@@ -49,3 +49,24 @@ def local_datetime(
     if value is None:
         return "–"
     return format_datetime(value, pattern, tzinfo=STOCKHOLM, locale=locale_of(lang))
+
+
+# The one sentence every report states its window in: the table of `inbox report`,
+# its JSON ("window") and CSV, the dashboard and its downloads, the weekly e-mail.
+# ``[from, to)`` as the spec has it, said as people say it: both days included.
+WINDOW_WORDS = "Inkomna från och med %(first)s till och med %(last)s, per %(as_of)s"
+AS_OF_PATTERN = "d MMM y HH:mm"
+
+
+def window_values(start: date, end: date, as_of: datetime, lang: str = "sv") -> dict[str, str]:
+    """The values of :data:`WINDOW_WORDS` for the half-open window ``[start, end)``."""
+    return {
+        "first": start.isoformat(),
+        "last": (end - timedelta(days=1)).isoformat(),
+        "as_of": local_datetime(as_of, lang, pattern=AS_OF_PATTERN),
+    }
+
+
+def window_words(start: date, end: date, as_of: datetime) -> str:
+    """E.g. "Inkomna från och med 2026-11-01 till och med 2026-11-30, per 1 dec. 2026 14:05"."""
+    return WINDOW_WORDS % window_values(start, end, as_of)

@@ -11,6 +11,7 @@ from datetime import datetime
 from html import escape
 
 from inbox.core import formatting
+from inbox.core.comparison import Compared
 
 __all__ = ["ItemLine", "Message", "digest_message", "escalation_message", "sla_message"]
 
@@ -162,37 +163,77 @@ def digest_message(
     return Message(subject, "\n\n".join(parts_text) + "\n", html)
 
 
+def _figure(value: str, change: object, before: str) -> str:
+    return f"{value} ({change}; föregående vecka {before})"
+
+
 def summary_message(
     *,
     week_label: str,
-    rows: Sequence[tuple[str, int, int, float | None, float | None, int]],
-    breached_items: Sequence[ItemLine],
+    window: str,
+    rows: Sequence[Compared],
+    total: Compared,
+    breached_items: Sequence[ItemLine] | None,
     base_url: str,
 ) -> Message:
-    """``rows``: page, received, responded, response rate, median minutes, breached."""
+    """The dashboard's lead figures for the week, per page and for all pages, each
+    against the week before (and the median against the target). ``breached_items``
+    (the supervisors' copy) lists what breached; ``None`` leaves the list out."""
     subject = f"Veckosammanfattning {week_label}"
-    header = ("Sida", "Inkomna", "Besvarade", "Svarsfrekvens", "Median svarstid", "Försenade")
+    header = (
+        "Sida",
+        "Svarsfrekvens (responsgrad)",
+        "Median svarstid",
+        "Inom svarstidsmålet",
+        "Försenade",
+    )
+
+    def cells(c: Compared) -> tuple[str, str, str, str]:
+        median = _figure(
+            formatting.duration(c.now.median_response_minutes),
+            c.median,
+            formatting.duration(c.before.median_response_minutes),
+        )
+        if c.target is not None:
+            median += f", {c.target}"
+        return (
+            _figure(
+                formatting.percent(c.now.response_rate),
+                c.rate,
+                formatting.percent(c.before.response_rate),
+            ),
+            median,
+            _figure(
+                formatting.percent(c.now.within_target_rate),
+                c.within,
+                formatting.percent(c.before.within_target_rate),
+            ),
+            _figure(formatting.number(c.now.breached), c.breached, str(c.before.breached)),
+        )
+
+    everything = [*rows, total]
     text_rows = [
-        f"{page}: {received} inkomna, {responded} besvarade, "
-        f"svarsfrekvens {formatting.percent(rate)}, median {formatting.duration(median)}, "
-        f"{breached} försenade"
-        for page, received, responded, rate, median, breached in rows
+        f"{c.label}\n" + "\n".join(f"  {h}: {v}" for h, v in zip(header[1:], cells(c), strict=True))
+        for c in everything
     ]
     table = (
-        "<table><tr>"
+        f"<p>{escape(window)}.</p><table><tr>"
         + "".join(f"<th>{escape(h)}</th>" for h in header)
         + "</tr>"
         + "".join(
-            f"<tr><td>{escape(p)}</td><td>{r}</td><td>{a}</td>"
-            f"<td>{escape(formatting.percent(rate))}</td>"
-            f"<td>{escape(formatting.duration(med))}</td><td>{b}</td></tr>"
-            for p, r, a, rate, med, b in rows
+            f"<tr><th>{escape(c.label)}</th>"
+            + "".join(f"<td>{escape(v)}</td>" for v in cells(c))
+            + "</tr>"
+            for c in everything
         )
         + "</table>"
     )
-    t_list, h_list = _list(breached_items, base_url)
-    text = f"{subject}\n\n" + "\n".join(text_rows)
+    link = f"{base_url.rstrip('/')}/dashboard"
+    text = f"{subject}\n{window}.\n\n" + "\n\n".join(text_rows)
+    text += f"\n\nMer i uppföljningen: {link}"
+    table += f'<p><a href="{escape(link)}">Mer i uppföljningen</a></p>'
     if breached_items:
+        t_list, h_list = _list(breached_items, base_url)
         text += f"\n\nFörsenade ärenden:\n{t_list}"
         table += f"<h2>Försenade ärenden</h2>{h_list}"
     return Message(subject, text + "\n", _html(subject, [], table))

@@ -19,3 +19,6 @@ class Watch:
     calendar: OfficeCalendar = DEFAULT_CALENDAR
     # The tagging rules: items stored untagged are tagged before the urgent policy runs.
     tagging: Rules | None = None
+    # The organisation's management: the weekly figures, without the item list
+    # (INBOX_MANAGEMENT_EMAILS).
+    management_emails: tuple[str, ...] = ()

@@ -17,6 +17,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 
+from inbox.core.csv_out import CsvWriter
+from inbox.core.formatting import window_words
 from inbox.core.metrics import EXCLUDING, Metrics, metrics_from_parts
 from inbox.core.timeutil import local_midnight
 from inbox.store.models import Item, Page, PlatformResponse, Response, to_epoch_us
@@ -51,19 +53,60 @@ class Report:
     total: Metrics
     dialogues: dict[str, Dialogues] = field(default_factory=dict)
     total_dialogues: Dialogues = field(default_factory=Dialogues)
+    # Page key to the page's name, and to its response target in hours.
+    names: dict[str, str] = field(default_factory=dict)
+    targets: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def last_day(self) -> date:
+        """The window's last day (``end`` is the day after it: ``[start, end)``)."""
+        return self.end - timedelta(days=1)
+
+    @property
+    def window(self) -> str:
+        """The window in the words every output uses (inbox.core.formatting.WINDOW_WORDS)."""
+        return window_words(self.start, self.end, self.as_of)
+
+    def name(self, key: str) -> str:
+        return self.names.get(key, key)
 
     def as_json(self) -> dict[str, Any]:
         empty = Dialogues()
         return {
             "from": self.start.isoformat(),
             "to": self.end.isoformat(),
+            "until": self.last_day.isoformat(),
             "as_of": self.as_of.isoformat(),
+            "window": self.window,
             "pages": [
-                {"page": key, **m.as_dict(), **self.dialogues.get(key, empty).as_dict()}
+                {
+                    "page": key,
+                    "name": self.name(key),
+                    **m.as_dict(),
+                    **self.dialogues.get(key, empty).as_dict(),
+                }
                 for key, m in self.pages.items()
             ],
             "total": {**self.total.as_dict(), **self.total_dialogues.as_dict()},
         }
+
+
+# The columns the ``plain`` CSV dialect appends to every row: the window, machine-readable.
+WINDOW_FIELDS = ("from", "until", "as_of")
+
+
+def write_window_head(writer: CsvWriter, report: Report) -> None:
+    """A report's CSV in the ``excel`` dialect opens with the window's sentence; the
+    ``plain`` one keeps its header first and carries the window in ``WINDOW_FIELDS``."""
+    if writer.dialect == "excel":
+        writer.writerow(["Period", report.window])
+
+
+def window_cells(writer: CsvWriter, report: Report) -> list[str]:
+    """The values of ``WINDOW_FIELDS`` for each row (none in the ``excel`` dialect)."""
+    if writer.dialect == "excel":
+        return []
+    return [report.start.isoformat(), report.last_day.isoformat(), report.as_of.isoformat()]
 
 
 def _flag(condition: ColumnElement[bool]) -> ColumnElement[int]:
@@ -138,10 +181,15 @@ def build_report(
     c = _item.c
     answered, excluded, breached, within = _conditions(as_of)
     where = _window(start, end)
-    page_query = sa.select(_page.c.id, _page.c.key).order_by(_page.c.key)
+    page_query = sa.select(_page.c.id, _page.c.key, _page.c.name, _page.c.target_hours).order_by(
+        _page.c.key
+    )
     if page_keys:
         page_query = page_query.where(_page.c.key.in_(page_keys))
-    pages = {row.id: row.key for row in conn.execute(page_query)}
+    page_rows = conn.execute(page_query).all()
+    pages = {row.id: row.key for row in page_rows}
+    names = {row.key: row.name for row in page_rows}
+    targets = {row.key: float(row.target_hours) for row in page_rows}
     if page_keys:
         missing = sorted(set(page_keys) - set(pages.values()))
         if missing:
@@ -206,7 +254,14 @@ def build_report(
         total=total,
         dialogues=dialogues,
         total_dialogues=total_dialogues,
+        names=names,
+        targets=targets,
     )
+
+
+def previous_window(start: date, end: date) -> tuple[date, date]:
+    """The window of the same length just before ``[start, end)``, to compare with."""
+    return start - (end - start), start
 
 
 def _dialogues(conn: Connection, where: ColumnElement[bool]) -> dict[int, Dialogues]:
@@ -410,6 +465,7 @@ class Breach:
     due_at: datetime
     first_response_at: datetime | None
     department: str | None
+    page_name: str
 
 
 def breaches(
@@ -428,6 +484,7 @@ def breaches(
             c.due_at,
             c.first_response_at,
             c.department,
+            _page.c.name,
         )
         .join(_page, _page.c.id == c.page_id)
         .where(_window(start, end), breached)

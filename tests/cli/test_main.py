@@ -121,7 +121,7 @@ def test_report_formats(cli, tmp_path: Path) -> None:
     assert "Svarsfrekvens" in out
     assert "66,7 %" in out
     assert "1 h 0 min" in out
-    code, out, _ = cli(*args, "--format", "csv", "--page", "fb")
+    code, out, _ = cli(*args, "--format", "csv", "--csv-dialect", "plain", "--page", "fb")
     rows = list(csv.DictReader(io.StringIO(out)))
     assert [r["page"] for r in rows] == ["fb", "Totalt"]
     assert rows[0]["response_rate"] == "1.0"
@@ -133,7 +133,7 @@ def test_report_formats(cli, tmp_path: Path) -> None:
 def test_export_csv_has_the_promised_columns(cli, tmp_path: Path) -> None:
     write(tmp_path / "in.csv", "fb,1,2026-11-17T10:00:00+01:00,Hej,,,\n")
     cli("import", str(tmp_path / "in.csv"))
-    code, out, _ = cli("export")
+    code, out, _ = cli("export", "--csv-dialect", "plain")
     assert code == 0
     row = next(csv.DictReader(io.StringIO(out)))
     assert row["page"] == "fb"

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from inbox.cli.main import main
-from inbox.core.csv_out import FORMULA_STARTS, cell, neutral
+from inbox.core.csv_out import BOM, DIALECTS, FORMULA_STARTS, CsvWriter, cell, neutral
 from inbox.core.incoming import NewItem
 from inbox.store.models import Item
 from inbox.web.views.dashboard import TABLES
@@ -101,10 +101,14 @@ def _cli(database_url: str, capsys: pytest.CaptureFixture[str], *args: str) -> s
 
 
 def _export(
-    name: str, database_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    name: str,
+    database_url: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    dialect: str = "plain",
 ) -> str:
     if name == "export":
-        return _cli(database_url, capsys, "export", "--format", "csv")
+        return _cli(database_url, capsys, "export", "--format", "csv", "--csv-dialect", dialect)
     if name == "report":
         today = date.today()
         return _cli(
@@ -117,25 +121,29 @@ def _export(
             (today + timedelta(days=1)).isoformat(),
             "--format",
             "csv",
+            "--csv-dialect",
+            dialect,
         )
     with client_for(database_url, tmp_path) as client:
         login(client, "cecilia@x.se")
-        answer = client.get(f"/dashboard/{name}.csv")
+        answer = client.get(f"/dashboard/{name}.csv?dialect={dialect}")
     assert answer.status_code == 200
     return answer.text
 
 
 def _is_number(value: str) -> bool:
     try:
-        float(value)
+        float(value.replace(",", "."))
     except ValueError:
         return False
     return True
 
 
+@pytest.mark.parametrize("dialect", DIALECTS)
 @pytest.mark.parametrize("name", [*TABLES, "export", "report"])
 def test_no_export_passes_a_formula_through(
     name: str,
+    dialect: str,
     hostile: None,
     database_url: str,
     tmp_path: Path,
@@ -143,8 +151,13 @@ def test_no_export_passes_a_formula_through(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.setenv("INBOX_DATABASE_URL", database_url)
-    text = _export(name, database_url, tmp_path, capsys)
-    rows = list(csv.reader(io.StringIO(text, newline="")))
+    text = _export(name, database_url, tmp_path, capsys, dialect)
+    if dialect == "excel":
+        assert text.startswith(BOM)
+        rows = list(csv.reader(io.StringIO(text[1:], newline=""), delimiter=";"))
+    else:
+        assert not text.startswith(BOM)
+        rows = list(csv.reader(io.StringIO(text, newline="")))
     assert len(rows) > 1
     cells = [c for row in rows for c in row]
     for c in cells:
@@ -166,6 +179,25 @@ def test_numbers_stay_numbers_and_text_becomes_text() -> None:
     assert cell("\u00a0=1") == "'\u00a0=1"
     assert neutral("a=1") == "a=1"
     assert neutral("") == ""
+    # For a Swedish spreadsheet: a decimal comma, and a negative number stays a number.
+    assert cell(-0.5, "excel") == "-0,5"
+    assert cell(0.912, "excel") == "0,912"
+    assert cell(3, "excel") == 3
+    assert cell("-0,5", "excel") == "'-0,5"
+
+
+def test_the_two_dialects() -> None:
+    excel, plain = io.StringIO(), io.StringIO()
+    for out, dialect in ((excel, "excel"), (plain, "plain")):
+        writer = CsvWriter(out, dialect)  # type: ignore[arg-type]
+        writer.writeheader(["page", "response_rate", "median_response_minutes"])
+        writer.writerow(["fb", 0.969, 90.5])
+    assert excel.getvalue() == (
+        BOM + "Sidnyckel;Svarsfrekvens (andel);Median svarstid (minuter)\r\nfb;0,969;90,5\r\n"
+    )
+    assert plain.getvalue() == ("page,response_rate,median_response_minutes\r\nfb,0.969,90.5\r\n")
+    with pytest.raises(ValueError, match="unknown CSV dialect"):
+        CsvWriter(io.StringIO(), "tsv")  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("key", ["a b", "a\u00a0b", "x" * 65])

@@ -6,12 +6,16 @@ of the main pages there (``docs/screenshots`` in the repository).
 
 from __future__ import annotations
 
+import json
 import os
+import re
+import shlex
 import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -22,6 +26,7 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from inbox.actions import pages as pages_actions
+from inbox.actions.demo import load_demo
 from inbox.core.incoming import NewItem
 from inbox.settings import Settings
 from inbox.store.db import session_scope
@@ -157,22 +162,10 @@ def graph() -> Iterator[GraphServer]:
         srv.stop()
 
 
-@pytest.fixture
-def server(
-    engine: Engine, database_url: str, tmp_path: Path, graph: GraphServer
-) -> Iterator[tuple[str, dict[str, int]]]:
-    ids = _seed(engine, Settings())
+@contextmanager
+def _serve(env: dict[str, str]) -> Iterator[str]:
+    """`inbox serve` on a free loopback port with ``env``; yields its base address."""
     port = _free_port()
-    env = {
-        **os.environ,
-        "INBOX_DATABASE_URL": database_url,
-        "INBOX_RULES_DIR": str(write_rules(tmp_path / "rules")),
-        # Replies really go out: to the loopback Graph API, sent by the scheduler.
-        "INBOX_META_GRAPH_URL": graph.url,
-        "INBOX_SCHEDULER": "on",
-        "INBOX_SCHEDULER_OUTBOUND_SECONDS": "0.5",
-    }
-    root = REPO
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -184,8 +177,8 @@ def server(
             "--port",
             str(port),
         ],
-        env=env,
-        cwd=root,
+        env={**os.environ, **env},
+        cwd=REPO,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
@@ -199,7 +192,7 @@ def server(
                 time.sleep(0.1)
         else:
             raise RuntimeError("the server did not start")
-        yield base, ids
+        yield base
     finally:
         proc.terminate()
         try:
@@ -209,6 +202,32 @@ def server(
             proc.wait()
         if proc.stderr:
             proc.stderr.close()
+
+
+@pytest.fixture
+def server(
+    engine: Engine, database_url: str, tmp_path: Path, graph: GraphServer
+) -> Iterator[tuple[str, dict[str, int]]]:
+    ids = _seed(engine, Settings())
+    env = {
+        "INBOX_DATABASE_URL": database_url,
+        "INBOX_RULES_DIR": str(write_rules(tmp_path / "rules")),
+        # Replies really go out: to the loopback Graph API, sent by the scheduler.
+        "INBOX_META_GRAPH_URL": graph.url,
+        "INBOX_SCHEDULER": "on",
+        "INBOX_SCHEDULER_OUTBOUND_SECONDS": "0.5",
+    }
+    with _serve(env) as base:
+        yield base, ids
+
+
+@pytest.fixture
+def demo(engine: Engine, database_url: str) -> Iterator[tuple[str, str]]:
+    """The demo's three months on five pages (`inbox demo`), no scheduler."""
+    load_demo(engine, now=datetime.now(UTC), count=1500)
+    make_user(engine, "chef@demo.test", "supervisor", name="Chef Demo")
+    with _serve({"INBOX_DATABASE_URL": database_url, "INBOX_SCHEDULER": "off"}) as base:
+        yield base, database_url
 
 
 @pytest.fixture
@@ -240,11 +259,11 @@ def _axe(page: Any) -> list[dict[str, Any]]:
     return [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
 
 
-def _shoot(page: Any, name: str) -> None:
+def _shoot(page: Any, name: str, *, full_page: bool = True) -> None:
     target = os.environ.get("SCREENSHOT_DIR")
     if target:
         Path(target).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(target) / f"{name}.png"), full_page=True)
+        page.screenshot(path=str(Path(target) / f"{name}.png"), full_page=full_page)
 
 
 def _responded(page: Any, base: str, *, recount: bool = False) -> str:
@@ -252,7 +271,7 @@ def _responded(page: Any, base: str, *, recount: bool = False) -> str:
     if recount:  # figures computed before the reply: ask for them now
         page.get_by_role("link", name="Räkna om nu").click()
         page.wait_for_url("**fresh=1**")
-    row = page.locator("table.metrics").first.locator("tbody tr", has_text="region_fb")
+    row = page.locator("#per-page tbody tr", has_text="Region Västmark")
     return str(row.locator("td").nth(2).inner_text())
 
 
@@ -262,7 +281,6 @@ def test_supervisor_day(server: tuple[str, dict[str, int]], browser: Any) -> Non
     _login(page, base, "cecilia@demo")
     before = _responded(page, base)
     assert _axe(page) == []
-    _shoot(page, "dashboard")
 
     page.goto(f"{base}/")
     assert page.get_by_role("cell", name="Hälso- och sjukvården").count() >= 1
@@ -366,3 +384,63 @@ def test_login_page_is_accessible(server: tuple[str, dict[str, int]], browser: A
     page = browser.new_page()
     page.goto(f"{base}/login")
     assert _axe(page) == []
+
+
+def test_the_dashboard_leads_with_the_period_against_the_previous_one(
+    demo: tuple[str, str], browser: Any
+) -> None:
+    """What a supervisor asks first comes first; the rate axis is 0-100 %; the
+    figures are the command's, and the CSV opens as columns in Swedish Excel."""
+    base, database_url = demo
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(f"{base}/login")
+    page.get_by_label("E-postadress").fill("chef@demo.test")
+    page.get_by_label("Lösenord").fill(PASSWORD)
+    page.get_by_role("button", name="Logga in").click()
+    page.wait_for_url(f"{base}/")
+    page.goto(f"{base}/dashboard")
+    headings = page.locator("main h2").all_inner_texts()
+    assert headings[:3] == ["Perioden i korthet", "Trend per vecka", "Detaljer"]
+    # The lead: four figures for all pages, each with the previous period, above the fold.
+    kpis = page.locator("ul.kpis li.kpi")
+    assert kpis.count() == 4
+    first = kpis.first.inner_text()
+    assert "Svarsfrekvens (responsgrad)" in first
+    assert "Föregående period:" in first
+    box = page.locator("#lead").bounding_box()
+    assert box is not None
+    assert box["y"] < 900  # the per-page comparison is on the first screen
+    lead = page.locator("#lead tbody tr")
+    names = lead.locator("th").all_inner_texts()
+    assert names[-1] == "Alla sidor"
+    assert re.search(r"(bättre|sämre|oförändrad|inget att jämföra med)", lead.first.inner_text())
+    # The weekly trend: a rate axis from 0 to 100 %, nothing above.
+    ticks = page.locator("figure svg").first.locator("text.tick").all_text_contents()
+    assert ticks == ["0 %", "25 %", "50 %", "75 %", "100 %"]
+    assert page.locator("figure svg").nth(1).locator("line.target").count() == 0  # targets differ
+    assert _axe(page) == []
+    page.set_viewport_size({"width": 1280, "height": 1560})
+    _shoot(page, "dashboard", full_page=False)  # the lead and the trend: what comes first
+    # The command the page names gives the page's figures.
+    command = page.locator("main code").first.inner_text()
+    assert command.startswith("inbox report --from ")
+    total = page.locator("#per-page tr.total td").nth(0).inner_text()
+    out = subprocess.run(
+        [sys.executable, "-m", "inbox", *shlex.split(command)[1:], "--format", "json"],
+        env={**os.environ, "INBOX_DATABASE_URL": database_url},
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=REPO,
+    ).stdout
+    report = json.loads(out)
+    assert int(re.sub(r"\D", "", total)) == report["total"]["received"]
+    assert names[:-1] == [p["name"] for p in report["pages"]]  # names, not keys
+    # A download clicked in the browser: for Swedish Excel.
+    with page.expect_download() as caught:
+        page.locator("#per-page caption a").click()
+    data = Path(caught.value.path()).read_bytes()
+    assert data.startswith("\ufeff".encode())
+    lines = data.decode("utf-8-sig").splitlines()
+    assert lines[0].startswith("Period;Inkomna från och med ")
+    assert lines[1].startswith("Sidnyckel;Sida;Inkomna;")

@@ -90,7 +90,7 @@ def test_dialogues_per_page_in_the_report(engine: Engine, database_url: str) -> 
     assert fb["received"] == 11  # the existing figures are unchanged by the page's own comments
 
     out = io.StringIO()
-    write_report(report, "csv", out)
+    write_report(report, "csv", out, "plain")
     rows = list(csv.DictReader(io.StringIO(out.getvalue())))
     assert rows[0]["page"] == "fb"
     assert (rows[0]["dialogues"], rows[0]["dialogues_page_took_part"]) == ("3", "2")
@@ -113,10 +113,19 @@ def test_dashboard_shows_dialogues(engine: Engine, database_url: str, tmp_path: 
         login(client, "cecilia@demo")
         page = client.get("/dashboard", headers={"accept": "text/html"})
         table = client.get("/dashboard/dialogues.csv")
+        plain = client.get("/dashboard/dialogues.csv?dialect=plain")
     assert page.status_code == 200
     assert "Dialoger där sidan deltog" in page.text
-    assert table.text.splitlines() == [
-        "page,dialogues,dialogues_page_took_part",
-        "fb,0,0",
-        "Totalt,0,0",
+    lines = table.text.splitlines()
+    assert lines[0].startswith("\ufeffPeriod;Inkomna från och med ")
+    assert lines[1:] == [
+        "Sidnyckel;Sida;Dialoger;Dialoger där sidan deltog",
+        "fb;fb;0;0",
+        "Totalt;Totalt;0;0",
+    ]
+    rows = [line.split(",")[:4] for line in plain.text.splitlines()]
+    assert rows == [
+        ["page", "name", "dialogues", "dialogues_page_took_part"],
+        ["fb", "fb", "0", "0"],
+        ["Totalt", "Totalt", "0", "0"],
     ]

@@ -14,7 +14,7 @@ from inbox.core.passwords import locked_until, verify_password
 from inbox.core.queue_filters import FilterError, QueueFilters, parse_filters
 from inbox.core.rules.files import RulesError
 from inbox.core.rules.saved_replies import fill, load_saved_replies
-from inbox.web.charts import Series, line_chart
+from inbox.web.charts import Series, line_chart, rate_axis
 from inbox.web.templating import first_line, masked
 from tests.paths import DEFAULT_RULES
 
@@ -161,7 +161,12 @@ def test_verify_password_unknown_user() -> None:
 
 
 def test_chart_is_escaped_svg() -> None:
-    svg = line_chart(["v1", "<v2>"], Series("x", [10.0, None], "#000", unit="%"), title="A & B")
+    svg = line_chart(
+        ["v1", "<v2>"],
+        Series("x", [10.0, None], "#000", unit="%"),
+        title="A & B",
+        axis=rate_axis(),
+    )
     assert svg.startswith("<svg")
     assert "&lt;v2&gt;" in svg
     assert "A &amp; B" in svg

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from inbox.core.formatting import local_datetime
 from inbox.core.incoming import NewItem
 from inbox.core.timeutil import utcnow
 from inbox.store.db import session_scope
@@ -588,8 +589,8 @@ def test_dashboard_matches_the_report_and_downloads_csv(
         page = client.get("/dashboard", headers=HTML)
         assert page.status_code == 200
         assert "<svg" in page.text
-        csv_text = client.get("/dashboard/pages.csv").text
-        people = client.get("/dashboard/people.csv").text
+        csv_text = client.get("/dashboard/pages.csv?dialect=plain").text
+        people = client.get("/dashboard/people.csv?dialect=plain").text
         for name in ("departments", "topics", "sentiments", "weeks", "breaches"):
             assert client.get(f"/dashboard/{name}.csv").status_code == 200
         assert client.get("/dashboard/nothing.csv").status_code == 404
@@ -606,7 +607,7 @@ def test_dashboard_matches_the_report_and_downloads_csv(
         report = build_report(conn, start=end - timedelta(days=28), end=end, as_of=now)
     fb = report.pages["fb"]
     line = next(row for row in csv_text.splitlines() if row.startswith("fb,"))
-    assert line.split(",")[1:5] == [
+    assert line.split(",")[2:6] == [
         str(fb.received),
         str(fb.excluded),
         str(fb.requiring_response),
@@ -623,20 +624,29 @@ def test_a_csv_download_right_after_a_write_counts_it_and_says_as_of_when(
 
     def responded(csv_text: str) -> str:
         line = next(row for row in csv_text.splitlines() if row.startswith("fb,"))
-        return line.split(",")[4]
+        return line.split(",")[5]
 
     with client_for(database_url, tmp_path) as client:
         token = login(client, "cecilia@x.se")
         assert client.get("/dashboard?fresh=1", headers=HTML).status_code == 200
-        before = client.get("/dashboard/pages.csv")
+        before = client.get("/dashboard/pages.csv?dialect=plain")
         client.post(
             f"/items/{world['own']}/record",
             data={"text": "Svar", "confirm": "1", "csrf_token": token},
         )
-        after = client.get("/dashboard/pages.csv")
+        written = datetime.now(UTC)
+        after = client.get("/dashboard/pages.csv?dialect=plain")
+        excel = client.get("/dashboard/pages.csv")
     assert int(responded(after.text)) == int(responded(before.text)) + 1
     disposition = after.headers["content-disposition"]
     assert re.search(r'-per-\d{4}-\d\d-\d\dT\d{4}\.csv"$', disposition), disposition
+    # The file says it too: the plain rows end with the moment, the Excel file opens with it.
+    as_of = datetime.fromisoformat(after.text.splitlines()[1].split(",")[-1])
+    assert abs(as_of - written) < timedelta(minutes=1)
+    first = excel.text.removeprefix("\ufeff").splitlines()[0]
+    assert first.startswith("Period;Inkomna från och med ")
+    moments = (as_of, as_of + timedelta(minutes=1))  # the second download, a moment later
+    assert first.endswith(tuple(local_datetime(m, pattern="d MMM y HH:mm") for m in moments))
 
 
 def test_english_can_be_chosen(database_url: str, tmp_path: Path, world: dict[str, int]) -> None:
@@ -709,7 +719,8 @@ def test_dashboard_figures_follow_every_write(
         def responded(query: str = "") -> str:
             # The page's "Besvarade" for fb (downloads are always computed afresh).
             page = client.get(f"/dashboard{query}", headers=HTML).text
-            row = re.search(r'<th scope="row">fb</th>(.*?)</tr>', page, re.S)
+            table = page[page.index('id="per-page"') :]
+            row = re.search(r'<th scope="row">[^<]*</th>(.*?)</tr>', table, re.S)
             assert row, page[:500]
             return re.findall(r'<td class="num">([^<]*)</td>', row.group(1))[2]
 

@@ -1,4 +1,6 @@
-"""The supervisor dashboard: windows, tables, trend, breaches, CSV downloads."""
+"""The supervisor dashboard: the period against the previous one and the target
+first (``inbox.core.comparison``), then the weekly trend, the details, the breaches,
+and every table as a CSV download (Swedish Excel, or ``?dialect=plain``)."""
 
 from __future__ import annotations
 
@@ -13,13 +15,24 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from inbox.core.calendar import local_date
-from inbox.core.csv_out import CsvWriter
-from inbox.core.formatting import local_datetime
+from inbox.core.comparison import Compared, tone
+from inbox.core.csv_out import DIALECTS, CsvWriter, Dialect
+from inbox.core.formatting import local_datetime, window_values
 from inbox.core.metrics import METRIC_NAMES, Metrics
 from inbox.core.text import Text
-from inbox.store.report import breaches, build_breakdowns, build_report
+from inbox.store.report import (
+    WINDOW_FIELDS,
+    Report,
+    breaches,
+    build_breakdowns,
+    build_report,
+    previous_window,
+    window_cells,
+    write_window_head,
+)
+from inbox.web import i18n
 from inbox.web.auth import Ctx
-from inbox.web.charts import Series, line_chart
+from inbox.web.charts import Series, hours_axis, line_chart, rate_axis
 from inbox.web.errors import Refused
 from inbox.web.figures import FigureStore
 from inbox.web.templating import render
@@ -100,6 +113,8 @@ def warm(store: FigureStore, engine: Engine, now: datetime) -> tuple[date, date]
 
 def _compute(conn: Connection, now: datetime, start: date, end: date) -> dict[str, Any]:
     report = build_report(conn, start=start, end=end, as_of=now)
+    before_start, before_end = previous_window(start, end)
+    before = build_report(conn, start=before_start, end=before_end, as_of=now)
     groups = build_breakdowns(conn, start=start, end=end, as_of=now)
     breach_list = breaches(conn, start=start, end=end, as_of=now)
     return {
@@ -107,6 +122,7 @@ def _compute(conn: Connection, now: datetime, start: date, end: date) -> dict[st
         "end": end,
         "last_day": end - timedelta(days=1),
         "report": report,
+        "previous": before,
         "departments": _sorted(groups.department),
         "people": _sorted(groups.person),
         "topics": _sorted(groups.topic),
@@ -121,69 +137,144 @@ def _sorted(groups: dict[str | None, Metrics]) -> list[tuple[str | None, Metrics
     return sorted(groups.items(), key=lambda kv: (kv[0] is None, kv[0] or ""))
 
 
+# --- This period against the previous one and the target ---------------------------------
+
+
+def common_target(report: Report) -> float | None:
+    """The target every page shares, if they share one (then the total has one too)."""
+    targets = set(report.targets.values())
+    return targets.pop() if len(targets) == 1 else None
+
+
+def compared(data: dict[str, Any]) -> tuple[list[Compared], Compared]:
+    report: Report = data["report"]
+    before: Report = data["previous"]
+    lang = i18n.current_language()
+    rows = [
+        Compared(report.name(key), m, before.pages[key], report.targets.get(key), lang)
+        for key, m in report.pages.items()
+        if key in before.pages
+    ]
+    total = Compared(
+        i18n.translate(Text("Alla sidor")), report.total, before.total, common_target(report), lang
+    )
+    return rows, total
+
+
+def window_text(start: date, end: date, now: datetime) -> Text:
+    """The window in the words of every report (``inbox.core.formatting.WINDOW_WORDS``,
+    spelt out here so that it is translated)."""
+    return Text(
+        "Inkomna från och med %(first)s till och med %(last)s, per %(as_of)s",
+        **window_values(start, end, now, i18n.current_language()),
+    )
+
+
 async def dashboard(request: Request, ctx: Ctx) -> Response:
     data = _data(request, ctx)
+    report: Report = data["report"]
     labels = [f"v{monday.isocalendar().week}" for monday, _ in data["trend"]]
     rate = Series(
-        "Svarsfrekvens",
+        i18n.translate(Text("Svarsfrekvens")),
         [None if m.response_rate is None else m.response_rate * 100 for _, m in data["trend"]],
         "#1d4ed8",
         unit="%",
     )
-    median = Series(
-        "Median svarstid",
-        [
-            None if m.median_response_minutes is None else m.median_response_minutes / 60
-            for _, m in data["trend"]
-        ],
-        "#9a3412",
-        dash="6 4",
-        unit="h",
-    )
+    hours = [
+        None if m.median_response_minutes is None else m.median_response_minutes / 60
+        for _, m in data["trend"]
+    ]
+    median = Series(i18n.translate(Text("Median svarstid")), hours, "#9a3412", dash="6 4", unit="h")
+    target = common_target(report)
     # Our own SVG, built from numbers with every label escaped: safe to mark up.
-    data["rate_chart"] = Markup(line_chart(labels, rate, title="Svarsfrekvens per vecka (%)"))  # noqa: S704
+    data["rate_chart"] = Markup(  # noqa: S704
+        line_chart(
+            labels,
+            rate,
+            title=i18n.translate(Text("Svarsfrekvens per vecka (%)")),
+            axis=rate_axis(),
+        )
+    )
     data["median_chart"] = Markup(  # noqa: S704
-        line_chart(labels, median, title="Median svarstid per vecka (timmar)")
+        line_chart(
+            labels,
+            median,
+            title=i18n.translate(Text("Median svarstid per vecka (timmar)")),
+            axis=hours_axis(hours, target),
+            target=target,
+            target_label=i18n.translate(Text("Mål")),
+        )
+    )
+    data["compared"], data["compared_total"] = compared(data)
+    data["tone"] = tone
+    data["window"] = window_text(report.start, report.end, report.as_of)
+    previous: Report = data["previous"]
+    data["previous_window"] = window_text(previous.start, previous.end, previous.as_of)
+    data["command"] = (
+        f"inbox report --from {report.start.isoformat()} --until {report.last_day.isoformat()} "
+        f"--as-of {report.as_of.isoformat(timespec='seconds')}"
     )
     # Links keep the window; "fresh" is a one-off request, not part of it.
     data["query"] = urlencode(
-        [(k, v) for k, v in request.query_params.multi_items() if k != "fresh"]
+        [(k, v) for k, v in request.query_params.multi_items() if k not in ("fresh", "dialect")]
     )
     return render(request, "dashboard.html", data)
 
 
 def _metric_cells(m: Metrics) -> list[Any]:
     d = m.as_dict()
-    return ["" if d[n] is None else d[n] for n in METRIC_NAMES]
+    return [d[n] for n in METRIC_NAMES]
+
+
+def dialect_of(params: Any) -> Dialect:
+    """``?dialect=plain`` for scripts; Swedish spreadsheets by default."""
+    value = params.get("dialect", "excel")
+    for known in DIALECTS:
+        if value == known:
+            return known
+    raise Refused(
+        400,
+        Text(
+            "CSV-formatet %(value)s finns inte. Välj en av: %(allowed)s.",
+            value=str(value)[:64],
+            allowed=", ".join(DIALECTS),
+        ),
+    )
 
 
 async def dashboard_csv(request: Request, ctx: Ctx) -> Response:
     table = request.path_params["table"]
     if table not in TABLES:
         raise Refused(404, Text("Tabellen %(table)s finns inte.", table=table[:64]))
+    dialect = dialect_of(request.query_params)
     # A download is computed for the data as of the request (never the figures a
     # background thread is still refreshing), so it matches `inbox report` exactly.
     data = _data(request, ctx, fresh=True)
+    report: Report = data["report"]
     out = io.StringIO()
-    writer = CsvWriter(out)
+    writer = CsvWriter(out, dialect)
+    write_window_head(writer, report)
+    extra = window_cells(writer, report)
+    tail = list(WINDOW_FIELDS) if extra else []
     if table == "dialogues":
-        report = data["report"]
-        writer.writerow(["page", "dialogues", "dialogues_page_took_part"])
+        writer.writeheader(["page", "name", "dialogues", "dialogues_page_took_part", *tail])
         for key, d in report.dialogues.items():
-            writer.writerow([key, d.dialogues, d.page_took_part])
+            writer.writerow([key, report.name(key), d.dialogues, d.page_took_part, *extra])
         total = report.total_dialogues
-        writer.writerow(["Totalt", total.dialogues, total.page_took_part])
+        writer.writerow(["Totalt", "Totalt", total.dialogues, total.page_took_part, *extra])
     elif table == "breaches":
-        writer.writerow(
+        writer.writeheader(
             [
                 "id",
                 "page",
+                "name",
                 "author",
                 "received_at",
                 "due_at",
                 "first_response_at",
                 "department",
                 "text",
+                *tail,
             ]
         )
         for b in data["breaches"]:
@@ -191,33 +282,44 @@ async def dashboard_csv(request: Request, ctx: Ctx) -> Response:
                 [
                     b.id,
                     b.page,
+                    b.page_name,
                     b.author,
                     b.received_at.isoformat(),
                     b.due_at.isoformat(),
                     b.first_response_at.isoformat() if b.first_response_at else "",
-                    b.department or "",
+                    ctx.catalog.department_name(b.department) if b.department else "",
                     b.text,
+                    *extra,
                 ]
             )
     else:
         key_name = {
             "pages": "page",
-            "departments": "department",
+            "departments": "department_key",
             "people": "person",
-            "topics": "topic",
+            "topics": "topic_key",
             "sentiments": "sentiment",
             "weeks": "week",
         }[table]
-        writer.writerow([key_name, *METRIC_NAMES])
+        name_of = {
+            "pages": report.name,
+            "departments": ctx.catalog.department_name,
+            "topics": ctx.catalog.topic_name,
+        }.get(table)
+        names = ["name"] if table == "pages" else [table[:-1]] if name_of else []
+        writer.writeheader([key_name, *names, *METRIC_NAMES, *tail])
         if table == "pages":
-            rows: list[tuple[Any, Metrics]] = list(data["report"].pages.items())
+            rows: list[tuple[Any, Metrics]] = list(report.pages.items())
         elif table == "weeks":
             rows = [(monday.isoformat(), m) for monday, m in data["trend"]]
         else:
             rows = [(k or "", m) for k, m in data[table]]
         for key, m in rows:
-            writer.writerow([key, *_metric_cells(m)])
-        writer.writerow(["Totalt", *_metric_cells(data["report"].total)])
+            label = [name_of(key) if key else ""] if name_of else []
+            writer.writerow([key, *label, *_metric_cells(m), *extra])
+        writer.writerow(
+            ["Totalt", *(["Totalt"] if name_of else []), *_metric_cells(report.total), *extra]
+        )
     as_of = local_datetime(data["now"], pattern="yyyy-MM-dd'T'HHmm")
     name = (
         f"inbox-{table}-{data['start'].isoformat()}-{data['last_day'].isoformat()}-per-{as_of}.csv"
