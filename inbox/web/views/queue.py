@@ -27,7 +27,7 @@ async def queue(request: Request, ctx: Ctx) -> Response:
     filters = _filters(request, ctx)
     with ctx.rt.engine.connect() as conn:
         rows = queue_items(conn, filters=filters, user=ctx.user, now=ctx.now)
-        counts = queue_counts(conn, user=ctx.user, now=ctx.now)
+        counts = queue_counts(conn, user=ctx.user, now=ctx.now, filters=filters)
     return render(
         request,
         "queue.html",
