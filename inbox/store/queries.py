@@ -422,6 +422,26 @@ def queue_items(
     return first + _entries(conn, rest, now)
 
 
+def queue_ids(
+    conn: Connection,
+    *,
+    filters: QueueFilters,
+    user: CurrentUser,
+    now: datetime,
+    limit: int,
+) -> list[int]:
+    """The ids of every item matching the filters (all pages of them), at most ``limit``."""
+    c = _item.c
+    query = (
+        sa.select(c.id)
+        .select_from(_item.join(_page, _page.c.id == c.page_id))
+        .where(*_filter_conditions(conn, filters, user, now))
+        .order_by(c.id)
+        .limit(limit)
+    )
+    return [int(r[0]) for r in conn.execute(query)]
+
+
 def _my_departments(user: CurrentUser) -> Any:
     """The filter "my departments": theirs, and what is assigned to the user anywhere."""
     c = _item.c
