@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy.engine import Engine
 
 from inbox.core.incoming import NewItem
 from inbox.store.db import session_scope
 from inbox.store.models import Item
+from inbox.web import auth
 from tests.factories import add_items, make_page
 from tests.web_support import client_for, login, make_user
 
@@ -79,8 +82,139 @@ def test_the_counts_on_the_page_follow_the_other_filters(
         searched = client.get("/?q=buss", headers=HTML).text
         assert "Alla jag ser (1)" in searched
         assert "Länstrafiken (1)" in searched
-        assert "Hälso- och sjukvården" not in searched
+        assert "Hälso- och sjukvården (" not in searched
         # The chosen department stays chosen even when nothing matches it.
         none = client.get("/?q=buss&department=halso_sjukvard", headers=HTML).text
         assert 'value="halso_sjukvard" selected' in none
         assert "Inga ärenden med de här filtren." in none
+
+
+# --- Several items at once ---------------------------------------------------------------
+
+
+def _status(engine: Engine, *ids: int) -> list[str]:
+    with session_scope(engine) as session:
+        return [session.get(Item, i).status for i in ids]  # type: ignore[union-attr]
+
+
+def test_ticked_items_are_closed_and_the_close_can_be_undone(
+    engine: Engine, database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ids = _world(engine)
+    clock = [datetime.now(UTC)]
+    monkeypatch.setattr(auth, "utcnow", lambda: clock[0])
+    with client_for(database_url, tmp_path) as client:
+        token = login(client, "anna@x.se")
+        done = client.post(
+            "/queue/bulk",
+            data={
+                "csrf_token": token,
+                "filter": "department=_mine",
+                "operation": "no_reply_needed",
+                # "other" is another department's: refused, item by item.
+                "ids": [str(ids["own"]), str(ids["assigned"]), str(ids["other"])],
+            },
+        )
+        assert done.status_code == 303
+        assert done.headers["location"] == "/?department=_mine"
+        assert _status(engine, ids["own"], ids["assigned"], ids["other"]) == [
+            "closed",
+            "closed",
+            "open",
+        ]
+        queue = client.get("/?department=_mine", headers=HTML).text
+        assert "2 ärenden ändrade, 0 var redan så, 1 fick du inte ändra" in queue
+        assert "Du kan ångra ändringen av 2 ärenden i en minut." in queue
+        event = re.search(r'name="event" value="(\d+)"', queue)
+        assert event
+        undone = client.post(
+            "/queue/bulk/undo",
+            data={"csrf_token": token, "event": event.group(1), "filter": "department=_mine"},
+        )
+        assert undone.status_code == 303
+        assert _status(engine, ids["own"], ids["assigned"]) == ["open", "open"]
+        assert "Ångrat: 2 ärenden" in client.get("/", headers=HTML).text
+        # Again, and a minute and a second later the undo is refused.
+        client.post(
+            "/queue/bulk",
+            data={"csrf_token": token, "operation": "spam", "ids": [str(ids["own"])]},
+        )
+        late = client.get("/", headers=HTML).text
+        event = re.search(r'name="event" value="(\d+)"', late)
+        assert event
+        clock[0] += timedelta(seconds=61)
+        assert 'action="/queue/bulk/undo"' not in client.get("/", headers=HTML).text
+        client.post("/queue/bulk/undo", data={"csrf_token": token, "event": event.group(1)})
+        assert "Det går bara att ångra inom en minut" in client.get("/", headers=HTML).text
+        assert _status(engine, ids["own"]) == ["closed"]
+
+
+def test_bad_bulk_input_is_said_on_the_queue_keeping_the_choice(
+    engine: Engine, database_url: str, tmp_path: Path
+) -> None:
+    ids = _world(engine)
+    with client_for(database_url, tmp_path) as client:
+        token = login(client, "anna@x.se")
+        nothing = client.post(
+            "/queue/bulk",
+            data={"csrf_token": token, "operation": "spam", "filter": "department=_mine"},
+            headers=HTML,
+        )
+        assert nothing.status_code == 400
+        assert "Välj minst ett ärende" in nothing.text
+        no_topic = client.post(
+            "/queue/bulk",
+            data={"csrf_token": token, "operation": "topic", "ids": [str(ids["own"])]},
+            headers=HTML,
+        )
+        assert no_topic.status_code == 400
+        assert "Välj vilket ämne" in no_topic.text
+        assert f'value="{ids["own"]}" form="bulk"' in no_topic.text
+        assert re.search(
+            rf'value="{ids["own"]}" form="bulk" aria-label="[^"]*" checked', no_topic.text
+        )
+        assert '<option value="topic" selected>' in no_topic.text
+        missing_csrf = client.post(
+            "/queue/bulk", data={"operation": "spam", "ids": [str(ids["own"])]}
+        )
+        assert missing_csrf.status_code == 403
+    assert _status(engine, ids["own"]) == ["open"]
+
+
+def test_all_matching_shows_the_count_then_acts_on_what_matches_at_confirmation(
+    engine: Engine, database_url: str, tmp_path: Path
+) -> None:
+    ids = _world(engine)
+    make_user(engine, "chef@x.se", "supervisor")
+    with client_for(database_url, tmp_path) as client:
+        token = login(client, "chef@x.se")
+        form = {
+            "csrf_token": token,
+            "operation": "topic",
+            "topic": "kollektivtrafik",
+            "all": "1",
+            "filter": "department=kollektivtrafik",
+        }
+        confirm = client.post("/queue/bulk", data=form, headers=HTML)
+        assert confirm.status_code == 200
+        assert "Bekräfta: 2 ärenden" in confirm.text
+        with session_scope(engine) as session:  # nothing changed yet
+            assert {session.get(Item, i).topic for i in (ids["assigned"], ids["other"])} == {None}  # type: ignore[union-attr]
+        # Meanwhile one more item comes to the department: it matches at confirmation.
+        (late,) = add_items(
+            engine,
+            NewItem(page="fb", external_id="d", received_at=datetime.now(UTC), text="Spårvagnen"),
+        )
+        with session_scope(engine) as session:
+            session.get(Item, late).department = "kollektivtrafik"  # type: ignore[union-attr]
+        done = client.post("/queue/bulk", data={**form, "confirmed": "1"})
+        assert done.status_code == 303
+        assert done.headers["location"] == "/?department=kollektivtrafik"
+    with session_scope(engine) as session:
+        topics = {i: session.get(Item, i).topic for i in (*ids.values(), late)}  # type: ignore[union-attr]
+    assert topics == {
+        ids["own"]: None,
+        ids["assigned"]: "kollektivtrafik",
+        ids["other"]: "kollektivtrafik",
+        late: "kollektivtrafik",
+    }
