@@ -610,12 +610,15 @@ def queue_counts(
 def duty_items(
     conn: Connection, *, user: CurrentUser, now: datetime, limit: int = 100
 ) -> list[QueueEntry]:
-    """Open urgent items: high or urgent priority, or flagged as threat or offensive."""
+    """Open urgent items: high or urgent priority, or flagged as threat or offensive.
+
+    As the queue: what has no first response first, the soonest due at the top.
+    """
     c = _item.c
     query = (
         _entry_select()
         .where(c.status == OPEN, _urgent(), _scope(user, None))
-        .order_by(c.due_at, c.id)
+        .order_by(c.first_response_at.is_not(None), c.due_at, c.id)
         .limit(limit)
     )
     return _entries(conn, query, now)

@@ -12,7 +12,7 @@ from inbox.core.incoming import NewItem
 from inbox.core.queue_filters import MINE_DEPARTMENTS, QueueFilters
 from inbox.store.db import session_scope
 from inbox.store.models import Item
-from inbox.store.queries import queue_counts, queue_items
+from inbox.store.queries import duty_items, queue_counts, queue_items
 from tests.factories import NOW, add_items
 
 ANNA = CurrentUser(
@@ -75,6 +75,20 @@ def test_unanswered_items_come_before_acknowledged_ones_the_most_overdue_first(
     pages = [_texts(engine, QueueFilters(offset=o), CHEF, limit=2) for o in (0, 2, 4)]
     assert pages == [["overdue", "due soon"], ["fresh", "acknowledged"], []]
     assert _texts(engine, QueueFilters(offset=3), CHEF, limit=2) == ["acknowledged"]
+
+
+def test_the_duty_view_also_puts_unanswered_urgent_items_first(engine: Engine) -> None:
+    urgent = {"priority": "urgent"}
+    _items(
+        engine,
+        ("acknowledged", 120, {**urgent, "first_response_at": NOW - timedelta(hours=119)}),
+        ("overdue", 96, urgent),
+        ("not urgent", 100, {}),
+        ("fresh", 1, urgent),
+    )
+    with engine.connect() as conn:
+        rows = duty_items(conn, user=CHEF, now=NOW)
+    assert [e.text for e in rows] == ["overdue", "fresh", "acknowledged"]
 
 
 def test_my_departments_include_what_is_assigned_to_me_elsewhere(engine: Engine) -> None:
