@@ -266,7 +266,10 @@ async def bulk_undo(request: Request, ctx: Ctx) -> Response:
     with session_scope(ctx.rt.engine) as session:
         try:
             reverted = bulk.undo(
-                session, int(raw) if raw.isdigit() else 0, actor=ctx.user.email, now=ctx.now
+                session,
+                int(raw) if raw.isascii() and raw.isdigit() else 0,
+                actor=ctx.user.email,
+                now=ctx.now,
             )
         except bulk.UndoRefused as exc:
             session.rollback()
