@@ -218,3 +218,22 @@ def test_all_matching_shows_the_count_then_acts_on_what_matches_at_confirmation(
         ids["other"]: "kollektivtrafik",
         late: "kollektivtrafik",
     }
+
+
+def test_the_closed_view_lists_the_filter_values_without_numbers(
+    engine: Engine, database_url: str, tmp_path: Path
+) -> None:
+    ids = _world(engine)
+    make_user(engine, "chef@x.se", "supervisor")
+    with session_scope(engine) as session:
+        item = session.get(Item, ids["other"])
+        assert item is not None
+        item.status, item.resolution = "closed", "spam"
+    with client_for(database_url, tmp_path) as client:
+        login(client, "chef@x.se")
+        closed = client.get("/?status=closed&department=kollektivtrafik", headers=HTML).text
+        assert "Tåget" in closed
+        assert "Bussen" not in closed
+        assert 'value="kollektivtrafik" selected>Länstrafiken</option>' in closed
+        assert "Alla jag ser</option>" in closed
+        assert "Alla som matchar filtret" in closed
