@@ -43,6 +43,21 @@ def item_by_id(session: Session, item_id: int) -> Item | None:
     return session.get(Item, item_id)
 
 
+def items_by_ids(session: Session, ids: Sequence[int]) -> Sequence[Item]:
+    """The items with these ids that exist, in id order (for work on several at once)."""
+    if not ids:
+        return []
+    return session.exec(
+        select(Item).where(col(Item.id).in_(list(ids))).order_by(col(Item.id))
+    ).all()
+
+
+def bulk_event(session: Session, event_id: int) -> Event | None:
+    """A bulk action's event, if ``event_id`` is one (the queue's undo offer)."""
+    event = session.get(Event, event_id)
+    return event if event is not None and event.kind == "bulk" else None
+
+
 def page_of(session: Session, item: Item) -> Page:
     page = session.get(Page, item.page_id)
     assert page is not None  # a foreign key

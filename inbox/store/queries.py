@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -389,22 +389,69 @@ def queue_items(
     now: datetime,
     limit: int = PAGE_SIZE,
 ) -> list[QueueEntry]:
-    """One page of the queue, the soonest due first (closed: the latest due first)."""
+    """One page of the queue, the most urgent first (closed: the latest due first).
+
+    Open items: what has no first response yet, the soonest due (the most overdue)
+    first, then what has been answered or acknowledged but is still open. Two
+    ordered reads on ``ix_item_open_due`` rather than one sort of every open item.
+    """
     c = _item.c
-    query = _entry_select().where(*_filter_conditions(conn, filters, user, now))
+    conds = _filter_conditions(conn, filters, user, now)
+    query = _entry_select().where(*conds)
     if filters.status == "closed":
         query = query.order_by(c.due_at.desc(), c.id.desc())
-    else:
-        query = query.order_by(c.due_at, c.id)
-    return _entries(conn, query.limit(limit).offset(filters.offset), now)
+        return _entries(conn, query.limit(limit).offset(filters.offset), now)
+    unanswered = c.first_response_at.is_(None)
+    first = _entries(
+        conn,
+        query.where(unanswered).order_by(c.due_at, c.id).limit(limit).offset(filters.offset),
+        now,
+    )
+    if len(first) == limit:
+        return first
+    if first or filters.offset == 0:
+        skipped = filters.offset + len(first)
+    else:  # the page starts among the answered ones: how many unanswered came before
+        skipped = conn.execute(
+            sa.select(sa.func.count())
+            .select_from(_item.join(_page, _page.c.id == c.page_id))
+            .where(*conds, unanswered)
+        ).scalar_one()
+    rest = query.where(sa.not_(unanswered)).order_by(c.due_at, c.id)
+    rest = rest.limit(limit - len(first)).offset(max(filters.offset - skipped, 0))
+    return first + _entries(conn, rest, now)
 
 
-def _departments_of(filters: QueueFilters, user: CurrentUser) -> tuple[str, ...] | None:
-    if filters.department == MINE_DEPARTMENTS:
-        return user.departments
-    if filters.department:
-        return (filters.department,)
-    return None
+def queue_ids(
+    conn: Connection,
+    *,
+    filters: QueueFilters,
+    user: CurrentUser,
+    now: datetime,
+    limit: int,
+) -> list[int]:
+    """The ids of every item matching the filters (all pages of them), at most ``limit``."""
+    c = _item.c
+    query = (
+        sa.select(c.id)
+        .select_from(_item.join(_page, _page.c.id == c.page_id))
+        .where(*_filter_conditions(conn, filters, user, now))
+        .order_by(c.id)
+        .limit(limit)
+    )
+    return [int(r[0]) for r in conn.execute(query)]
+
+
+def _my_departments(user: CurrentUser) -> Any:
+    """The filter "my departments": theirs, and what is assigned to the user anywhere."""
+    c = _item.c
+    return sa.or_(c.department.in_(list(user.departments)), c.assignee == user.email)
+
+
+def _search(q: str) -> Any:
+    c = _item.c
+    pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return sa.or_(c.text.ilike(pattern, escape="\\"), c.author.ilike(pattern, escape="\\"))
 
 
 def _filter_conditions(
@@ -416,9 +463,10 @@ def _filter_conditions(
         c.status == (OPEN if filters.status == "open" else filters.status),
         _scope(user, None),
     ]
-    departments = _departments_of(filters, user)
-    if departments is not None:
-        conds.append(c.department.in_(list(departments)))
+    if filters.department == MINE_DEPARTMENTS:
+        conds.append(_my_departments(user))
+    elif filters.department:
+        conds.append(c.department == filters.department)
     if filters.page:
         conds.append(_page.c.key == filters.page)
     if filters.topic:
@@ -428,14 +476,7 @@ def _filter_conditions(
     if filters.mine:
         conds.append(c.assignee == user.email)
     if filters.q:
-        pattern = "%" + filters.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        pattern += "%"
-        conds.append(
-            sa.or_(
-                c.text.ilike(pattern, escape="\\"),
-                c.author.ilike(pattern, escape="\\"),
-            )
-        )
+        conds.append(_search(filters.q))
     unanswered = c.first_response_at.is_(None)
     if filters.sla == "answered":
         conds.append(sa.not_(unanswered))
@@ -448,8 +489,19 @@ def _filter_conditions(
     return conds
 
 
+FACETS = ("page", "department", "topic", "sentiment", "sla", "mine")
+
+
 @dataclass(frozen=True)
 class FacetCounts:
+    """Items per filter value, as faceted search counts them.
+
+    Each facet's counts apply every other active filter but not the facet's own,
+    so a count says how many items choosing that value would show. ``totals``
+    holds each facet's "any value" count, ``my_departments`` the count of the
+    department filter "my departments", ``mine`` the items assigned to the user.
+    """
+
     total: int
     pages: dict[str, int]
     departments: dict[str | None, int]
@@ -457,13 +509,24 @@ class FacetCounts:
     sentiments: dict[str | None, int]
     sla: dict[str, int]
     mine: int
+    my_departments: int = 0
+    totals: dict[str, int] = field(default_factory=dict)
 
 
-def queue_counts(conn: Connection, *, user: CurrentUser, now: datetime) -> FacetCounts:
-    """Open items in the user's scope, counted per filter value in one grouped scan.
+def queue_counts(
+    conn: Connection,
+    *,
+    user: CurrentUser,
+    now: datetime,
+    filters: QueueFilters | None = None,
+) -> FacetCounts:
+    """Items in the user's scope counted per filter value, in one grouped scan.
 
-    Reads only the covering index ``ix_item_open_facets``, never the rows.
+    The scan applies what no count is about (status, scope, search); the groups
+    are then combined per facet in Python. Open items without a search read only
+    the covering index ``ix_item_open_facets``, never the rows.
     """
+    filters = filters or QueueFilters()
     c = _item.c
     now_param = sa.bindparam("now", now, type_=c.due_at.type)
     unanswered = c.first_response_at.is_(None)
@@ -473,42 +536,89 @@ def queue_counts(conn: Connection, *, user: CurrentUser, now: datetime) -> Facet
         (_at_risk_from(conn) <= now_param, "at_risk"),
         else_="ok",
     ).label("sla")
-    mine = sa.case((c.assignee == user.email, 1), else_=0)
+    mine = sa.case((c.assignee == user.email, 1), else_=0).label("mine")
+    conds: list[Any] = [
+        c.status == (OPEN if filters.status == "open" else filters.status),
+        _scope(user, None),
+    ]
+    if filters.q:
+        conds.append(_search(filters.q))
     rows = conn.execute(
-        sa.select(
-            c.page_id, c.department, c.topic, c.sentiment, sla, sa.func.count(), sa.func.sum(mine)
-        )
-        .where(c.status == OPEN, _scope(user, None))
-        .group_by(c.page_id, c.department, c.topic, c.sentiment, sla)
+        sa.select(c.page_id, c.department, c.topic, c.sentiment, sla, mine, sa.func.count())
+        .where(*conds)
+        .group_by(c.page_id, c.department, c.topic, c.sentiment, sla, mine)
     ).all()
     keys: dict[int, str] = {r[0]: r[1] for r in conn.execute(sa.select(_page.c.id, _page.c.key))}
+    mine_departments = set(user.departments)
     pages: dict[str, int] = {}
     departments: dict[str | None, int] = {}
     topics: dict[str | None, int] = {}
     sentiments: dict[str | None, int] = {}
     states: dict[str, int] = {}
-    total = mine_total = 0
-    for page_id, department, topic, sentiment, state, count, mine_count in rows:
-        total += count
-        mine_total += int(mine_count or 0)
+    totals = dict.fromkeys(FACETS, 0)
+    total = mine_total = my_departments = 0
+    for page_id, department, topic, sentiment, state, assigned, count in rows:
         key = keys.get(page_id, "?")
-        pages[key] = pages.get(key, 0) + count
-        departments[department] = departments.get(department, 0) + count
-        topics[topic] = topics.get(topic, 0) + count
-        sentiments[sentiment] = sentiments.get(sentiment, 0) + count
-        states[state] = states.get(state, 0) + count
-    return FacetCounts(total, pages, departments, topics, sentiments, states, mine_total)
+        in_mine = department in mine_departments or bool(assigned)
+        if filters.department == MINE_DEPARTMENTS:
+            department_ok = in_mine
+        else:
+            department_ok = not filters.department or department == filters.department
+        matches = {
+            "page": not filters.page or key == filters.page,
+            "department": department_ok,
+            "topic": not filters.topic or topic == filters.topic,
+            "sentiment": not filters.sentiment or sentiment == filters.sentiment,
+            "sla": not filters.sla or state == filters.sla,
+            "mine": not filters.mine or bool(assigned),
+        }
+        failed = [name for name, ok in matches.items() if not ok]
+        if not failed:
+            total += count
+        if len(failed) > 1:
+            continue
+        others = failed[0] if failed else None  # the one facet this group fails, if any
+        for name in FACETS:
+            if others is None or others == name:
+                totals[name] += count
+        if others in (None, "page"):
+            pages[key] = pages.get(key, 0) + count
+        if others in (None, "department"):
+            departments[department] = departments.get(department, 0) + count
+            my_departments += count if in_mine else 0
+        if others in (None, "topic"):
+            topics[topic] = topics.get(topic, 0) + count
+        if others in (None, "sentiment"):
+            sentiments[sentiment] = sentiments.get(sentiment, 0) + count
+        if others in (None, "sla"):
+            states[state] = states.get(state, 0) + count
+        if others in (None, "mine") and assigned:
+            mine_total += count
+    return FacetCounts(
+        total,
+        pages,
+        departments,
+        topics,
+        sentiments,
+        states,
+        mine_total,
+        my_departments=my_departments,
+        totals=totals,
+    )
 
 
 def duty_items(
     conn: Connection, *, user: CurrentUser, now: datetime, limit: int = 100
 ) -> list[QueueEntry]:
-    """Open urgent items: high or urgent priority, or flagged as threat or offensive."""
+    """Open urgent items: high or urgent priority, or flagged as threat or offensive.
+
+    As the queue: what has no first response first, the soonest due at the top.
+    """
     c = _item.c
     query = (
         _entry_select()
         .where(c.status == OPEN, _urgent(), _scope(user, None))
-        .order_by(c.due_at, c.id)
+        .order_by(c.first_response_at.is_not(None), c.due_at, c.id)
         .limit(limit)
     )
     return _entries(conn, query, now)

@@ -39,6 +39,8 @@ def routes(settings: Settings) -> list[BaseRoute]:
     return [
         Route("/", guarded(queue.queue), name="queue"),
         Route("/queue/rows", guarded(queue.queue_rows), name="queue_rows"),
+        Route("/queue/bulk", guarded(queue.bulk_action), methods=["POST"]),
+        Route("/queue/bulk/undo", guarded(queue.bulk_undo), methods=["POST"]),
         Route("/duty", guarded(queue.duty), name="duty"),
         Route(
             "/escalations/{escalation_id:int}/acknowledge",

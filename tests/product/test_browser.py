@@ -444,3 +444,43 @@ def test_the_dashboard_leads_with_the_period_against_the_previous_one(
     lines = data.decode("utf-8-sig").splitlines()
     assert lines[0].startswith("Period;Inkomna från och med ")
     assert lines[1].startswith("Sidnyckel;Sida;Inkomna;")
+
+
+def test_closing_several_items_with_the_keyboard_and_shift_click(
+    server: tuple[str, dict[str, int]], browser: Any, engine: Engine
+) -> None:
+    base, _ids = server
+    (thanks,) = add_items(
+        engine,
+        NewItem(
+            page="region_fb", external_id="tack", received_at=NOW, text="Tack! 👍", author="Ia"
+        ),
+    )
+    with session_scope(engine) as session:
+        session.get(Item, thanks).department = "halso_sjukvard"  # type: ignore[union-attr]
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    _login(page, base, "anna@demo")
+    boxes = page.locator("#queue input.pick")
+    assert boxes.count() == 3  # her department's three items
+    assert _axe(page) == []
+    # j marks the first row, x ticks it; a shift-click on the third ticks the one between.
+    page.locator("body").press("j")
+    page.keyboard.press("x")
+    assert [boxes.nth(i).is_checked() for i in range(3)] == [True, False, False]
+    boxes.nth(2).click(modifiers=["Shift"])
+    assert [boxes.nth(i).is_checked() for i in range(3)] == [True, True, True]
+    assert page.locator("#bulk-count").inner_text() == "3"
+    # x again on the first row clears it.
+    page.locator("#queue tbody tr[data-href]").first.locator("a.rowlink").focus()
+    page.keyboard.press("x")
+    assert [boxes.nth(i).is_checked() for i in range(3)] == [False, True, True]
+    page.get_by_label("Åtgärd").select_option(label="Stäng: kräver inget svar")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Utför på valda").click()
+    assert "2 ärenden ändrade" in page.inner_text("main")
+    assert page.locator("#queue input.pick").count() == 1
+    assert _axe(page) == []
+    with page.expect_navigation():
+        page.get_by_role("button", name="Ångra").click()
+    assert "Ångrat: 2 ärenden" in page.inner_text("main")
+    assert page.locator("#queue input.pick").count() == 3

@@ -1,4 +1,5 @@
-// Queue keyboard navigation (j/k/Enter), saved replies, the CSRF header for htmx.
+// Queue keyboard navigation (j/k/Enter, x ticks the row), ticking rows (shift-click
+// for a range), saved replies, the CSRF header for htmx.
 (function () {
   "use strict";
   var token = document.querySelector('meta[name="csrf-token"]');
@@ -28,11 +29,42 @@
     if (/INPUT|SELECT|TEXTAREA/.test(tag) || e.altKey || e.ctrlKey || e.metaKey) { return; }
     if (e.key === "j") { e.preventDefault(); select(current() + 1); }
     else if (e.key === "k") { e.preventDefault(); select(Math.max(current() - 1, 0)); }
+    else if (e.key === "x" && current() >= 0) {
+      e.preventDefault();
+      var box = rows()[current()].querySelector("input.pick");
+      if (box) { box.checked = !box.checked; lastPick = box; counted(); }
+    }
     else if (e.key === "Enter" && current() >= 0 && tag !== "A") {
       e.preventDefault(); window.location.href = rows()[current()].getAttribute("data-href");
     }
   });
+  // Ticked rows: shift-click ticks (or clears) every row between it and the last one.
+  var lastPick = null;
+  var ticked = [];
+  function picks() { return Array.prototype.slice.call(document.querySelectorAll("#queue input.pick")); }
+  function counted() {
+    var out = document.getElementById("bulk-count");
+    if (out) { out.textContent = String(picks().filter(function (b) { return b.checked; }).length); }
+  }
+  document.addEventListener("click", function (e) {
+    var box = e.target.closest && e.target.closest("#queue input.pick");
+    if (!box) { return; }
+    if (e.shiftKey && lastPick && lastPick !== box) {
+      var all = picks(), a = all.indexOf(lastPick), b = all.indexOf(box);
+      if (a >= 0 && b >= 0) {
+        for (var i = Math.min(a, b); i <= Math.max(a, b); i++) { all[i].checked = box.checked; }
+      }
+    }
+    lastPick = box;
+    counted();
+  });
+  document.addEventListener("htmx:beforeSwap", function () {
+    ticked = picks().filter(function (b) { return b.checked; }).map(function (b) { return b.value; });
+  });
   document.addEventListener("htmx:afterSwap", function () {
+    picks().forEach(function (b) { if (ticked.indexOf(b.value) >= 0) { b.checked = true; } });
+    lastPick = null;
+    counted();
     if (!selectedHref) { return; }
     var all = rows();
     for (var i = 0; i < all.length; i++) {
