@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -109,6 +110,11 @@ def queue(
     return action, True
 
 
+def _claim_columns(o: sa.ColumnCollection[str, sa.Column[Any]]) -> list[sa.Column[Any]]:
+    """The outbound columns a ``Claim`` holds, in its own names."""
+    return [o[name] for name in Claim.__dataclass_fields__]
+
+
 def claim(session: Session, *, now: datetime, limit: int) -> list[Claim]:
     """Due actions of pages whose connection works, marked *sending* (commit before sending)."""
     table: sa.Table = Outbound.__table__  # type: ignore[attr-defined]
@@ -142,24 +148,8 @@ def claim(session: Session, *, now: datetime, limit: int) -> list[Claim]:
     for held in list(session.identity_map.values()):
         if isinstance(held, Outbound) and held.id in claimed:
             session.expire(held)  # loaded before: read the marked row again
-    rows = session.execute(
-        sa.select(o.id, o.item_id, o.page_id, o.kind, o.text, o.tag, o.attempts, o.idempotency_key)
-        .where(o.id.in_(mine))
-        .order_by(o.id)
-    )
-    return [
-        Claim(
-            id=row.id,
-            item_id=row.item_id,
-            page_id=row.page_id,
-            kind=row.kind,
-            text=row.text,
-            tag=row.tag,
-            attempts=row.attempts,
-            idempotency_key=row.idempotency_key,
-        )
-        for row in rows
-    ]
+    rows = session.execute(sa.select(*_claim_columns(o)).where(o.id.in_(mine)).order_by(o.id))
+    return [Claim(**row._mapping) for row in rows]
 
 
 def recover_stale(session: Session, *, now: datetime) -> int:
@@ -451,7 +441,7 @@ def lookups_due(session: Session, *, now: datetime, limit: int) -> list[Claim]:
     table: sa.Table = Outbound.__table__  # type: ignore[attr-defined]
     o, i = table.c, Item.__table__.c  # type: ignore[attr-defined]
     rows = session.execute(
-        sa.select(o.id, o.item_id, o.page_id, o.kind, o.text, o.tag, o.attempts, o.idempotency_key)
+        sa.select(*_claim_columns(o))
         .join(Item.__table__, i.id == o.item_id)  # type: ignore[attr-defined]
         .where(
             o.state == OutboundState.UNCERTAIN.value,
@@ -463,19 +453,7 @@ def lookups_due(session: Session, *, now: datetime, limit: int) -> list[Claim]:
         .order_by(o.next_attempt_at, o.id)
         .limit(limit)
     )
-    return [
-        Claim(
-            id=row.id,
-            item_id=row.item_id,
-            page_id=row.page_id,
-            kind=row.kind,
-            text=row.text,
-            tag=row.tag,
-            attempts=row.attempts,
-            idempotency_key=row.idempotency_key,
-        )
-        for row in rows
-    ]
+    return [Claim(**row._mapping) for row in rows]
 
 
 def settle_by_lookup(

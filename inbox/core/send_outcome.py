@@ -32,8 +32,8 @@ from inbox.core.text import Text
 __all__ = ["SendError", "SendNotSent", "SendRejected", "SendUncertain", "SentCopyFailed"]
 
 
-class SendError(Exception):
-    """A reply that did not certainly arrive; see the subclasses."""
+class _Told(Exception):
+    """What happened and what to do, each a ``Text``; the technical ``detail`` for logs."""
 
     def __init__(self, message: Text, advice: Text, *, detail: str = "") -> None:
         super().__init__(str(message))
@@ -51,6 +51,10 @@ class SendError(Exception):
 
     def __str__(self) -> str:
         return f"{self.message_sv} ({self.detail})" if self.detail else self.message_sv
+
+
+class SendError(_Told):
+    """A reply that did not certainly arrive; see the subclasses."""
 
 
 class SendRejected(SendError):
@@ -87,25 +91,8 @@ class SendUncertain(SendError):
     """
 
 
-class SentCopyFailed(Exception):
+class SentCopyFailed(_Told):
     """The reply was sent, but its copy could not be kept in the Sent folder.
 
     The send stands; the caller records this and stores the copy again later.
     """
-
-    def __init__(self, message: Text, advice: Text, *, detail: str = "") -> None:
-        super().__init__(str(message))
-        self.message = message
-        self.advice = advice
-        self.detail = detail
-
-    @property
-    def message_sv(self) -> str:
-        return str(self.message)
-
-    @property
-    def advice_sv(self) -> str:
-        return str(self.advice)
-
-    def __str__(self) -> str:
-        return f"{self.message_sv} ({self.detail})" if self.detail else self.message_sv

@@ -32,7 +32,7 @@ IG_COMMENT = "17873440459141021"
 PSID = "24000000000000001"
 V = "/v23.0"
 # Much shorter than anything the server holds: a held answer is always a read timeout.
-SHORT = httpx.Timeout(connect=2.0, read=0.2, write=2.0, pool=2.0)
+SHORT = httpx.Timeout(connect=2.0, read=2.0, write=2.0, pool=2.0)
 
 
 @pytest.fixture

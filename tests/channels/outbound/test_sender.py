@@ -83,8 +83,11 @@ VERSION = "v26.0"
 V = f"/{VERSION}"
 APP_SECRET = "sender-tests-app-secret"
 KEY = Fernet.generate_key().decode()
-# Much shorter than anything the server holds: a held answer is always a read timeout.
+# Much shorter than anything the server holds: a held answer is always a read timeout
+# (only for the tests that hold one: elsewhere a slow answer on a busy machine must not
+# look lost).
 SHORT = httpx.Timeout(connect=2.0, read=0.2, write=2.0, pool=2.0)
+PATIENT = httpx.Timeout(30.0)
 SEED = 7
 
 T0 = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)  # a Monday, at noon
@@ -172,12 +175,13 @@ def sending(
     clock: Callable[[], datetime],
     *,
     workers: int = 1,
+    timeout: httpx.Timeout | None = None,
 ) -> Iterator[Sender]:
     sender = Sender(
         engine,
         settings,
         clock=clock,
-        graph=GraphClient(server.url, VERSION, timeout=SHORT),
+        graph=GraphClient(server.url, VERSION, timeout=timeout or PATIENT),
         rng=random.Random(SEED),
         workers=workers,
     )
@@ -875,7 +879,7 @@ def test_a_reply_whose_answer_was_lost_is_uncertain_until_its_echo(
     server.script("POST", case.path, step)
     clock = Clock(T0 + MINUTE)
     try:
-        with sending(engine, settings, server, clock) as sender:
+        with sending(engine, settings, server, clock, timeout=SHORT) as sender:
             assert sender.send_due().uncertain == 1
             action = action_of(engine, action_id)
             assert (action.state, action.platform_id) == ("uncertain", None)
@@ -1042,7 +1046,7 @@ def test_a_hide_whose_answer_was_lost_is_done_again(
     clock = Clock(T0 + MINUTE)
     wait = timedelta(seconds=backoff_seconds(1, random.Random(SEED).random()))
     try:
-        with sending(engine, settings, server, clock) as sender:
+        with sending(engine, settings, server, clock, timeout=SHORT) as sender:
             assert sender.send_due().retrying == 1
             action = action_of(engine, action_id)
             assert (action.state, action.error_code) == ("queued", "uncertain")
