@@ -15,6 +15,7 @@ from inbox.actions import responses as responses_actions
 from inbox.actions.outbound import ACKNOWLEDGEMENT
 from inbox.channels.outbound import offer as sending
 from inbox.core.access import may_handle
+from inbox.core.history import Names, history
 from inbox.core.kinds import Resolution
 from inbox.core.rules.saved_replies import acknowledgement_text, fill, for_department
 from inbox.core.sla import sla_state
@@ -93,6 +94,21 @@ def _context(session: Session, item: Item, ctx: Ctx, **extra: Any) -> dict[str, 
         for r in for_department(catalog.saved_replies, item.department)
     ]
     names = {u.email: u.name for u in colleagues}
+    alerted = items.escalations_of(session, item.id or 0)
+    people = {
+        **{e.person: e.person_name for e in alerted},
+        **{e.email: e.person_name for e in alerted},
+        **names,
+    }
+    lines = history(
+        record.events,
+        Names(
+            people=people,
+            departments=catalog.departments,
+            topics=catalog.topics,
+            on_duty=frozenset(e.email for e in alerted),
+        ),
+    )
     return {
         "item": item,
         "page": page,
@@ -103,7 +119,8 @@ def _context(session: Session, item: Item, ctx: Ctx, **extra: Any) -> dict[str, 
         "thread_hidden": len(around) - len(thread),
         "responses": record.responses,
         "notes": record.notes,
-        "events": record.events,
+        "history": lines,
+        "show_detail": ctx.user.is_admin,
         "colleagues": colleagues,
         "names": names,
         "replies": replies,
