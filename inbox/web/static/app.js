@@ -79,4 +79,12 @@
     var target = e.target.getAttribute && e.target.getAttribute("data-fill");
     if (target && e.target.value) { document.getElementById(target).value = e.target.value; }
   });
+  // Folded on a phone so what matters comes first (the item's thread, the queue's
+  // filters); open from the start where the screen is wide enough for both.
+  function unfoldWide() {
+    if (!window.matchMedia || !window.matchMedia("(min-width: 60rem)").matches) { return; }
+    document.querySelectorAll("details[data-open-wide]").forEach(function (d) { d.open = true; });
+  }
+  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", unfoldWide); }
+  else { unfoldWide(); }
 })();

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
+from urllib.parse import quote
 
 from sqlmodel import Session
 from starlette.exceptions import HTTPException
@@ -30,6 +31,7 @@ from inbox.web.templating import flash, render
 from inbox.web.views.login import safe_next
 
 PRESENCE_WINDOW = timedelta(seconds=45)
+MAX_BACK = 2000
 # What each kind of sending is called on the item page.
 OUTBOUND_LABELS = {
     "reply": Text("svar"),
@@ -156,7 +158,7 @@ async def item_page(request: Request, ctx: Ctx) -> Response:
         item = fetch_item(session, request, ctx)
         item_work.touch_view(session, item_id=item.id or 0, user_email=ctx.user.email, now=ctx.now)
         context = _context(session, item, ctx)
-        return render(request, "item.html", context)
+        return render(request, "item.html", {**context, "back": back_of(request)})
 
 
 async def presence(request: Request, ctx: Ctx) -> Response:
@@ -168,15 +170,39 @@ async def presence(request: Request, ctx: Ctx) -> Response:
     return render(request, "_presence.html", {"others": others, "response_count": count})
 
 
-def _done(request: Request, item: Item, message: str | Text, *, to_queue: bool = False) -> Response:
+def back_of(request: Request) -> str:
+    """Where the person came from (``back``: the duty view, the queue with its
+    filters), when it is a path on this site; otherwise empty."""
+    raw = request.query_params.get("back", "")
+    if not raw or len(raw) > MAX_BACK or any(ch < " " for ch in raw):
+        return ""
+    return raw if safe_next(raw) == raw else ""
+
+
+def _done(
+    request: Request,
+    item: Item,
+    message: str | Text,
+    *,
+    to_queue: bool = False,
+    leave: bool = False,
+) -> Response:
+    """After an action: ``next`` when given; the page the person came from when
+    the work on the item is done (``to_queue``, or ``leave`` after a reply);
+    otherwise the item again, still knowing where the person came from."""
     flash(request, message)
-    target = request.query_params.get("next") or ("/" if to_queue else f"/items/{item.id}")
+    back = back_of(request)
+    target = request.query_params.get("next")
+    if not target and back:
+        target = back if to_queue or leave else f"/items/{item.id}?back={quote(back, safe='/')}"
+    if not target:
+        target = "/" if to_queue else f"/items/{item.id}"
     return RedirectResponse(safe_next(target), status_code=303)
 
 
 def _refused(request: Request, session: Session, item: Item, ctx: Ctx, message: str) -> Response:
     context = _context(session, item, ctx, error=message)
-    return render(request, "item.html", context, status_code=400)
+    return render(request, "item.html", {**context, "back": back_of(request)}, status_code=400)
 
 
 async def act(request: Request, ctx: Ctx) -> Response:
@@ -211,7 +237,7 @@ def _conflict(request: Request, session: Session, item: Item, ctx: Ctx) -> Respo
         else Text("Någon annan har ärendet öppet just nu: %(names)s.", names=", ".join(others))
     )
     context = _context(session, item, ctx, warning=warning, reply_text=field(ctx.form, "text"))
-    return render(request, "item.html", context, status_code=409)
+    return render(request, "item.html", {**context, "back": back_of(request)}, status_code=409)
 
 
 def _reply(request: Request, session: Session, item: Item, ctx: Ctx) -> Response:
@@ -236,6 +262,7 @@ def _reply(request: Request, session: Session, item: Item, ctx: Ctx) -> Response
         request,
         item,
         Text("Svaret är köat och skickas till %(platform)s.", platform=offer.platform),
+        leave=True,
     )
 
 
@@ -311,6 +338,7 @@ def _acknowledge(request: Request, session: Session, item: Item, ctx: Ctx) -> Re
             request,
             item,
             Text("Bekräftelsen är köad och skickas till %(platform)s.", platform=offer.platform),
+            leave=True,
         )
     item_work.acknowledge(
         session,
@@ -321,7 +349,7 @@ def _acknowledge(request: Request, session: Session, item: Item, ctx: Ctx) -> Re
         now=ctx.now,
         calendar=ctx.rt.calendar,
     )
-    return _done(request, item, Text("Bekräftelsen är registrerad."))
+    return _done(request, item, Text("Bekräftelsen är registrerad."), leave=True)
 
 
 def _close(request: Request, session: Session, item: Item, ctx: Ctx) -> Response:
