@@ -249,6 +249,7 @@ class DutyAlarm:
     text: str
     reason: str
     created_at: datetime
+    first_response_at: datetime | None
     calls: list[AlarmCall] = field(default_factory=list)
 
 
@@ -270,6 +271,7 @@ def duty_alarms(conn: Connection, *, limit: int = 100) -> list[DutyAlarm]:
             e.level,
             e.person_name,
             e.created_at,
+            c.first_response_at,
         )
         .join(_item, c.id == e.item_id)
         .join(_page, _page.c.id == c.page_id)
@@ -283,7 +285,13 @@ def duty_alarms(conn: Connection, *, limit: int = 100) -> list[DutyAlarm]:
             if len(alarms) >= limit:
                 continue
             alarm = alarms[row.item_id] = DutyAlarm(
-                row.id, row.item_id, row.page, row.text, row.reason, row.created_at
+                row.id,
+                row.item_id,
+                row.page,
+                row.text,
+                row.reason,
+                row.created_at,
+                row.first_response_at,
             )
         alarm.calls.append(AlarmCall(row.person_name, row.level, row.created_at))
     return list(alarms.values())

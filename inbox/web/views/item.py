@@ -222,20 +222,19 @@ async def act(request: Request, ctx: Ctx) -> Response:
 
 
 def _conflict(request: Request, session: Session, item: Item, ctx: Ctx) -> Response | None:
-    """Warn before a second answer: someone replied since, or has the item open now."""
+    """Stop a second answer: someone replied since the person opened the item.
+
+    A colleague who only has the item open is shown on the page (the presence
+    line) as a warning; it does not hold the reply back for a second click.
+    """
     seen = field(ctx.form, "seen_responses", limit=10)
     count = items.response_count(session, item.id or 0) + items.replies_on_the_way(
         session, item.id or 0
     )
-    others = _others_viewing(session, item.id or 0, ctx)
     confirmed = field(ctx.form, "confirm", limit=4) == "1"
-    if confirmed or not ((seen.isdigit() and count > int(seen)) or others):
+    if confirmed or not (seen.isdigit() and count > int(seen)):
         return None
-    warning = (
-        Text("Någon annan har svarat sedan du öppnade ärendet.")
-        if seen.isdigit() and count > int(seen)
-        else Text("Någon annan har ärendet öppet just nu: %(names)s.", names=", ".join(others))
-    )
+    warning = Text("Någon annan har svarat sedan du öppnade ärendet.")
     context = _context(session, item, ctx, warning=warning, reply_text=field(ctx.form, "text"))
     return render(request, "item.html", {**context, "back": back_of(request)}, status_code=409)
 
