@@ -30,6 +30,7 @@ from sqlmodel import Session, col, select
 import inbox
 from inbox.actions import intake
 from inbox.actions.demo import DEMO_PLATFORM_IDS, load_demo
+from inbox.core.access import URGENT_FLAGS, URGENT_PRIORITIES
 from inbox.core.calendar import local_date
 from inbox.core.csv_out import SWEDISH_HEADERS
 from inbox.core.incoming import NewItem
@@ -50,6 +51,8 @@ GRAPH_VERSION = "v26.0"
 # Generous: the machine is shared and a Chromium page may take seconds to load.
 DEADLINE = 60.0
 T = TypeVar("T")
+# A Swedish browser: dates in the date pickers as in Sweden.
+SWEDISH: dict[str, Any] = {"locale": "sv-SE", "timezone_id": "Europe/Stockholm"}
 
 # A viral post's thanks, for bulk work; the last one is a question after all.
 THANKS = ("Tack! 🙏", "tack!!", "Tack för snabbt svar 👍", "Tack! Men när får jag min remiss?")
@@ -171,7 +174,7 @@ def _item_id(page: Any) -> int:
 
 def test_a_supervisors_day(day: Day, browser: Any) -> None:
     """The dashboard's lead, another period, and its CSV: the command's figures."""
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page = browser.new_page(viewport={"width": 1280, "height": 900}, **SWEDISH)
     _sign_in(page, day, "cecilia@demo")
     page.get_by_role("link", name="Uppföljning").click()
     page.wait_for_url("**/dashboard**")
@@ -189,6 +192,8 @@ def test_a_supervisors_day(day: Day, browser: Any) -> None:
     assert re.search(r"(bättre|sämre|oförändrad)", region)  # against the previous period
     assert page.locator("ul.kpis li.kpi").count() == 4
     assert _axe(page) == []
+    page.get_by_role("link", name="Räkna om nu").click()  # the figures of this moment
+    page.wait_for_url("**fresh=1**")
     page.set_viewport_size({"width": 1280, "height": 1560})
     _shoot(page, "dashboard", full_page=False)  # the lead and the trend: what comes first
     page.set_viewport_size({"width": 1280, "height": 900})
@@ -287,7 +292,7 @@ def _open_rows(page: Any) -> int:
 def test_a_communicators_day(day: Day, browser: Any) -> None:
     """Queue, filter, the most urgent item answered through Graph, a topic corrected,
     thanks closed in bulk, undone, closed again."""
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page = browser.new_page(viewport={"width": 1280, "height": 900}, **SWEDISH)
     _sign_in(page, day, "anna@demo")
     assert page.get_by_role("heading", level=1).inner_text().startswith("Kön")
     # Her departments' open items from the region's Facebook page.
@@ -382,3 +387,78 @@ def test_a_communicators_day(day: Day, browser: Any) -> None:
         ("closed", "no_reply_needed")
     ] * len(thanks) + [("open", None)]
     assert page.locator(f'#queue input.pick[value="{question}"]').count() == 1
+
+
+def _urgent_open(day: Day) -> dict[int, Item]:
+    """What the duty view is for: open, urgent priority or flagged as a threat or insult."""
+    with Session(day.engine) as session:
+        found = {
+            i.id or 0: i
+            for i in session.exec(select(Item).where(Item.status == "open"))
+            if i.priority in URGENT_PRIORITIES or set(i.flags.split()) & set(URGENT_FLAGS)
+        }
+        session.expunge_all()
+        return found
+
+
+def _cards(page: Any, *, alarms: bool = False) -> list[int]:
+    """The items the duty view's cards open, one entry per card: the urgent items'
+    cards, or with ``alarms`` those of the alarms that wait for acknowledgement."""
+    return [
+        int(href.rsplit("/", 1)[1])
+        for href in page.locator("main li.card").evaluate_all(
+            """(cards, alarms) => cards
+                .filter(c => !!c.querySelector("form[action^='/escalations/']") === alarms)
+                .map(c => c.querySelector("a[href^='/items/']"))
+                .filter(a => a)
+                .map(a => a.getAttribute("href"))""",
+            alarms,
+        )
+    ]
+
+
+def test_the_duty_persons_day_on_a_phone(day: Day, browser: Any) -> None:
+    """On a phone: the duty view, a threat opened and hidden with a reason, its card gone."""
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, **SWEDISH
+    )
+    page = context.new_page()
+    _sign_in(page, day, "david@demo")
+    page.get_by_role("link", name="Beredskap").tap()
+    page.wait_for_url("**/duty")
+    assert page.get_by_role("heading", level=1).inner_text().startswith("Beredskap")
+    urgent = _urgent_open(day)
+    assert len(urgent) >= 5  # the demo's open threats and insults, and urgent questions
+    # One card per urgent item, whatever its department.
+    assert sorted(_cards(page)) == sorted(urgent)
+    assert _axe(page) == []
+
+    # The newest threat: open it from its card.
+    threats = [i for i in urgent.values() if "threat" in i.flags.split()]
+    assert threats
+    threat = max(threats, key=lambda i: i.received_at)
+    card = page.locator("main li.card", has=page.locator(f"a[href='/items/{threat.id}']"))
+    card = card.filter(has_not=page.locator("form[action^='/escalations/']"))
+    assert threat.text[:30] in card.inner_text()
+    card.get_by_role("link", name="Öppna").tap()
+    page.wait_for_url(f"**/items/{threat.id}")
+    assert threat.text[:30] in page.locator("blockquote.customer").inner_text()
+    assert _axe(page) == []
+    _shoot(page, "item-phone", full_page=False)  # what a phone shows first
+
+    # Hidden on Facebook with the reason "hot".
+    page.locator("#reason").select_option("hot")
+    page.locator("input[name=how][value=hide]").check()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Ta bort", exact=True).tap()
+    removed = _item(day, threat.id or 0)
+    assert (removed.status, removed.resolution) == ("closed", "removed")
+    hide = _eventually("the comment hidden", lambda: _sent(day, threat.id or 0))
+    assert (hide.kind, hide.reason) == ("hide", "hot")
+    assert day.graph.objects[threat.external_id]["is_hidden"] is True
+
+    # Back on the duty view: the threat's card is gone, the others are still there.
+    page.get_by_role("link", name="Beredskap").tap()
+    page.wait_for_url("**/duty")
+    assert sorted(_cards(page)) == sorted(set(urgent) - {threat.id})
+    context.close()
