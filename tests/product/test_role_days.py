@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import re
 import subprocess
 import sys
@@ -30,6 +31,7 @@ from sqlmodel import Session, col, select
 import inbox
 from inbox.actions import intake
 from inbox.actions.demo import DEMO_PLATFORM_IDS, load_demo
+from inbox.core import formatting
 from inbox.core.access import URGENT_FLAGS, URGENT_PRIORITIES
 from inbox.core.calendar import local_date
 from inbox.core.csv_out import SWEDISH_HEADERS
@@ -51,7 +53,7 @@ GRAPH_VERSION = "v26.0"
 # Generous: the machine is shared and a Chromium page may take seconds to load.
 DEADLINE = 60.0
 T = TypeVar("T")
-# A Swedish browser: dates in the date pickers as in Sweden.
+# A Swedish browser: its language and its clock.
 SWEDISH: dict[str, Any] = {"locale": "sv-SE", "timezone_id": "Europe/Stockholm"}
 
 # A viral post's thanks, for bulk work; the last one is a question after all.
@@ -128,7 +130,7 @@ def day(engine: Engine, database_url: str, tmp_path: Path) -> Iterator[Day]:
             rules=rules,
         ).inserted_ids
         for item in session.exec(select(Item).where(col(Item.id).in_(thanks))):
-            item.department = "halso_sjukvard"  # the post is the new health centre's
+            item.department = "halso_sjukvard"  # the communicator's own department
         # The platform knows every comment the demo received.
         meta = [p.id for p in pages.values() if p.channel in ("facebook", "instagram")]
         for external_id, text in session.exec(
@@ -208,7 +210,10 @@ def test_a_supervisors_day(day: Day, browser: Any) -> None:
     page.get_by_label("Till och med").fill(last.isoformat())
     page.get_by_role("button", name="Visa").click()
     page.wait_for_url(f"**from={start.isoformat()}**")
-    assert page.locator("#window").inner_text() != before
+    window = page.locator("#window").inner_text()
+    assert window != before
+    assert start.isoformat() in window
+    assert last.isoformat() in window
     assert page.get_by_label("Från").input_value() == start.isoformat()
     assert page.get_by_label("Till och med").input_value() == last.isoformat()
     command = page.locator("main code").first.inner_text()
@@ -260,16 +265,25 @@ def test_a_supervisors_day(day: Day, browser: Any) -> None:
         else:
             assert float(rate.replace(",", ".")) == figures["response_rate"], key
         median = row[SWEDISH_HEADERS["median_response_minutes"]]
-        if figures["median_response_minutes"] is not None:
+        if figures["median_response_minutes"] is None:
+            assert median == ""
+        else:
             assert float(median.replace(",", ".")) == figures["median_response_minutes"], key
-    # The page shows the same total.
+    # The page shows the same figures: the lead per page, and the details' total.
+    lead_rows = page.locator("#lead tbody tr")
+    assert lead_rows.locator("th").all_inner_texts()[:-1] == [p["name"] for p in report["pages"]]
+    for n, figures in enumerate([*report["pages"], report["total"]]):
+        assert lead_rows.nth(n).locator(".figure").all_inner_texts() == [
+            formatting.percent(figures["response_rate"]),
+            formatting.duration(figures["median_response_minutes"]),
+            formatting.percent(figures["within_target_rate"]),
+            formatting.number(figures["breached"]),
+        ], figures.get("name", "Totalt")
     total = page.locator("#per-page tr.total td").nth(0).inner_text()
     assert int(re.sub(r"\D", "", total)) == report["total"]["received"]
 
 
 def _environ() -> dict[str, str]:
-    import os
-
     return {k: v for k, v in os.environ.items() if k != "INBOX_DATABASE_URL"}
 
 
