@@ -431,6 +431,11 @@ def _cards(page: Any, *, alarms: bool = False) -> list[int]:
     ]
 
 
+def _fits(page: Any) -> bool:
+    """Nothing wider than the screen: no sideways scrolling on a phone."""
+    return bool(page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"))
+
+
 def test_the_duty_persons_day_on_a_phone(day: Day, browser: Any) -> None:
     """On a phone: the duty view, a threat opened and hidden with a reason, its card gone."""
     context = browser.new_context(
@@ -445,6 +450,7 @@ def test_the_duty_persons_day_on_a_phone(day: Day, browser: Any) -> None:
     assert len(urgent) >= 5  # the demo's open threats and insults, and urgent questions
     # One card per urgent item, whatever its department.
     assert sorted(_cards(page)) == sorted(urgent)
+    assert _fits(page)
     assert _axe(page) == []
 
     # The newest threat: open it from its card.
@@ -457,6 +463,7 @@ def test_the_duty_persons_day_on_a_phone(day: Day, browser: Any) -> None:
     card.get_by_role("link", name="Öppna").tap()
     page.wait_for_url(f"**/items/{threat.id}")
     assert threat.text[:30] in page.locator("blockquote.customer").inner_text()
+    assert _fits(page)
     assert _axe(page) == []
     _shoot(page, "item-phone", full_page=False)  # what a phone shows first
 
