@@ -9,7 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from inbox.core.classify.flags import is_offensive, is_question, is_threat, no_reply_needed
+from inbox.core.classify.flags import (
+    is_question,
+    no_reply_needed,
+    offensive_words,
+    threat_words_in,
+)
 from inbox.core.classify.language import Lang, detect_language
 from inbox.core.classify.pii import Span, find_personal_data, mask_personal_data
 from inbox.core.classify.sentiment import Sentiment, analyse_sentiment
@@ -41,6 +46,8 @@ class Classification:
     pii_spans: tuple[Span, ...]
     # Word stems, for routing rules with keyword conditions; not shown.
     stems: tuple[str, ...] = field(default=(), repr=False)
+    # The words each of "threat" and "offensive" rests on, to explain the flag.
+    flag_words: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @property
     def topic_keys(self) -> tuple[str, ...]:
@@ -68,10 +75,16 @@ class Classifier:
             flags.append("question")
         if no_reply:
             flags.append("no_reply_needed")
-        if is_offensive(head, tokens, language=language):
+        threat = threat_words_in(head, tokens)
+        # A threat is offensive too, whatever words it uses.
+        offensive = offensive_words(head, tokens, language=language) or threat
+        explained: list[tuple[str, tuple[str, ...]]] = []
+        if offensive:
             flags.append("offensive")
-        if is_threat(head):
+            explained.append(("offensive", offensive))
+        if threat:
             flags.append("threat")
+            explained.append(("threat", threat))
         if pii:
             flags.append("personal_data")
         return Classification(
@@ -82,6 +95,7 @@ class Classifier:
             needs_reply=not no_reply,
             pii_spans=pii,
             stems=tuple(t.stem for t in tokens),
+            flag_words=tuple(explained),
         )
 
 
