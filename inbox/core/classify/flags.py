@@ -176,6 +176,17 @@ def offensive_words(text: str, tokens: Sequence[Token], *, language: str) -> tup
     return insult_words(text, tokens)
 
 
+def is_swearing(found: Sequence[str]) -> bool:
+    """Whether the words ``offensive_words`` found are swear words, not an insult."""
+    return len(found) == 1 and (
+        found[0] in _OFFENSIVE_WORDS
+        or found[0] in _OFFENSIVE_EN_ONLY
+        or found[0].startswith(_OFFENSIVE_PREFIXES)
+        or found[0].endswith(_OFFENSIVE_SUFFIXES)
+        or bool(_OFFENSIVE_PHRASES.fullmatch(found[0]))
+    )
+
+
 def is_offensive(text: str, tokens: Sequence[Token], *, language: str) -> bool:
     return bool(offensive_words(text, tokens, language=language))
 
