@@ -70,9 +70,10 @@ class Classifier:
         language = detect_language(head, words)
         question = is_question(head)
         sentiment = analyse_sentiment(head, tokens, question=question)
-        threat = threat_words_in(head, tokens)
+        present = frozenset(words + [t.stem for t in tokens])
+        threat = threat_words_in(head, tokens, present)
         # A threat is offensive too, whatever words it uses.
-        offensive = offensive_words(head, tokens, language=language) or threat
+        offensive = offensive_words(head, tokens, language=language, words=present) or threat
         if (threat or (offensive and not is_swearing(offensive))) and sentiment.label != "negative":
             # Threats and insults are negative however they are put ("ska bli
             # kul att se er springa"); a swear word can be glad ("fy fan vad bra").
