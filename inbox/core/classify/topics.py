@@ -186,12 +186,12 @@ class TopicMatcher:
                     phrase_covered.update(range(i, j + 1))
         plain, capital = self._hit_cache, self._hit_cache_capital
         for i, tok in enumerate(tokens):
-            hits = (capital if tok.capital else plain).get(tok.text)
-            if hits is None:
-                hits = self._cached_hits(tok)
-            if not hits or i in phrase_covered or len(tok.text) < 2:
+            found = (capital if tok.capital else plain).get(tok.text)
+            if found is None:
+                found = self._cached_hits(tok)
+            if not found or i in phrase_covered or len(tok.text) < 2:
                 continue
-            for kw, score in hits:
+            for kw, score in found:
                 for topic in kw.topics:
                     credit(topic, score, tok.text)
         hits = [

@@ -99,7 +99,7 @@ def stem(word: str) -> str:
 
 
 def tokenize(text: str) -> list[Token]:
-    out = []
+    out: list[Token] = []
     new = tuple.__new__  # NamedTuple's own __new__ is a slow Python function
     get = _WORDS.get
     append = out.append
