@@ -169,14 +169,18 @@ _INSULT_TARGETS = words(
 def clauses(text: str, tokens: Sequence[Token]) -> list[list[Token]]:
     out: list[list[Token]] = []
     current: list[Token] = []
-    prev_end = 0
-    search = _BOUNDARY.search
+    # Where the boundaries are, once; then each token is compared with the next one.
+    bounds = [m.start() for m in _BOUNDARY.finditer(text)]
+    bounds.append(len(text) + 1)
+    b = 0
     for tok in tokens:
-        if current and tok.start - prev_end > 0 and search(text, prev_end, tok.start):
-            out.append(current)
-            current = []
+        if tok.start > bounds[b]:
+            while tok.start > bounds[b]:
+                b += 1
+            if current:
+                out.append(current)
+                current = []
         current.append(tok)
-        prev_end = tok.end
     if current:
         out.append(current)
     return out
@@ -184,7 +188,7 @@ def clauses(text: str, tokens: Sequence[Token]) -> list[list[Token]]:
 
 def _has(clause: Iterable[Token], words: frozenset[str]) -> Token | None:
     for t in clause:
-        if t.text in words or t.stem in words:
+        if t.text in words or (len(t.stem) >= 5 and t.stem in words):
             return t
     return None
 
@@ -225,8 +229,10 @@ def _threat_in(clause: Sequence[Token], rules: Sequence[_Rule]) -> list[str] | N
 
 
 def present(tokens: Sequence[Token]) -> frozenset[str]:
-    """Every word of a text as written and as stemmed, for the quick checks."""
-    return frozenset([t.text for t in tokens] + [t.stem for t in tokens])
+    """Every word of a text as written and as stemmed, for the quick checks.
+
+    Stems shorter than five letters are left out: "fyra" stems to "fyr"."""
+    return frozenset([t.text for t in tokens] + [t.stem for t in tokens if len(t.stem) >= 5])
 
 
 def _possible(rule: _Rule, words: frozenset[str]) -> bool:
@@ -237,7 +243,8 @@ def _possible(rule: _Rule, words: frozenset[str]) -> bool:
 # the text: an index from those words to their rules.
 _COMMON = words(
     "kommer ta tar ni du dig er och av upp ner få får fick ge ger göra gör inte ska "
-    "känna känner vet var vart bor då in ute"
+    "känna känner vet var vart bor då in ute mot kör köra genom igenom vänta väntar "
+    "hitta hittar alla all slå slår slog"
 )
 
 

@@ -207,8 +207,8 @@ def detect_language(text: str, words: Sequence[str]) -> Lang:
         # Emojis, numbers, punctuation: the organisation's own language.
         return "sv"
     if len(letters) >= 6:
-        sv_only = sum(w in _SV_ONLY for w in letters)
-        en_only = sum(w in _EN_ONLY for w in letters)
+        sv_only = len(_SV_ONLY.intersection(letters))
+        en_only = len(_EN_ONLY.intersection(letters))
         if sv_only >= 3 and en_only == 0:
             return "sv"
         if en_only >= 4 and sv_only == 0 and not any(ch in _SWEDISH_LETTERS for ch in text):
