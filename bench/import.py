@@ -8,6 +8,12 @@ the example organisation's rules (every item stored tagged and routed, in the
 same transaction). Prints items/s for both, on SQLite and (when reachable)
 PostgreSQL.
 
+On a machine shared with other work the clock says less than the work costs,
+so each line also gives the CPU time the import took: this process, its worker
+processes and (on PostgreSQL) the database's server processes for the bench
+database, and the rate that CPU time allows on two cores of its own
+(items / max(CPU / 2, the busiest process's CPU)).
+
     python bench/import.py [--items 100000] [--only sqlite|postgresql]
                            [--pg postgresql://postgres@127.0.0.1:5432/test]
 """
@@ -16,8 +22,10 @@ from __future__ import annotations
 
 import argparse
 import csv
+import os
 import random
 import re
+import resource
 import sys
 import tempfile
 import time
@@ -141,20 +149,53 @@ def write_csv(path: Path, count: int, seed: int = 1) -> tuple[int, float]:
     return len(distinct), total / max(count, 1)
 
 
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _server_cpu(database: str) -> float:
+    """CPU seconds used so far by the PostgreSQL server processes serving ``database``."""
+    total = 0.0
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            title = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            if not title.startswith("postgres: ") or f" {database} " not in title:
+                continue
+            fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / _TICK  # utime, stime
+    return total
+
+
+def _own_cpu() -> tuple[float, float]:
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime, children.ru_utime + children.ru_stime
+
+
 def one_import(
     kind: str, pg_url: str | None, path: Path, workdir: Path, rules: Rules | None
-) -> tuple[int, float, int]:
-    """(items inserted, seconds, items stored untagged) of one import into a fresh database."""
+) -> tuple[int, float, int, dict[str, float]]:
+    """(items inserted, seconds, items stored untagged, CPU seconds by whom) of one
+    import into a fresh database."""
     engine, cleanup = fresh_engine(kind, pg_url, workdir)
     try:
+        database = engine.url.database or ""
+        main0, workers0 = _own_cpu()
+        server0 = _server_cpu(database) if kind == "postgresql" else 0.0
         t0 = time.perf_counter()
         summary = import_csv(engine, path, actor="bench", now=AS_OF, rules=rules)
         elapsed = time.perf_counter() - t0
+        main1, workers1 = _own_cpu()
+        server1 = _server_cpu(database) if kind == "postgresql" else 0.0
         with engine.connect() as conn:
             untagged = conn.execute(
                 sa.text("SELECT count(*) FROM item WHERE classification IS NULL")
             ).scalar_one()
-        return summary.inserted, elapsed, int(untagged)
+        cpu = {"main": main1 - main0, "workers": workers1 - workers0, "server": server1 - server0}
+        return summary.inserted, elapsed, int(untagged), cpu
     finally:
         cleanup()
 
@@ -163,10 +204,17 @@ def bench(kind: str, pg_url: str | None, path: Path, workdir: Path, rules: Rules
     print(f"\n== {kind} ==", flush=True)
     runs: list[tuple[str, Rules | None]] = [("storage alone", None), ("tagged and routed", rules)]
     for label, with_rules in runs:
-        inserted, elapsed, untagged = one_import(kind, pg_url, path, workdir, with_rules)
+        inserted, elapsed, untagged, cpu = one_import(kind, pg_url, path, workdir, with_rules)
+        total = sum(cpu.values())
+        # Two workers share the workers' CPU time; the main process and the server
+        # each run on one core at a time.
+        busiest = max(cpu["main"], cpu["workers"] / 2, cpu["server"])
+        own_cores = inserted / max(total / 2, busiest, 1e-9)
         print(
             f"{label}: {inserted:,} items in {elapsed:.1f} s = {inserted / elapsed:,.0f} items/s "
-            f"({untagged:,} stored untagged)",
+            f"({untagged:,} stored untagged; load average {os.getloadavg()[0]:.1f})\n"
+            f"  CPU {total:.1f} s (main {cpu['main']:.1f}, workers {cpu['workers']:.1f}, "
+            f"server {cpu['server']:.1f}): {own_cores:,.0f} items/s on two cores of its own",
             flush=True,
         )
 
