@@ -15,6 +15,7 @@ database, and the rate that CPU time allows on two cores of its own
 (items / max(CPU / 2, the busiest process's CPU)).
 
     python bench/import.py [--items 100000] [--only sqlite|postgresql]
+                           [--what both|storage|tagged]
                            [--pg postgresql://postgres@127.0.0.1:5432/test]
 """
 
@@ -30,7 +31,6 @@ import sys
 import tempfile
 import time
 import tomllib
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -200,9 +200,15 @@ def one_import(
         cleanup()
 
 
-def bench(kind: str, pg_url: str | None, path: Path, workdir: Path, rules: Rules) -> None:
+def bench(
+    kind: str, pg_url: str | None, path: Path, workdir: Path, rules: Rules, what: str
+) -> None:
     print(f"\n== {kind} ==", flush=True)
-    runs: list[tuple[str, Rules | None]] = [("storage alone", None), ("tagged and routed", rules)]
+    runs: list[tuple[str, Rules | None]] = []
+    if what in ("both", "storage"):
+        runs.append(("storage alone", None))
+    if what in ("both", "tagged"):
+        runs.append(("tagged and routed", rules))
     for label, with_rules in runs:
         inserted, elapsed, untagged, cpu = one_import(kind, pg_url, path, workdir, with_rules)
         total = sum(cpu.values())
@@ -234,6 +240,7 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=100_000)
     parser.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432/test")
     parser.add_argument("--only", choices=["sqlite", "postgresql"], default=None)
+    parser.add_argument("--what", choices=["both", "storage", "tagged"], default="both")
     args = parser.parse_args()
     rules = load_rules(RULES_DIR)
     with tempfile.TemporaryDirectory() as tmp:
@@ -246,19 +253,17 @@ def main() -> None:
             f"{distinct:,} distinct texts, {mean:.0f} characters on average",
             flush=True,
         )
-        todo: list[tuple[str, Callable[[], None]]] = []
+        todo: list[tuple[str, str | None]] = []
         if args.only in (None, "sqlite"):
-            todo.append(("sqlite", lambda: bench("sqlite", None, path, workdir, rules)))
+            todo.append(("sqlite", None))
         if args.only in (None, "postgresql"):
             why = _reachable(args.pg)
             if why is None:
-                todo.append(
-                    ("postgresql", lambda: bench("postgresql", args.pg, path, workdir, rules))
-                )
+                todo.append(("postgresql", args.pg))
             else:
                 print(f"\nPostgreSQL not reachable ({why}); skipped")
-        for _, run in todo:
-            run()
+        for kind, url in todo:
+            bench(kind, url, path, workdir, rules, args.what)
 
 
 if __name__ == "__main__":
