@@ -159,6 +159,7 @@ class Decision:
             "topics": [{"key": t.key, "score": t.score, "matched": t.matched} for t in c.topics],
             "sentiment": {"label": c.sentiment.label, "score": c.sentiment.score},
             "flags": list(c.flags),
+            "flag_words": {flag: list(words) for flag, words in c.flag_words},
             "department": r.department,
             "priority": r.priority,
             "needs_reply": c.needs_reply,

@@ -20,6 +20,7 @@ from functools import lru_cache
 from typing import Literal
 
 from inbox.core.classify.sentiment_lexicon import (
+    COMPLAINT_WEIGHT,
     EMOTICONS,
     INTENSIFIER_BRIDGES,
     INTENSIFIER_PREFIXES,
@@ -27,7 +28,11 @@ from inbox.core.classify.sentiment_lexicon import (
     LOADED_PREFIXES,
     LOADED_SUFFIXES,
     NEGATORS,
+    NOT_DONE,
     PHRASES,
+    REPEATED,
+    REPEATED_BOOST,
+    complaint_weights,
     emoji_weights,
     english_weights,
     surface_only_weights,
@@ -55,6 +60,8 @@ _STEMS: dict[str, float] = {}
 for _w, _weight in _SURFACE.items():
     _STEMS.setdefault(stem(_w), _weight)
 _SURFACE.update(surface_only_weights())
+for _w, _weight in complaint_weights().items():
+    _SURFACE.setdefault(_w, _weight)
 _SURFACE.update(english_weights())
 # Phrases by first word, longest first, so most words cost one look-up.
 _PHRASES: dict[str, list[tuple[tuple[str, ...], float]]] = {}
@@ -215,6 +222,8 @@ def _words_total(tokens: Sequence[Token], question: bool) -> float:
         if weight is None:
             if word in NEGATORS:
                 negated_until = i + _NEGATION_SCOPE
+                if any(w in NOT_DONE for w in surf[i + 1 : i + 1 + _NEGATION_SCOPE]):
+                    total += COMPLAINT_WEIGHT  # "har inte tömts", "ingen hört av sig"
                 i += 1
                 continue
             if word in INTENSIFIERS and i + 1 < n:
@@ -247,11 +256,21 @@ def _words_total(tokens: Sequence[Token], question: bool) -> float:
             total += weight * boost * ((0.5 if i < but else 1.5) if but >= 0 else 1.0)
         boost = 1.0
         i += span
+    if total < 0 and any(w in REPEATED for w in surf):
+        total *= REPEATED_BOOST
     return total
 
 
+# An eye-roll or an upside-down face makes the praise around it sarcastic:
+# "Toppen, bussen kom inte idag heller 🙄".
+_SARCASM = ("\U0001f644", "\U0001f643")
+
+
 def analyse_sentiment(text: str, tokens: Sequence[Token], *, question: bool) -> Sentiment:
-    total = _words_total(tokens, question) + _emoji_total(text)
+    words = _words_total(tokens, question)
+    if words > 0 and (_SARCASM[0] in text or _SARCASM[1] in text):
+        words = -words
+    total = words + _emoji_total(text)
     if total:
         total *= 1.0 + 0.08 * min(text.count("!"), 4)
     score = total / math.sqrt(total * total + _ALPHA)

@@ -81,6 +81,12 @@ class TopicMatcher:
                     continue
                 add(m.words, word, key, word)
                 for s in stems_of(word):
+                    if len(s) < MIN_COMPOUND < len(word) and " " not in word:
+                        # "demens" stems to "dem", which is "them": the word
+                        # counts as written, and as the start of compounds.
+                        add(m.surface, word, key, word)
+                        add(m.compounds, word, key, word)
+                        continue
                     add(m.stems, s, key, word)
                     if len(s) >= MIN_COMPOUND:
                         add(m.compounds, s, key, word)
@@ -187,7 +193,9 @@ class TopicMatcher:
             for topic, (_, surface) in best.items()
             if 1.0 - miss[topic] >= self.min_score
         ]
-        hits.sort(key=lambda h: (-h.score, self.order.get(h.key, 0)))
+        # Of equal scores the longer word is the more specific one: "tandläkaren"
+        # before "kallelse", "färdtjänsten" before "chaufför".
+        hits.sort(key=lambda h: (-h.score, -len(h.matched), self.order.get(h.key, 0)))
         return tuple(hits)
 
 

@@ -10,33 +10,50 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from inbox.actions import audit, topic_words
+from inbox.core import limits
 from inbox.core.kinds import Channel, Kind
 from inbox.core.suggestions import Suggestion, keyword_line, suggest_words
 from inbox.core.tagging import tag_values
 from inbox.core.text import Text
 from inbox.settings import PACKAGE
+from inbox.store import items
 from inbox.store.corrections import topic_corrections
 from inbox.store.db import session_scope
-from inbox.web.auth import Ctx, field
+from inbox.web.auth import Ctx, TooLong, field
 from inbox.web.templating import flash, render
 
 KINDS = [k.value for k in Kind]
 CHANNELS = [c.value for c in Channel]
 
 
-async def classify_page(request: Request, ctx: Ctx) -> Response:
-    context: dict[str, Any] = {
+def _page_names(ctx: Ctx) -> dict[str, str]:
+    with Session(ctx.rt.engine) as session:
+        return items.page_names(session)
+
+
+def _context(ctx: Ctx, *, word_error: Text | str = "") -> dict[str, Any]:
+    return {
         "kinds": KINDS,
         "channels": CHANNELS,
         "pages": sorted(ctx.rt.rules.pages),
+        "page_names": _page_names(ctx),
         "text": "",
         "chosen": {"page": "", "channel": "facebook", "kind": "comment"},
         "result": None,
         "error": "",
-        **_suggestions(ctx),
+        **_suggestions(ctx, error=word_error),
     }
+
+
+async def classify_page(request: Request, ctx: Ctx) -> Response:
+    context = _context(ctx)
     if request.method == "POST":
-        text = field(ctx.form, "text", limit=10_000)
+        typed = ctx.form.get("text", "")
+        try:
+            text = field(ctx.form, "text", limit=limits.RULES_TEST)
+        except TooLong as exc:
+            context.update(text=typed if isinstance(typed, str) else "", error=exc.text)
+            return render(request, "admin_classify.html", context, status_code=422)
         chosen = {
             "page": field(ctx.form, "page", limit=64),
             "channel": field(ctx.form, "channel", limit=16),
@@ -44,10 +61,10 @@ async def classify_page(request: Request, ctx: Ctx) -> Response:
         }
         context.update(text=text, chosen=chosen)
         if chosen["channel"] not in CHANNELS or chosen["kind"] not in KINDS:
-            context["error"] = "Okänd kanal eller typ."
+            context["error"] = Text("Okänd kanal eller typ.")
             return render(request, "admin_classify.html", context, status_code=400)
         if not text.strip():
-            context["error"] = "Skriv eller klistra in en text."
+            context["error"] = Text("Skriv eller klistra in en text.")
             return render(request, "admin_classify.html", context, status_code=400)
         values = tag_values(
             text,
@@ -127,14 +144,5 @@ async def add_word(request: Request, ctx: Ctx) -> Response:
                 )
                 return RedirectResponse("/admin/classify", status_code=303)
             error = Text("Reglerna laddades inte om: %(why)s", why=problem)
-    context: dict[str, Any] = {
-        "kinds": KINDS,
-        "channels": CHANNELS,
-        "pages": sorted(ctx.rt.rules.pages),
-        "text": "",
-        "chosen": {"page": "", "channel": "facebook", "kind": "comment"},
-        "result": None,
-        "error": "",
-        **_suggestions(ctx, error=error),
-    }
+    context = _context(ctx, word_error=error)
     return render(request, "admin_classify.html", context, status_code=400)
