@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from inbox.core.classify.hostility import insult_words, threat_words
+from inbox.core.classify.hostility import insult_words, present, threat_words
 from inbox.core.classify.words import Token, words
 
 _URL = re.compile(r"https?://\S+|www\.\S+")
@@ -157,23 +157,46 @@ def no_reply_needed(
     return sentiment_label == "positive" and not any(w in _BUT for w in words)
 
 
-def offensive_words(text: str, tokens: Sequence[Token], *, language: str) -> tuple[str, ...]:
+def offensive_words(
+    text: str,
+    tokens: Sequence[Token],
+    *,
+    language: str,
+    words: frozenset[str] | None = None,
+) -> tuple[str, ...]:
     """The words that make ``text`` offensive (swear words, insults), or ()."""
+    words = present(tokens) if words is None else words
     for tok in tokens:
         w = tok.text
-        if w in _OFFENSIVE_WORDS:
+        rude = _RUDE.get(w)
+        if rude is None:
+            rude = _rude(w)
+        if rude:
             if w == "fan" and language == "en":
                 continue  # "a big fan"
             return (w,)
         if language == "en" and w in _OFFENSIVE_EN_ONLY:
             return (w,)
-        compound = w.startswith(_OFFENSIVE_PREFIXES) or w.endswith(_OFFENSIVE_SUFFIXES)
-        if compound and len(w) > 5 and not w.startswith(_NOT_OFFENSIVE):
-            return (w,)
-    m = _OFFENSIVE_PHRASES.search(text.lower())
-    if m:
-        return (m.group(),)
-    return insult_words(text, tokens)
+    if not _PHRASE_NEEDS.isdisjoint(words):
+        m = _OFFENSIVE_PHRASES.search(text.lower())
+        if m:
+            return (m.group(),)
+    return insult_words(text, tokens, words)
+
+
+def _rude(w: str) -> bool:
+    """A swear word or rude compound, whatever the language; cached per word."""
+    compound = w.startswith(_OFFENSIVE_PREFIXES) or w.endswith(_OFFENSIVE_SUFFIXES)
+    rude = w in _OFFENSIVE_WORDS or (compound and len(w) > 5 and not w.startswith(_NOT_OFFENSIVE))
+    if len(_RUDE) > 100_000:
+        _RUDE.clear()
+    _RUDE[w] = rude
+    return rude
+
+
+_RUDE: dict[str, bool] = {}
+# The first word of each of _OFFENSIVE_PHRASES.
+_PHRASE_NEEDS = words("dum dumma håll ditt era jävla din dra ta kyss fy")
 
 
 def is_swearing(found: Sequence[str]) -> bool:
@@ -191,12 +214,29 @@ def is_offensive(text: str, tokens: Sequence[Token], *, language: str) -> bool:
     return bool(offensive_words(text, tokens, language=language))
 
 
-def threat_words_in(text: str, tokens: Sequence[Token]) -> tuple[str, ...]:
+# A word each alternative of _THREAT needs; without one the pattern cannot match.
+_THREAT_NEEDS = words(
+    """
+    döda dödar mörda mördar skjuta skjuter knivhugga knivhugger slå slår spränga spränger
+    misshandla strypa hänga våldta livet kill shoot stab hurt bränna bränner sätta sätter
+    tända vet hitta komma efter se ångra dö sota dyrt borde förtjänar hoppas bomb bomben
+    bombhot akta will
+    """
+)
+
+
+def threat_words_in(
+    text: str, tokens: Sequence[Token], words: frozenset[str] | None = None
+) -> tuple[str, ...]:
     """The words of a threat in ``text``, or ()."""
-    found = threat_words(text, tokens)
+    words = present(tokens) if words is None else words
+    found = threat_words(text, tokens, words)
     if found:
         return found
-    m = _THREAT.search(text.lower())
+    lowered = text.lower()
+    if _THREAT_NEEDS.isdisjoint(words) and "sprängladdning" not in lowered:
+        return ()
+    m = _THREAT.search(lowered)
     return (m.group(),) if m else ()
 
 

@@ -145,6 +145,7 @@ _CONTEMPT = _forms(
     """
 )
 _CONTEMPT_SUFFIXES = ("hjärna", "hjärnor", "hjärnorna", "skalle", "skallar", "skallarna")
+_CONTEMPT_COMPOUND = re.compile(r"\w(?:hjärn(?:a|or|orna)|skall(?:e|ar|arna))\b", re.IGNORECASE)
 _ANIMALS = _forms(
     """
     gris grisar svin höna hönor åsna åsnan åsnor apa apor kossa kossor
@@ -168,14 +169,18 @@ _INSULT_TARGETS = words(
 def clauses(text: str, tokens: Sequence[Token]) -> list[list[Token]]:
     out: list[list[Token]] = []
     current: list[Token] = []
-    prev_end = 0
-    search = _BOUNDARY.search
+    # Where the boundaries are, once; then each token is compared with the next one.
+    bounds = [m.start() for m in _BOUNDARY.finditer(text)]
+    bounds.append(len(text) + 1)
+    b = 0
     for tok in tokens:
-        if current and tok.start - prev_end > 0 and search(text, prev_end, tok.start):
-            out.append(current)
-            current = []
+        if tok.start > bounds[b]:
+            while tok.start > bounds[b]:
+                b += 1
+            if current:
+                out.append(current)
+                current = []
         current.append(tok)
-        prev_end = tok.end
     if current:
         out.append(current)
     return out
@@ -183,7 +188,7 @@ def clauses(text: str, tokens: Sequence[Token]) -> list[list[Token]]:
 
 def _has(clause: Iterable[Token], words: frozenset[str]) -> Token | None:
     for t in clause:
-        if t.text in words or t.stem in words:
+        if t.text in words or (len(t.stem) >= 5 and t.stem in words):
             return t
     return None
 
@@ -199,8 +204,8 @@ def _target(clause: Sequence[Token], kind: str) -> Token | None:
     return None
 
 
-def _threat_in(clause: Sequence[Token]) -> list[str] | None:
-    for rule in _THREAT_RULES:
+def _threat_in(clause: Sequence[Token], rules: Sequence[_Rule]) -> list[str] | None:
+    for rule in rules:
         found: list[Token] = []
         for group in rule.groups:
             t = _has(clause, group)
@@ -223,16 +228,53 @@ def _threat_in(clause: Sequence[Token]) -> list[str] | None:
     return None
 
 
-# Every word any threat rule needs first; a clause without one is skipped.
-_THREAT_FIRST = frozenset().union(*(rule.groups[0] for rule in _THREAT_RULES))
+def present(tokens: Sequence[Token]) -> frozenset[str]:
+    """Every word of a text as written and as stemmed, for the quick checks.
+
+    Stems shorter than five letters are left out: "fyra" stems to "fyr"."""
+    return frozenset([t.text for t in tokens] + [t.stem for t in tokens if len(t.stem) >= 5])
 
 
-def threat_words(text: str, tokens: Sequence[Token]) -> tuple[str, ...]:
+def _possible(rule: _Rule, words: frozenset[str]) -> bool:
+    return all(not g.isdisjoint(words) for g in rule.groups)
+
+
+# Each rule is looked at only when the least common of its word groups is in
+# the text: an index from those words to their rules.
+_COMMON = words(
+    "kommer ta tar ni du dig er och av upp ner få får fick ge ger göra gör inte ska "
+    "känna känner vet var vart bor då in ute mot kör köra genom igenom vänta väntar "
+    "hitta hittar alla all slå slår slog"
+)
+
+
+def _anchor(rule: _Rule) -> frozenset[str]:
+    return min(rule.groups, key=lambda g: (len(g & _COMMON), len(g)))
+
+
+_BY_ANCHOR: dict[str, list[_Rule]] = {}
+for _r in _THREAT_RULES:
+    for _w in _anchor(_r):
+        _BY_ANCHOR.setdefault(_w, []).append(_r)
+_ANCHORS = frozenset(_BY_ANCHOR)
+
+
+def threat_words(
+    text: str, tokens: Sequence[Token], words: frozenset[str] | None = None
+) -> tuple[str, ...]:
     """The words of the first threat found, or () when there is none."""
-    if not any(t.text in _THREAT_FIRST or t.stem in _THREAT_FIRST for t in tokens):
+    words = present(tokens) if words is None else words
+    anchors = _ANCHORS & words
+    if not anchors:
+        return ()
+    # Clause by clause only for the rules whose words are all in the text,
+    # in the order they are written.
+    candidates = {id(r) for w in anchors for r in _BY_ANCHOR[w]}
+    rules = [r for r in _THREAT_RULES if id(r) in candidates and _possible(r, words)]
+    if not rules:
         return ()
     for clause in clauses(text, tokens):
-        found = _threat_in(clause)
+        found = _threat_in(clause, rules)
         if found:
             return tuple(found)
     return ()
@@ -271,12 +313,12 @@ def _insult_in(clause: Sequence[Token]) -> list[str] | None:
 _INSULT_ANY = _CONTEMPT | _ANIMALS | _STUPID_PEOPLE | frozenset(p[0] for p in _STUPID_PHRASES)
 
 
-def insult_words(text: str, tokens: Sequence[Token]) -> tuple[str, ...]:
+def insult_words(
+    text: str, tokens: Sequence[Token], words: frozenset[str] | None = None
+) -> tuple[str, ...]:
     """The words of the first insult aimed at people, or () when there is none."""
-    if not any(
-        t.text in _INSULT_ANY or t.stem in _INSULT_ANY or t.text.endswith(_CONTEMPT_SUFFIXES)
-        for t in tokens
-    ):
+    words = present(tokens) if words is None else words
+    if _INSULT_ANY.isdisjoint(words) and not _CONTEMPT_COMPOUND.search(text):
         return ()
     for clause in clauses(text, tokens):
         found = _insult_in(clause)

@@ -16,6 +16,7 @@ from inbox.core.classify.flags import (
     offensive_words,
     threat_words_in,
 )
+from inbox.core.classify.hostility import present
 from inbox.core.classify.language import Lang, detect_language
 from inbox.core.classify.pii import Span, find_personal_data, mask_personal_data
 from inbox.core.classify.sentiment import THRESHOLD, Sentiment, analyse_sentiment
@@ -70,9 +71,10 @@ class Classifier:
         language = detect_language(head, words)
         question = is_question(head)
         sentiment = analyse_sentiment(head, tokens, question=question)
-        threat = threat_words_in(head, tokens)
+        seen = present(tokens)
+        threat = threat_words_in(head, tokens, seen)
         # A threat is offensive too, whatever words it uses.
-        offensive = offensive_words(head, tokens, language=language) or threat
+        offensive = offensive_words(head, tokens, language=language, words=seen) or threat
         if (threat or (offensive and not is_swearing(offensive))) and sentiment.label != "negative":
             # Threats and insults are negative however they are put ("ska bli
             # kul att se er springa"); a swear word can be glad ("fy fan vad bra").

@@ -89,6 +89,8 @@ _EMOTICON_RE = re.compile(
     r"(?<!\w)(?:" + "|".join(re.escape(e) for e in sorted(EMOTICONS, key=len, reverse=True)) + r")"
     r"(?!\w)"
 )
+# Every emoticon but "xD" has one of these.
+_EMOTICON_CHARS = frozenset(":;<=")
 _PREFIX_MIN_REST = 3
 _PREFIXES = INTENSIFIER_PREFIXES + tuple(LOADED_PREFIXES)
 _SUFFIXES = tuple(LOADED_SUFFIXES)
@@ -101,15 +103,47 @@ class Sentiment:
 
 
 def _word_weight(word: str, word_stem: str) -> float | None:
+    # Per distinct word, not per text: the lexicon is fixed, words repeat.
+    if word in _WEIGHTS:
+        return _WEIGHTS[word]
     w = _SURFACE.get(word)
     if w is None:
         w = _STEMS.get(word_stem)
     if w is None:
         if word.startswith(_PREFIXES):
-            return _prefixed_weight(word)
-        if word.endswith(_SUFFIXES):
-            return _suffixed_weight(word)
+            w = _prefixed_weight(word)
+        elif word.endswith(_SUFFIXES):
+            w = _suffixed_weight(word)
+    if len(_WEIGHTS) > 100_000:
+        _WEIGHTS.clear()
+    _WEIGHTS[word] = w
     return w
+
+
+_WEIGHTS: dict[str, float | None] = {}
+
+
+def _is_plain(word: str, word_stem: str) -> bool:
+    """A word that carries no sentiment and starts nothing (most words); cached."""
+    is_plain = (
+        word not in _PHRASES
+        and word not in NEGATORS
+        and word not in INTENSIFIERS
+        and _word_weight(word, word_stem) is None
+        and not ("h" in word and _laughter(word))
+    )
+    if len(_PLAIN) > 100_000:
+        _PLAIN.clear()
+    _PLAIN[word] = is_plain
+    return is_plain
+
+
+_PLAIN: dict[str, bool] = {}
+
+
+@lru_cache(maxsize=16384)
+def _laughter(word: str) -> bool:
+    return _LAUGH_RE.fullmatch(word) is not None
 
 
 def _known(word: str) -> bool:
@@ -179,6 +213,11 @@ def _emoji_weight(emoji: str) -> tuple[str, float | None]:
 def _emoji_total(text: str) -> float:
     seen: dict[str, int] = {}
     total = 0.0
+    if not text or max(text) < "\u2190":
+        # No symbol or emoji at all; emoticons are written with these.
+        if not _EMOTICON_CHARS.intersection(text) and "xD" not in text and "XD" not in text:
+            return 0.0
+        return sum(EMOTICONS[m.group()] for m in _EMOTICON_RE.finditer(text))
     for written in _EMOJI_RE.findall(text):
         e, weight = _emoji_weight(written)
         if weight is None:
@@ -197,19 +236,28 @@ def _words_total(tokens: Sequence[Token], question: bool) -> float:
     surf = [t.text for t in tokens]
     stems = [t.stem for t in tokens]
     emphasis = [1.0] * len(tokens)
-    for k, word in enumerate(surf):
-        if _REPEAT_RE.search(word):
-            surf[k], stems[k], emphasis[k] = _normal(word)
+    if _REPEAT_RE.search(" ".join(surf)):
+        for k, word in enumerate(surf):
+            if _REPEAT_RE.search(word):
+                surf[k], stems[k], emphasis[k] = _normal(word)
     total = 0.0
     negated_until = -1
     boost = 1.0
     # As in VADER: after "men" (but) the writer says what they mean.
     but = next((k for k, w in enumerate(surf) if w in _BUT), -1)
     i, n = 0, len(tokens)
+    plain = _PLAIN
     while i < n:
+        word = surf[i]
+        is_plain = plain.get(word)
+        if is_plain is None:
+            is_plain = _is_plain(word, stems[i])
+        if is_plain:
+            boost = 1.0
+            i += 1
+            continue
         weight: float | None = None
         span = 1
-        word = surf[i]
         for seq, phrase_weight in _PHRASES.get(word, ()):
             k = i + len(seq)
             if tuple(surf[i:k]) == seq:
@@ -240,8 +288,8 @@ def _words_total(tokens: Sequence[Token], question: bool) -> float:
                     boost = INTENSIFIERS[word]
                     i += 2
                     continue
-            weight = _word_weight(word, stems[i])
-            if weight is None and "h" in word and _LAUGH_RE.fullmatch(word):
+            weight = _WEIGHTS[word] if word in _WEIGHTS else _word_weight(word, stems[i])
+            if weight is None and "h" in word and _laughter(word):
                 weight = LAUGHTER
             elif weight:
                 weight *= emphasis[i]

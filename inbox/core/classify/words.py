@@ -99,17 +99,20 @@ def stem(word: str) -> str:
 
 
 def tokenize(text: str) -> list[Token]:
-    out = []
+    out: list[Token] = []
     new = tuple.__new__  # NamedTuple's own __new__ is a slow Python function
+    get = _WORDS.get
+    append = out.append
     for m in _WORD.finditer(text):
-        word = m.group()
-        known = _WORDS.get(word)
+        word = m[0]
+        known = get(word)
         if known is None:
             lowered = word.lower()
             if len(_WORDS) > 100_000:
                 _WORDS.clear()
             known = _WORDS[word] = (lowered, stem(lowered), word[0].isupper())
-        out.append(new(Token, (known[0], known[1], m.start(), m.end(), known[2])))
+        start, end = m.span()
+        append(new(Token, (known[0], known[1], start, end, known[2])))
     return out
 
 

@@ -27,8 +27,10 @@ CHANNELS = [c.value for c in Channel]
 
 
 def _page_names(ctx: Ctx) -> dict[str, str]:
+    """The rules' pages by name (the pages the database has, by the name it keeps)."""
+    named = {key: page.name or key for key, page in ctx.rt.rules.pages.items()}
     with Session(ctx.rt.engine) as session:
-        return items.page_names(session)
+        return {**named, **items.page_names(session)}
 
 
 def _context(ctx: Ctx, *, word_error: Text | str = "") -> dict[str, Any]:
