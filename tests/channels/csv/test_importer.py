@@ -250,9 +250,16 @@ def test_with_rules_every_item_is_stored_tagged_and_routed(
         ]
         for n in range(120)
     ]
+    rows.insert(50, ["region_facebook", "bad", "2026-11-17T11:00:00", "naive", "", ""])
     path = write_csv(tmp_path / "in.csv", rows)
     summary = import_csv(engine, path, actor="test", now=NOW, processes=processes, rules=rules)
-    assert (summary.inserted, summary.errors) == (120, [])
+    assert summary.inserted == 120
+    assert summary.errors == [
+        (52, "received_at: timestamp has no offset or Z: '2026-11-17T11:00:00'")
+    ]
+    again = import_csv(engine, path, actor="test", now=NOW, processes=processes, rules=rules)
+    assert (again.inserted, again.skipped, len(again.errors)) == (0, 120, 1)
+    rows.pop(50)
     with session_scope(engine) as session:
         items = {i.external_id: i for i in session.exec(select(Item))}
         assert tag_untagged(session, rules=rules) == 0  # no second pass left to do
