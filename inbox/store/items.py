@@ -120,6 +120,12 @@ def escalations_of(session: Session, item_id: int) -> Sequence[Escalation]:
     ).all()
 
 
+def page_names(session: Session) -> dict[str, str]:
+    """Every page's name by its key (what a filter or a table shows instead of the key)."""
+    rows = session.exec(select(Page.key, Page.name)).all()
+    return {key: name or key for key, name in rows}
+
+
 def page_by_key(session: Session, key: str) -> Page | None:
     return session.exec(select(Page).where(Page.key == key)).first()
 
