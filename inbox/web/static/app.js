@@ -84,6 +84,14 @@
       box.dispatchEvent(new Event("input", { bubbles: true }));
     }
   });
+  // Folded on a phone so what matters comes first (the item's thread, the queue's
+  // filters); open from the start where the screen is wide enough for both.
+  function unfoldWide() {
+    if (!window.matchMedia || !window.matchMedia("(min-width: 60rem)").matches) { return; }
+    document.querySelectorAll("details[data-open-wide]").forEach(function (d) { d.open = true; });
+  }
+  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", unfoldWide); }
+  else { unfoldWide(); }
 
   // Counters: "123 av 8 000 tecken", or how many too many. Characters as the server
   // counts them (code points; a line break is one). A quiet counter (short fields)
