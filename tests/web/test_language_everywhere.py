@@ -98,8 +98,9 @@ ENGLISH = {
 class _Visible(HTMLParser):
     """The text a person reads, and the labels a screen reader says."""
 
-    # <code> is shown as code on purpose (a page's key, the report command).
-    SKIPPED = frozenset({"script", "style", "template", "code"})
+    # <code> and <pre> are technical on purpose (a page's key, the report command,
+    # the history's detail an admin can unfold).
+    SKIPPED = frozenset({"script", "style", "template", "code", "pre"})
     SPOKEN = ("aria-label", "title", "placeholder", "alt")
 
     def __init__(self) -> None:
@@ -293,6 +294,7 @@ def _paths(world: dict[str, int], secret: str) -> dict[str, list[str]]:
         # Not pages: a CSV download, the health check, the API (JSON), the webhook.
         "/dashboard/{table:str}.csv": [],
         "/healthz": [],
+        "/favicon.ico": [],
         "/webhooks/meta": [],
     }
 

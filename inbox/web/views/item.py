@@ -28,7 +28,6 @@ from inbox.store.models import Item
 from inbox.store.queries import thread_items
 from inbox.web.auth import Ctx, TooLong, field
 from inbox.web.errors import Refused
-from inbox.web.labels import label
 from inbox.web.templating import flash, render
 from inbox.web.views.login import safe_next
 
@@ -43,49 +42,6 @@ OUTBOUND_LABELS = {
     "unhide": Text("visa igen"),
     "delete": Text("radera"),
 }
-
-
-# Event data that names a person, a department or a page: shown by name in the history.
-_PEOPLE_KEYS = frozenset({"assignee", "user", "person", "responder", "actor"})
-_DEPARTMENT_KEYS = frozenset({"department", "from_department", "to_department"})
-VALUE_LABELS = {
-    "resolution": "resolution",
-    "field": "field",
-    "level": "level",
-    "role": "role",
-    "source": "source",
-    "operation": "resolution",
-}
-
-
-def event_details(
-    event: Any, names: dict[str, str], catalog: Any, page_names: dict[str, str]
-) -> list[tuple[str, str]]:
-    """An event's data as (key, value) pairs, with people, departments and pages named."""
-    data = event.data if isinstance(event.data, dict) else {}
-    out = []
-    for key, value in data.items():
-        if value in (None, "", [], {}):
-            continue
-        shown = str(value)
-        previous_of = {"assigned": "assignee", "sent_to_department": "department"}.get(event.kind)
-        kind = previous_of if key == "previous" else key
-        if kind in _PEOPLE_KEYS:
-            shown = names.get(shown, shown)
-        elif kind in _DEPARTMENT_KEYS:
-            shown = catalog.department_name(shown)
-        elif kind == "page":
-            shown = page_names.get(shown, shown)
-        elif kind in VALUE_LABELS:
-            shown = label(shown, VALUE_LABELS[kind])
-        elif kind in ("old", "new") and data.get("field") == "sentiment":
-            shown = label(shown, "sentiment")
-        elif kind in ("old", "new") and data.get("field") == "topic":
-            shown = catalog.topic_name(shown)
-        elif kind in ("old", "new") and data.get("field") == "department":
-            shown = catalog.department_name(shown)
-        out.append((label(key, "event_field"), shown))
-    return out
 
 
 def _item_id(request: Request) -> int:
