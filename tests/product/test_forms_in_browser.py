@@ -138,3 +138,32 @@ def test_without_the_script_the_server_keeps_the_reply_and_says_why(
     assert page.get_by_label("Svar till Karin Holm").input_value() == typed
     assert page.url == f"{base}/items/{ids['remiss']}/reply"
     context.close()
+
+
+def test_short_fields_show_their_counter_near_the_limit_and_stop_over_it(
+    server: tuple[str, dict[str, int]],
+    browser: Any,
+) -> None:
+    """Sign-in and the queue's search: a quiet counter, shown only when it matters."""
+    base, _ids = server
+    page = browser.new_page()
+    page.goto(f"{base}/login")
+    counter = page.locator("#email-count")
+    assert counter.is_hidden()
+    page.get_by_label("E-postadress").fill("a" * 240 + "@x.se")
+    assert counter.is_visible()
+    assert counter.inner_text() == "245 av 254 tecken"
+    page.get_by_label("E-postadress").fill("a" * 250 + "@x.se")
+    assert counter.inner_text().startswith("1 tecken för mycket (högst 254)")
+    login = page.get_by_role("button", name="Logga in")
+    page.get_by_label("Lösenord").fill(PASSWORD)
+    assert _submit_outcome(page, login.click) == "stopped"
+    _login(page, base, "cecilia@demo")
+    search = page.get_by_label("Sök", exact=True)
+    search.fill("remiss " * 30)
+    assert page.locator("#f-q-count").is_visible()
+    assert (
+        _submit_outcome(page, page.get_by_role("button", name="Visa", exact=True).click)
+        == "stopped"
+    )
+    assert search.input_value() == "remiss " * 30
