@@ -9,14 +9,13 @@ text. Erasure deletes an item's tokens with its text.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session
 
 from inbox.core.person import Person, tokens_of
-from inbox.store.db import session_scope
+from inbox.store.db import bulk_rows, insert_new_rows, session_scope
 from inbox.store.models import AppFlag, Item, ItemSource, Note, PersonToken, Response
 from inbox.store.personal_data import PersonData, find_person
 
@@ -30,6 +29,7 @@ _response = Response.__table__  # type: ignore[attr-defined]
 _token = PersonToken.__table__  # type: ignore[attr-defined]
 _flag = AppFlag.__table__  # type: ignore[attr-defined]
 
+_TOKEN_COLUMNS = ("token", "item_id")
 MARKS = {
     "item": "person_index.item",
     "response": "person_index.response",
@@ -51,25 +51,12 @@ def _set_mark(conn: Connection, name: str, value: int) -> None:
 
 
 def insert_tokens(conn: Connection, pairs: Iterable[tuple[str, int]]) -> int:
-    """Store (token, item id) pairs; pairs already stored are skipped."""
+    """Store (token, item id) pairs; pairs already stored are skipped (COPY on PostgreSQL)."""
     rows = sorted(set(pairs))
     if not rows:
         return 0
-    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    mark = "?" if conn.dialect.name == "sqlite" else "%s"
-    try:
-        for start in range(0, len(rows), 5000):
-            chunk = rows[start : start + 5000]
-            params: list[Any] = [v for row in chunk for v in row]
-            cursor.execute(
-                "INSERT INTO person_token (token, item_id) VALUES "
-                + ", ".join([f"({mark}, {mark})"] * len(chunk))
-                + " ON CONFLICT DO NOTHING",
-                params,
-            )
-    finally:
-        cursor.close()
-    return len(rows)
+    encoded = bulk_rows(conn.dialect.name, _token, _TOKEN_COLUMNS, rows, _TOKEN_COLUMNS)
+    return insert_new_rows(conn, _token, _TOKEN_COLUMNS, encoded, unique=_TOKEN_COLUMNS)
 
 
 Read = tuple[list[tuple[str, int]], int, int]

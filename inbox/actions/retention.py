@@ -25,6 +25,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session
 
@@ -62,6 +63,10 @@ __all__ = [
 ]
 
 BATCH = 2_000
+# A batch is one write transaction: the web server's writes wait for it on SQLite.
+# Batches shrink when one takes longer than this and grow back when well under.
+BATCH_SECONDS = 0.5
+MIN_BATCH = 100
 # What an erased item's classification holds: not NULL, so the tagging pass
 # (which picks up untagged items) leaves its topic and sentiment alone.
 ERASED_CLASSIFICATION: dict[str, Any] = {"erased": True}
@@ -172,8 +177,13 @@ def release_hold(session: Session, *, item_id: int, reason: str, actor: str, now
 # -- erasure --------------------------------------------------------------------
 
 
-def _in(column: Any, ids: Sequence[Any]) -> Any:
-    return column.in_(list(ids))
+def _in(conn: Connection, column: Any, ids: Sequence[Any]) -> Any:
+    """``column IN ids`` as one parameter: on PostgreSQL an array (``= ANY``), so the
+    statement is the same for every batch; on SQLite one expanding parameter.
+    Building two thousand bound values costs more than the statement does."""
+    if conn.dialect.name == "postgresql":
+        return column == sa.any_(sa.bindparam(None, list(ids), type_=ARRAY(column.type)))
+    return column.in_(sa.bindparam(None, list(ids), type_=column.type, expanding=True))
 
 
 def _people(conn: Connection, rows: Sequence[Any]) -> dict[int, Person]:
@@ -181,7 +191,7 @@ def _people(conn: Connection, rows: Sequence[Any]) -> dict[int, Person]:
     ids = [r.id for r in rows]
     addresses: dict[int, str] = {}
     for item_id, data in conn.execute(
-        sa.select(_source.c.item_id, _source.c.data).where(_in(_source.c.item_id, ids))
+        sa.select(_source.c.item_id, _source.c.data).where(_in(conn, _source.c.item_id, ids))
     ):
         address = data.get("from_address") if isinstance(data, dict) else None
         if isinstance(address, str):
@@ -226,7 +236,7 @@ def _scrub_texts(
         changed = []
         for row_id, item_id, text in conn.execute(
             sa.select(table.c.id, table.c.item_id, table.c.text).where(
-                _in(table.c.item_id, ids), table.c.text != ""
+                _in(conn, table.c.item_id, ids), table.c.text != ""
             )
         ):
             new = text
@@ -251,7 +261,7 @@ def _scrub_events(
 ) -> int:
     changed = []
     for event_id, data in conn.execute(
-        sa.select(_event.c.id, _event.c.data).where(_in(_event.c.item_id, ids))
+        sa.select(_event.c.id, _event.c.data).where(_in(conn, _event.c.item_id, ids))
     ):
         if not isinstance(data, dict):
             continue
@@ -280,7 +290,7 @@ def _scrub_deliveries(
             d
             for (d,) in conn.execute(
                 sa.select(_processed.c.delivery_id).where(
-                    _in(_processed.c.external_id, external_ids),
+                    _in(conn, _processed.c.external_id, external_ids),
                     _processed.c.delivery_id.is_not(None),
                 )
             )
@@ -290,7 +300,7 @@ def _scrub_deliveries(
     for start in range(0, len(delivery_ids), 500):
         chunk = delivery_ids[start : start + 500]
         for delivery_id, body in conn.execute(
-            sa.select(_delivery.c.id, _delivery.c.body).where(_in(_delivery.c.id, chunk))
+            sa.select(_delivery.c.id, _delivery.c.body).where(_in(conn, _delivery.c.id, chunk))
         ):
             try:
                 data = json.loads(bytes(body))
@@ -322,7 +332,7 @@ def _item_rows(conn: Connection, ids: Sequence[int]) -> list[Any]:
                 _item.c.author,
                 _item.c.author_id,
                 _item.c.text,
-            ).where(_in(_item.c.id, ids), _item.c.erased_at.is_(None))
+            ).where(_in(conn, _item.c.id, ids), _item.c.erased_at.is_(None))
         )
     )
 
@@ -342,7 +352,10 @@ def erase_items(
     """
     conn = session.connection()
     held = {
-        i for (i,) in conn.execute(sa.select(_hold.c.item_id).where(_in(_hold.c.item_id, item_ids)))
+        i
+        for (i,) in conn.execute(
+            sa.select(_hold.c.item_id).where(_in(conn, _hold.c.item_id, item_ids))
+        )
     }
     rows = [r for r in _item_rows(conn, item_ids) if r.id not in held]
     done = Erased()
@@ -362,26 +375,31 @@ def erase_items(
     )
     done.sources = conn.execute(
         _source.update()
-        .where(_in(_source.c.item_id, ids))
+        .where(_in(conn, _source.c.item_id, ids))
         .values(raw_html=None, data={"erased": True})
     ).rowcount
     done.notifications = conn.execute(
         _outbox.update()
-        .where(_in(_outbox.c.item_id, ids))
+        .where(_in(conn, _outbox.c.item_id, ids))
         .values(subject="", body_text="", body_html="", payload=None)
     ).rowcount
-    conn.execute(_correction.update().where(_in(_correction.c.item_id, ids)).values(text=""))
-    for r in rows:
-        if r.external_id:
-            conn.execute(
-                _pending.update()
-                .where(_pending.c.page_id == r.page_id, _pending.c.external_id == r.external_id)
-                .values(text="")
+    conn.execute(_correction.update().where(_in(conn, _correction.c.item_id, ids)).values(text=""))
+    keys = {(r.page_id, r.external_id) for r in rows if r.external_id}
+    pending = [
+        row_id
+        for row_id, page_id, external_id in conn.execute(
+            sa.select(_pending.c.id, _pending.c.page_id, _pending.c.external_id).where(
+                _in(conn, _pending.c.external_id, sorted({k[1] for k in keys}))
             )
-    done.tokens = conn.execute(_token.delete().where(_in(_token.c.item_id, ids))).rowcount
+        )
+        if (page_id, external_id) in keys
+    ]
+    if pending:
+        conn.execute(_pending.update().where(_in(conn, _pending.c.id, pending)).values(text=""))
+    done.tokens = conn.execute(_token.delete().where(_in(conn, _token.c.item_id, ids))).rowcount
     done.items = conn.execute(
         _item.update()
-        .where(_in(_item.c.id, ids))
+        .where(_in(conn, _item.c.id, ids))
         .values(
             text="",
             author="",
@@ -455,6 +473,7 @@ def run_retention(
             if before is None:
                 continue
             after: tuple[datetime, int] | None = None
+            size = batch
             while True:
                 started = clock()
                 with session_scope(engine) as session:
@@ -464,7 +483,7 @@ def run_retention(
                         before=before,
                         removed=removed,
                         after=after,
-                        limit=batch,
+                        limit=size,
                     )
                     if not found:
                         break
@@ -488,9 +507,14 @@ def run_retention(
                         done.item_ids = []
                         result.erased.add(done)
                         result.batches += 1
-                result.longest_batch_seconds = max(result.longest_batch_seconds, clock() - started)
-                if len(found) < batch:
+                took = clock() - started
+                result.longest_batch_seconds = max(result.longest_batch_seconds, took)
+                if len(found) < size:
                     break
+                if took > BATCH_SECONDS:
+                    size = max(MIN_BATCH, size // 2)
+                elif took < BATCH_SECONDS / 3:
+                    size = min(batch, size * 2)
     return result
 
 
@@ -510,7 +534,9 @@ def scrub_mentions(session: Session, item_ids: Sequence[int], person: Person) ->
     changed += sum(scrubbed.values())
     changed += _scrub_events(conn, ids, [person], set())
     tokens = [t for group in person.lookups() for t in group]
-    conn.execute(_token.delete().where(_in(_token.c.item_id, ids), _in(_token.c.token, tokens)))
+    conn.execute(
+        _token.delete().where(_in(conn, _token.c.item_id, ids), _in(conn, _token.c.token, tokens))
+    )
     return changed
 
 
@@ -539,7 +565,7 @@ def erase_person(
             {
                 i
                 for (i,) in conn.execute(
-                    sa.select(_hold.c.item_id).where(_in(_hold.c.item_id, [*ids, *mentions]))
+                    sa.select(_hold.c.item_id).where(_in(conn, _hold.c.item_id, [*ids, *mentions]))
                 )
             }
         )

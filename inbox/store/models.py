@@ -581,4 +581,5 @@ class PersonToken(SQLModel, table=True):
     __tablename__ = "person_token"
 
     token: str = Field(max_length=96, primary_key=True)
-    item_id: int = Field(foreign_key="item.id", primary_key=True, index=True)
+    # No foreign key: the index is derived, written in bulk, and erasure deletes its rows.
+    item_id: int = Field(primary_key=True, index=True)

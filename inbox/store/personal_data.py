@@ -105,9 +105,13 @@ def candidates(conn: Connection, person: Person) -> set[int]:
     """Items holding every token of one of the person's look-ups (index reads only)."""
     found: set[int] = set()
     for group in person.lookups():
-        query = sa.select(_token.c.item_id).where(_token.c.token.in_(group))
-        if len(group) > 1:
-            query = query.group_by(_token.c.item_id).having(sa.func.count() == len(group))
+        # One index range per token, joined on the item: every token of the group.
+        first, *rest = (_token.alias(f"t{n}") for n in range(len(group)))
+        query = sa.select(first.c.item_id).where(first.c.token == group[0])
+        for other, token in zip(rest, group[1:], strict=True):
+            query = query.join(
+                other, sa.and_(other.c.item_id == first.c.item_id, other.c.token == token)
+            )
         found.update(i for (i,) in conn.execute(query))
     return found
 

@@ -49,7 +49,6 @@ def upgrade() -> None:
         "person_token",
         sa.Column("token", sa.String(length=96), nullable=False),
         sa.Column("item_id", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(["item_id"], ["item.id"]),
         sa.PrimaryKeyConstraint("token", "item_id"),
     )
     op.create_index("ix_person_token_item_id", "person_token", ["item_id"], unique=False)
