@@ -29,7 +29,7 @@ _response = Response.__table__  # type: ignore[attr-defined]
 _token = PersonToken.__table__  # type: ignore[attr-defined]
 _flag = AppFlag.__table__  # type: ignore[attr-defined]
 
-_TOKEN_COLUMNS = ("token", "item_id")
+_TOKEN_COLUMNS = ("item_id", "token")
 MARKS = {
     "item": "person_index.item",
     "response": "person_index.response",
@@ -52,7 +52,7 @@ def _set_mark(conn: Connection, name: str, value: int) -> None:
 
 def insert_tokens(conn: Connection, pairs: Iterable[tuple[str, int]]) -> int:
     """Store (token, item id) pairs; pairs already stored are skipped (COPY on PostgreSQL)."""
-    rows = sorted(set(pairs))
+    rows = sorted({(item_id, token) for token, item_id in pairs})
     if not rows:
         return 0
     encoded = bulk_rows(conn.dialect.name, _token, _TOKEN_COLUMNS, rows, _TOKEN_COLUMNS)

@@ -178,35 +178,47 @@ def release_hold(session: Session, *, item_id: int, reason: str, actor: str, now
 
 
 def _in(conn: Connection, column: Any, ids: Sequence[Any]) -> Any:
-    """``column IN ids`` as one parameter: on PostgreSQL an array (``= ANY``), so the
-    statement is the same for every batch; on SQLite one expanding parameter.
+    """``column IN ids`` as one parameter: on PostgreSQL an array (``= ANY``), on
+    SQLite a JSON array read by ``json_each``, so the statement is the same for
+    every batch.
     Building two thousand bound values costs more than the statement does."""
     if conn.dialect.name == "postgresql":
         return column == sa.any_(sa.bindparam(None, list(ids), type_=ARRAY(column.type)))
-    return column.in_(sa.bindparam(None, list(ids), type_=column.type, expanding=True))
+    values = sa.func.json_each(sa.bindparam(None, json.dumps(list(ids)))).table_valued("value")
+    return column.in_(sa.select(values.c.value))
 
 
-def _people(conn: Connection, rows: Sequence[Any]) -> dict[int, Person]:
-    """Who each item comes from: its author's name and id, and a mail's sender address."""
-    ids = [r.id for r in rows]
-    addresses: dict[int, str] = {}
-    for item_id, data in conn.execute(
-        sa.select(_source.c.item_id, _source.c.data).where(_in(conn, _source.c.item_id, ids))
-    ):
-        address = data.get("from_address") if isinstance(data, dict) else None
-        if isinstance(address, str):
-            addresses[item_id] = address
-    out: dict[int, Person] = {}
-    for r in rows:
-        author = (r.author or "").strip()
-        values = {
-            "author": author if any(ch.isalpha() for ch in author) else "",
-            "platform_id": (r.author_id or "").strip(),
-            "email": addresses.get(r.id, "").strip(),
-        }
-        if any(values.values()):
-            out[r.id] = Person(**values)
-    return out
+class _People:
+    """Who each item comes from (its author's name and id, a mail's sender address),
+    made only for the items that have something to scrub."""
+
+    def __init__(self, conn: Connection, rows: Sequence[Any]) -> None:
+        self.rows = {r.id: r for r in rows}
+        self.addresses: dict[int, str] = {}
+        for item_id, data in conn.execute(
+            sa.select(_source.c.item_id, _source.c.data).where(
+                _in(conn, _source.c.item_id, list(self.rows))
+            )
+        ):
+            address = data.get("from_address") if isinstance(data, dict) else None
+            if isinstance(address, str):
+                self.addresses[item_id] = address
+        self._made: dict[int, Person | None] = {}
+
+    def get(self, item_id: int) -> Person | None:
+        if item_id not in self._made:
+            r = self.rows[item_id]
+            author = (r.author or "").strip()
+            values = {
+                "author": author if any(ch.isalpha() for ch in author) else "",
+                "platform_id": (r.author_id or "").strip(),
+                "email": self.addresses.get(item_id, "").strip(),
+            }
+            self._made[item_id] = Person(**values) if any(values.values()) else None
+        return self._made[item_id]
+
+    def of(self, item_ids: Iterable[int]) -> list[Person]:
+        return [p for p in (self.get(i) for i in item_ids) if p is not None]
 
 
 def _scrub_value(value: Any, people: Sequence[Person], texts: set[str]) -> Any:
@@ -227,7 +239,7 @@ def _scrub_value(value: Any, people: Sequence[Person], texts: set[str]) -> Any:
 
 
 def _scrub_texts(
-    conn: Connection, rows: Sequence[Any], people: dict[int, Person], extra: Person | None
+    conn: Connection, rows: Sequence[Any], people: _People | None, extra: Person | None
 ) -> dict[str, int]:
     """Responses, notes and outbound replies: the person's name and numbers replaced."""
     ids = [r.id for r in rows]
@@ -240,7 +252,7 @@ def _scrub_texts(
             )
         ):
             new = text
-            for person in (people.get(item_id), extra):
+            for person in (people.get(item_id) if people else None, extra):
                 if person is not None:
                     new = person.scrub(new)
             if new != text:
@@ -256,15 +268,21 @@ def _scrub_texts(
     return counts
 
 
+PeopleOf = Callable[[Iterable[int]], list[Person]]
+
+
 def _scrub_events(
-    conn: Connection, ids: Sequence[int], people: Sequence[Person], texts: set[str]
+    conn: Connection, ids: Sequence[int], people_of: PeopleOf, texts: set[str]
 ) -> int:
     changed = []
-    for event_id, data in conn.execute(
-        sa.select(_event.c.id, _event.c.data).where(_in(conn, _event.c.item_id, ids))
+    for event_id, item_id, data in conn.execute(
+        sa.select(_event.c.id, _event.c.item_id, _event.c.data).where(
+            _in(conn, _event.c.item_id, ids)
+        )
     ):
         if not isinstance(data, dict):
             continue
+        people = people_of([item_id])
         new = {k: ("" if k in _TEXT_KEYS and v else v) for k, v in data.items()}
         new = _scrub_value(new, people, texts)
         if new != data:
@@ -280,22 +298,22 @@ def _scrub_events(
 
 
 def _scrub_deliveries(
-    conn: Connection, external_ids: Sequence[str], people: Sequence[Person], texts: set[str]
+    conn: Connection, items: dict[str, int], people_of: PeopleOf, texts: set[str]
 ) -> int:
-    """The raw webhook bodies that carried these items: strings naming the person blanked."""
-    if not external_ids:
+    """The raw webhook bodies that carried these items (by platform id): strings naming
+    the people blanked."""
+    if not items:
         return 0
-    delivery_ids = sorted(
-        {
-            d
-            for (d,) in conn.execute(
-                sa.select(_processed.c.delivery_id).where(
-                    _in(conn, _processed.c.external_id, external_ids),
-                    _processed.c.delivery_id.is_not(None),
-                )
-            )
-        }
-    )
+    found = conn.execute(
+        sa.select(_processed.c.delivery_id, _processed.c.external_id).where(
+            _in(conn, _processed.c.external_id, sorted(items)),
+            _processed.c.delivery_id.is_not(None),
+        )
+    ).all()
+    delivery_ids = sorted({d for d, _e in found})
+    if not delivery_ids:
+        return 0
+    people = people_of(sorted({items[e] for _d, e in found}))
     changed = []
     for start in range(0, len(delivery_ids), 500):
         chunk = delivery_ids[start : start + 500]
@@ -362,16 +380,19 @@ def erase_items(
     if not rows:
         return done
     ids = [r.id for r in rows]
-    people = _people(conn, rows)
-    everyone = [*people.values(), *([person] if person else [])]
+    people = _People(conn, rows)
+    extra = [person] if person else []
     texts = {r.text for r in rows if r.text and len(r.text) >= 3}
     scrubbed = _scrub_texts(conn, rows, people, person)
     done.responses = scrubbed.get("response", 0)
     done.notes = scrubbed.get("note", 0)
     done.outbound = scrubbed.get("outbound", 0)
-    done.events = _scrub_events(conn, ids, everyone, texts)
+    done.events = _scrub_events(conn, ids, lambda found: [*people.of(found), *extra], texts)
     done.deliveries = _scrub_deliveries(
-        conn, sorted({r.external_id for r in rows if r.external_id}), everyone, texts
+        conn,
+        {r.external_id: r.id for r in rows if r.external_id},
+        lambda found: [*people.of(found), *extra],
+        texts,
     )
     done.sources = conn.execute(
         _source.update()
@@ -465,6 +486,7 @@ def run_retention(
         return result
     with engine.connect() as conn:
         pages = {key: pid for pid, key in conn.execute(sa.select(_page.c.id, _page.c.key))}
+    size = min(batch, max(MIN_BATCH, batch // 4))  # grows while batches stay short
     for cut in cutoffs(rules, sorted(pages), now):
         for removed, before, rule in (
             (False, cut.closed_before, cut.closed_rule),
@@ -473,7 +495,6 @@ def run_retention(
             if before is None:
                 continue
             after: tuple[datetime, int] | None = None
-            size = batch
             while True:
                 started = clock()
                 with session_scope(engine) as session:
@@ -530,9 +551,9 @@ def scrub_mentions(session: Session, item_ids: Sequence[int], person: Person) ->
             conn.execute(_item.update().where(_item.c.id == r.id).values(text=new))
             changed += 1
     ids = [r.id for r in rows]
-    scrubbed = _scrub_texts(conn, rows, {}, person)
+    scrubbed = _scrub_texts(conn, rows, None, person)
     changed += sum(scrubbed.values())
-    changed += _scrub_events(conn, ids, [person], set())
+    changed += _scrub_events(conn, ids, lambda _found: [person], set())
     tokens = [t for group in person.lookups() for t in group]
     conn.execute(
         _token.delete().where(_in(conn, _token.c.item_id, ids), _in(conn, _token.c.token, tokens))

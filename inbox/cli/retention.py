@@ -15,7 +15,7 @@ from inbox.cli.common import CLI_ACTOR, CliError
 from inbox.core.rules.retention import FILE, load_retention_rules
 from inbox.core.timeutil import utcnow
 from inbox.runtime import Runtime
-from inbox.store.db import session_scope
+from inbox.store.db import bulk_writes, session_scope
 from inbox.store.models import LegalHold
 
 
@@ -30,9 +30,11 @@ def handler() -> str:
 def cmd_retention_run(rt: Runtime, args: argparse.Namespace) -> int:
     rules = load_retention_rules(rt.settings.rules_dir / FILE)
     now = args.now or utcnow()
-    result = retention_actions.run_retention(
-        rt.engine, rules, now=now, dry_run=args.dry_run, actor=handler()
-    )
+    # A bulk write: SQLite checkpoints its log less often meanwhile, as for an import.
+    with bulk_writes(rt.engine):
+        result = retention_actions.run_retention(
+            rt.engine, rules, now=now, dry_run=args.dry_run, actor=handler()
+        )
     if args.format == "json":
         print(json.dumps(result.as_json(), ensure_ascii=False))
         return 0

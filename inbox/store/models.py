@@ -579,7 +579,13 @@ class PersonToken(SQLModel, table=True):
     """
 
     __tablename__ = "person_token"
+    # Clustered by item on SQLite: an erasure deletes each item's tokens from one
+    # place, and look-ups by token go through ix_person_token_token.
+    __table_args__ = (
+        sa.Index("ix_person_token_token", "token"),
+        {"sqlite_with_rowid": False},
+    )
 
-    token: str = Field(max_length=96, primary_key=True)
     # No foreign key: the index is derived, written in bulk, and erasure deletes its rows.
-    item_id: int = Field(primary_key=True, index=True)
+    item_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    token: str = Field(max_length=96, primary_key=True)

@@ -47,15 +47,16 @@ def upgrade() -> None:
     )
     op.create_table(
         "person_token",
+        sa.Column("item_id", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("token", sa.String(length=96), nullable=False),
-        sa.Column("item_id", sa.Integer(), nullable=False),
-        sa.PrimaryKeyConstraint("token", "item_id"),
+        sa.PrimaryKeyConstraint("item_id", "token"),
+        sqlite_with_rowid=False,
     )
-    op.create_index("ix_person_token_item_id", "person_token", ["item_id"], unique=False)
+    op.create_index("ix_person_token_token", "person_token", ["token"], unique=False)
 
 
 def downgrade() -> None:
-    op.drop_index("ix_person_token_item_id", table_name="person_token")
+    op.drop_index("ix_person_token_token", table_name="person_token")
     op.drop_table("person_token")
     op.drop_table("legal_hold")
     op.drop_index("ix_processed_event_external_id", table_name="processed_event")
