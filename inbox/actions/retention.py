@@ -30,10 +30,12 @@ from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session
 
 from inbox.actions.audit import SCHEDULER_ACTOR, ActionError, checked_text, record_event
+from inbox.core import limits
 from inbox.core.kinds import Resolution, Status
 from inbox.core.person import ERASED_MARK, Person
 from inbox.core.retention import cutoffs
 from inbox.core.rules.retention import RetentionRules
+from inbox.core.text import Text
 from inbox.store.db import session_scope
 from inbox.store.models import (
     Correction,
@@ -63,6 +65,7 @@ __all__ = [
 ]
 
 BATCH = 2_000
+_NO_REASON = Text("Skriv skälet: vilken begäran det gäller (till exempel diarienumret).")
 # A batch is one write transaction: the web server's writes wait for it on SQLite.
 # Batches shrink when one takes longer than this and grow back when well under.
 BATCH_SECONDS = 0.5
@@ -150,7 +153,7 @@ class RunResult:
 
 def place_hold(session: Session, *, item_id: int, reason: str, actor: str, now: datetime) -> None:
     """Stop every erasure of one item (retention and requests) until released."""
-    reason = checked_text(reason, "reason")
+    reason = checked_text(reason, _NO_REASON, limits.NOTE)
     item = session.get(Item, item_id)
     if item is None:
         raise ActionError(f"no item {item_id}")
@@ -164,7 +167,7 @@ def place_hold(session: Session, *, item_id: int, reason: str, actor: str, now: 
 
 
 def release_hold(session: Session, *, item_id: int, reason: str, actor: str, now: datetime) -> None:
-    reason = checked_text(reason, "reason")
+    reason = checked_text(reason, _NO_REASON, limits.NOTE)
     hold = session.get(LegalHold, item_id)
     if hold is None:
         raise ActionError(f"item {item_id} is not on hold")
@@ -578,7 +581,7 @@ def erase_person(
     was erased, never the person's data itself. Returns what was erased and the
     held items that were kept.
     """
-    reason = checked_text(reason, "reason")
+    reason = checked_text(reason, _NO_REASON, limits.NOTE)
     ids = sorted(set(item_ids))
     total = Erased()
     with engine.connect() as conn:

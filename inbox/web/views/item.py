@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
+from urllib.parse import quote
 
 from sqlmodel import Session
 from starlette.exceptions import HTTPException
@@ -14,7 +15,9 @@ from inbox.actions import audit, item_work, outbound
 from inbox.actions import responses as responses_actions
 from inbox.actions.outbound import ACKNOWLEDGEMENT
 from inbox.channels.outbound import offer as sending
+from inbox.core import limits
 from inbox.core.access import may_handle
+from inbox.core.history import Names, history
 from inbox.core.kinds import Resolution
 from inbox.core.rules.saved_replies import acknowledgement_text, fill, for_department
 from inbox.core.sla import sla_state
@@ -23,12 +26,14 @@ from inbox.store import items, people
 from inbox.store.db import session_scope
 from inbox.store.models import Item
 from inbox.store.queries import thread_items
-from inbox.web.auth import Ctx, field
+from inbox.web.auth import Ctx, TooLong, field
 from inbox.web.errors import Refused
+from inbox.web.labels import label
 from inbox.web.templating import flash, render
 from inbox.web.views.login import safe_next
 
 PRESENCE_WINDOW = timedelta(seconds=45)
+MAX_BACK = 2000
 # What each kind of sending is called on the item page.
 OUTBOUND_LABELS = {
     "reply": Text("svar"),
@@ -38,6 +43,49 @@ OUTBOUND_LABELS = {
     "unhide": Text("visa igen"),
     "delete": Text("radera"),
 }
+
+
+# Event data that names a person, a department or a page: shown by name in the history.
+_PEOPLE_KEYS = frozenset({"assignee", "user", "person", "responder", "actor"})
+_DEPARTMENT_KEYS = frozenset({"department", "from_department", "to_department"})
+VALUE_LABELS = {
+    "resolution": "resolution",
+    "field": "field",
+    "level": "level",
+    "role": "role",
+    "source": "source",
+    "operation": "resolution",
+}
+
+
+def event_details(
+    event: Any, names: dict[str, str], catalog: Any, page_names: dict[str, str]
+) -> list[tuple[str, str]]:
+    """An event's data as (key, value) pairs, with people, departments and pages named."""
+    data = event.data if isinstance(event.data, dict) else {}
+    out = []
+    for key, value in data.items():
+        if value in (None, "", [], {}):
+            continue
+        shown = str(value)
+        previous_of = {"assigned": "assignee", "sent_to_department": "department"}.get(event.kind)
+        kind = previous_of if key == "previous" else key
+        if kind in _PEOPLE_KEYS:
+            shown = names.get(shown, shown)
+        elif kind in _DEPARTMENT_KEYS:
+            shown = catalog.department_name(shown)
+        elif kind == "page":
+            shown = page_names.get(shown, shown)
+        elif kind in VALUE_LABELS:
+            shown = label(shown, VALUE_LABELS[kind])
+        elif kind in ("old", "new") and data.get("field") == "sentiment":
+            shown = label(shown, "sentiment")
+        elif kind in ("old", "new") and data.get("field") == "topic":
+            shown = catalog.topic_name(shown)
+        elif kind in ("old", "new") and data.get("field") == "department":
+            shown = catalog.department_name(shown)
+        out.append((label(key, "event_field"), shown))
+    return out
 
 
 def _item_id(request: Request) -> int:
@@ -92,7 +140,23 @@ def _context(session: Session, item: Item, ctx: Ctx, **extra: Any) -> dict[str, 
         (r.title, fill(r.text, author=item.author, page=page.name, agent=ctx.user.name))
         for r in for_department(catalog.saved_replies, item.department)
     ]
-    names = {u.email: u.name for u in colleagues}
+    # Everyone who ever did something, by name (a deactivated colleague too).
+    names = {u.email: u.name for u in people.users_by_email(session)}
+    alerted = items.escalations_of(session, item.id or 0)
+    known = {
+        **{e.person: e.person_name for e in alerted},
+        **{e.email: e.person_name for e in alerted},
+        **names,
+    }
+    lines = history(
+        record.events,
+        Names(
+            people=known,
+            departments=catalog.departments,
+            topics=catalog.topics,
+            on_duty=frozenset(e.email for e in alerted),
+        ),
+    )
     return {
         "item": item,
         "page": page,
@@ -103,7 +167,8 @@ def _context(session: Session, item: Item, ctx: Ctx, **extra: Any) -> dict[str, 
         "thread_hidden": len(around) - len(thread),
         "responses": record.responses,
         "notes": record.notes,
-        "events": record.events,
+        "history": lines,
+        "show_detail": ctx.user.is_admin,
         "colleagues": colleagues,
         "names": names,
         "replies": replies,
@@ -128,6 +193,9 @@ def _context(session: Session, item: Item, ctx: Ctx, **extra: Any) -> dict[str, 
         if isinstance(item.classification, dict)
         else [],
         "reply_text": "",
+        "note_text": "",
+        "send_note": "",
+        "reason_detail": "",
         "warning": "",
         "error": "",
         **extra,
@@ -139,7 +207,7 @@ async def item_page(request: Request, ctx: Ctx) -> Response:
         item = fetch_item(session, request, ctx)
         item_work.touch_view(session, item_id=item.id or 0, user_email=ctx.user.email, now=ctx.now)
         context = _context(session, item, ctx)
-        return render(request, "item.html", context)
+        return render(request, "item.html", {**context, "back": back_of(request)})
 
 
 async def presence(request: Request, ctx: Ctx) -> Response:
@@ -151,15 +219,57 @@ async def presence(request: Request, ctx: Ctx) -> Response:
     return render(request, "_presence.html", {"others": others, "response_count": count})
 
 
-def _done(request: Request, item: Item, message: str | Text, *, to_queue: bool = False) -> Response:
+def back_of(request: Request) -> str:
+    """Where the person came from (``back``: the duty view, the queue with its
+    filters), when it is a path on this site; otherwise empty."""
+    raw = request.query_params.get("back", "")
+    if not raw or len(raw) > MAX_BACK or any(ch < " " for ch in raw):
+        return ""
+    return raw if safe_next(raw) == raw else ""
+
+
+def _done(
+    request: Request,
+    item: Item,
+    message: str | Text,
+    *,
+    to_queue: bool = False,
+    leave: bool = False,
+) -> Response:
+    """After an action: ``next`` when given; the page the person came from when
+    the work on the item is done (``to_queue``, or ``leave`` after a reply);
+    otherwise the item again, still knowing where the person came from."""
     flash(request, message)
-    target = request.query_params.get("next") or ("/" if to_queue else f"/items/{item.id}")
+    back = back_of(request)
+    target = request.query_params.get("next")
+    if not target and back:
+        target = back if to_queue or leave else f"/items/{item.id}?back={quote(back, safe='/')}"
+    if not target:
+        target = "/" if to_queue else f"/items/{item.id}"
     return RedirectResponse(safe_next(target), status_code=303)
 
 
-def _refused(request: Request, session: Session, item: Item, ctx: Ctx, message: str) -> Response:
-    context = _context(session, item, ctx, error=message)
-    return render(request, "item.html", context, status_code=400)
+# What a refused form had typed, kept in the page shown again: action -> (context, field).
+KEPT = {
+    "reply": ("reply_text", "text"),
+    "record": ("reply_text", "text"),
+    "note": ("note_text", "text"),
+    "send": ("send_note", "note"),
+    "remove": ("reason_detail", "detail"),
+}
+
+
+def _refused(
+    request: Request, session: Session, item: Item, ctx: Ctx, message: Text, action: str
+) -> Response:
+    """The item page again with the message, and what the person typed still in the form."""
+    kept: dict[str, str] = {}
+    if action in KEPT:
+        name, form_field = KEPT[action]
+        typed = ctx.form.get(form_field, "")
+        kept[name] = typed if isinstance(typed, str) else ""
+    context = _context(session, item, ctx, error=message, **kept)
+    return render(request, "item.html", {**context, "back": back_of(request)}, status_code=422)
 
 
 async def act(request: Request, ctx: Ctx) -> Response:
@@ -172,33 +282,34 @@ async def act(request: Request, ctx: Ctx) -> Response:
         item = fetch_item(session, request, ctx)
         try:
             return handler(request, session, item, ctx)
-        except audit.ActionError as exc:
+        except (audit.ActionError, TooLong) as exc:
             session.rollback()
             item = fetch_item(session, request, ctx)
-            return _refused(request, session, item, ctx, str(exc))
+            return _refused(request, session, item, ctx, exc.text, action)
 
 
 def _conflict(request: Request, session: Session, item: Item, ctx: Ctx) -> Response | None:
-    """Warn before a second answer: someone replied since, or has the item open now."""
+    """Stop a second answer: someone replied since the person opened the item.
+
+    A colleague who only has the item open is shown on the page (the presence
+    line) as a warning; it does not hold the reply back for a second click.
+    """
     seen = field(ctx.form, "seen_responses", limit=10)
     count = items.response_count(session, item.id or 0) + items.replies_on_the_way(
         session, item.id or 0
     )
-    others = _others_viewing(session, item.id or 0, ctx)
     confirmed = field(ctx.form, "confirm", limit=4) == "1"
-    if confirmed or not ((seen.isdigit() and count > int(seen)) or others):
+    if confirmed or not (seen.isdigit() and count > int(seen)):
         return None
-    warning = (
-        Text("Någon annan har svarat sedan du öppnade ärendet.")
-        if seen.isdigit() and count > int(seen)
-        else Text("Någon annan har ärendet öppet just nu: %(names)s.", names=", ".join(others))
+    warning = Text("Någon annan har svarat sedan du öppnade ärendet.")
+    context = _context(
+        session, item, ctx, warning=warning, reply_text=field(ctx.form, "text", limit=limits.REPLY)
     )
-    context = _context(session, item, ctx, warning=warning, reply_text=field(ctx.form, "text"))
-    return render(request, "item.html", context, status_code=409)
+    return render(request, "item.html", {**context, "back": back_of(request)}, status_code=409)
 
 
 def _reply(request: Request, session: Session, item: Item, ctx: Ctx) -> Response:
-    text = field(ctx.form, "text")
+    text = field(ctx.form, "text", limit=limits.REPLY)
     conflict = _conflict(request, session, item, ctx)
     if conflict is not None:
         return conflict
@@ -219,6 +330,7 @@ def _reply(request: Request, session: Session, item: Item, ctx: Ctx) -> Response
         request,
         item,
         Text("Svaret är köat och skickas till %(platform)s.", platform=offer.platform),
+        leave=True,
     )
 
 
@@ -230,7 +342,7 @@ def _record(request: Request, session: Session, item: Item, ctx: Ctx) -> Respons
     responses_actions.reply(
         session,
         item,
-        text=field(ctx.form, "text"),
+        text=field(ctx.form, "text", limit=limits.REPLY),
         actor=ctx.user.email,
         author=ctx.user.name,
         now=ctx.now,
@@ -246,7 +358,7 @@ def _settle(request: Request, session: Session, item: Item, ctx: Ctx) -> Respons
     raw = field(ctx.form, "outbound", limit=12)
     action = items.outbound_by_id(session, int(raw)) if raw.isdigit() else None
     if action is None or action.item_id != item.id:
-        raise audit.ActionError("det finns ingen sådan sändning för ärendet")
+        raise audit.ActionError(Text("Det finns ingen sådan sändning för ärendet."))
     sent = field(ctx.form, "sent", limit=4) == "1"
     outbound.resolve_uncertain(
         session, action, sent=sent, actor=ctx.user.email, now=ctx.now, calendar=ctx.rt.calendar
@@ -274,7 +386,9 @@ def _unhide(request: Request, session: Session, item: Item, ctx: Ctx) -> Respons
 
 
 def _acknowledge(request: Request, session: Session, item: Item, ctx: Ctx) -> Response:
-    text = field(ctx.form, "text") or acknowledgement_text(ctx.catalog.saved_replies)
+    text = field(ctx.form, "text", limit=limits.REPLY) or acknowledgement_text(
+        ctx.catalog.saved_replies
+    )
     page = items.page_of(session, item)
     offer = sending.sending_of(session, item, page, ctx.rt.settings, ctx.now)
     if offer.can_send:
@@ -294,6 +408,7 @@ def _acknowledge(request: Request, session: Session, item: Item, ctx: Ctx) -> Re
             request,
             item,
             Text("Bekräftelsen är köad och skickas till %(platform)s.", platform=offer.platform),
+            leave=True,
         )
     item_work.acknowledge(
         session,
@@ -304,13 +419,13 @@ def _acknowledge(request: Request, session: Session, item: Item, ctx: Ctx) -> Re
         now=ctx.now,
         calendar=ctx.rt.calendar,
     )
-    return _done(request, item, Text("Bekräftelsen är registrerad."))
+    return _done(request, item, Text("Bekräftelsen är registrerad."), leave=True)
 
 
 def _close(request: Request, session: Session, item: Item, ctx: Ctx) -> Response:
     value = field(ctx.form, "resolution", limit=32)
     if value not in (Resolution.NO_REPLY_NEEDED.value, Resolution.SPAM.value):
-        raise audit.ActionError("välj kräver inget svar eller skräp")
+        raise audit.ActionError(Text("Välj ”kräver inget svar” eller ”skräp”."))
     item_work.close_item(
         session, item, resolution=Resolution(value), actor=ctx.user.email, now=ctx.now
     )
@@ -319,7 +434,7 @@ def _close(request: Request, session: Session, item: Item, ctx: Ctx) -> Response
 
 def _remove(request: Request, session: Session, item: Item, ctx: Ctx) -> Response:
     reason = field(ctx.form, "reason", limit=32)
-    detail = field(ctx.form, "detail", limit=500)
+    detail = field(ctx.form, "detail", limit=limits.REASON)
     how = field(ctx.form, "how", limit=8) or "inbox"
     page = items.page_of(session, item)
     offer = sending.sending_of(session, item, page, ctx.rt.settings, ctx.now)
@@ -361,7 +476,7 @@ def _assign(request: Request, session: Session, item: Item, ctx: Ctx) -> Respons
     if who:
         user = people.user_by_email(session, who)
         if user is None or not user.active:
-            raise audit.ActionError(f"ingen aktiv användare {who}")
+            raise audit.ActionError(Text("Det finns ingen aktiv användare %(who)s.", who=who))
     item_work.assign_item(session, item, assignee=who or None, actor=ctx.user.email, now=ctx.now)
     return _done(request, item, "Ärendet är tilldelat." if who else "Tilldelningen är borttagen.")
 
@@ -372,7 +487,7 @@ def _send(request: Request, session: Session, item: Item, ctx: Ctx) -> Response:
         session,
         item,
         department=field(ctx.form, "department", limit=64),
-        note=field(ctx.form, "note", limit=4000),
+        note=field(ctx.form, "note", limit=limits.DEPARTMENT_NOTE),
         known=set(catalog.departments) | set(ctx.user.departments),
         actor=ctx.user.email,
         now=ctx.now,
@@ -382,7 +497,11 @@ def _send(request: Request, session: Session, item: Item, ctx: Ctx) -> Response:
 
 def _note(request: Request, session: Session, item: Item, ctx: Ctx) -> Response:
     item_work.add_note(
-        session, item, text=field(ctx.form, "text", limit=4000), actor=ctx.user.email, now=ctx.now
+        session,
+        item,
+        text=field(ctx.form, "text", limit=limits.NOTE),
+        actor=ctx.user.email,
+        now=ctx.now,
     )
     return _done(request, item, "Anteckningen är sparad.")
 
