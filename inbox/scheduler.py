@@ -20,12 +20,14 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy.engine import Engine
 
 from inbox.actions import digests as digests_actions
-from inbox.actions import leases, sla_sweep
+from inbox.actions import leases, person_index, retention, sla_sweep
 from inbox.channels.email.imap import poll_all_mailboxes
 from inbox.channels.notify.sender import DeliveryResult, deliver_due
 from inbox.channels.outbound.sender import WORKERS, Sender
 from inbox.core.calendar import STOCKHOLM, OfficeCalendar
 from inbox.core.rules.duty import WatchRules, load_watch_rules
+from inbox.core.rules.retention import FILE as RETENTION_FILE
+from inbox.core.rules.retention import load_retention_rules
 from inbox.core.rules.tagging import Rules
 from inbox.core.timeutil import utcnow
 from inbox.core.watch import Watch
@@ -33,7 +35,7 @@ from inbox.runtime import Runtime
 from inbox.settings import Settings
 from inbox.store.db import session_scope
 
-__all__ = ["Scheduler", "TickResult", "run_tick", "watch_of"]
+__all__ = ["Scheduler", "TickResult", "retention_once", "run_tick", "watch_of"]
 
 log = logging.getLogger("inbox.scheduler")
 LEASE_NAME = "scheduler"
@@ -81,6 +83,19 @@ def run_tick(engine: Engine, *, now: datetime, settings: Settings, watch: Watch)
     return TickResult(result, digests, summaries, delivery)
 
 
+def retention_once(engine: Engine, *, now: datetime, settings: Settings) -> retention.RunResult:
+    """The retention job: erase what is due, then let the person index catch up."""
+    rules = load_retention_rules(settings.rules_dir / RETENTION_FILE)
+    result = retention.run_retention(engine, rules, now=now)
+    if result.erased.items:
+        log.info("retention: %s", result.as_json())
+    while True:
+        with session_scope(engine) as session:
+            if not person_index.index_pending(session):
+                break
+    return result
+
+
 class Scheduler:
     """A BackgroundScheduler whose jobs run only while this process holds the lease."""
 
@@ -104,6 +119,7 @@ class Scheduler:
             (self._guarded(self.sweep), s.scheduler_sweep_seconds, "sla-sweep"),
             (self._guarded(self.deliver), s.scheduler_outbox_seconds, "outbox"),
             (self._guarded(self.send_outbound), s.scheduler_outbound_seconds, "outbound"),
+            (self._guarded(self.retention), s.scheduler_retention_seconds, "retention"),
         ]
         if s.mailboxes:
             jobs.append((self._guarded(self.poll_mailboxes), s.scheduler_poll_seconds, "imap"))
@@ -181,6 +197,9 @@ class Scheduler:
                 workers=WORKERS,
             )
         self._sender.send_due()
+
+    def retention(self) -> None:
+        retention_once(self.engine, now=self.clock(), settings=self.settings)
 
     def poll_mailboxes(self) -> None:
         poll_all_mailboxes(self.runtime, now=self.clock())

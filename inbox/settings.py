@@ -100,6 +100,8 @@ class Settings(BaseSettings):
     scheduler_sweep_seconds: float = Field(default=60.0, gt=0)
     scheduler_outbox_seconds: float = Field(default=15.0, gt=0)
     scheduler_poll_seconds: float = Field(default=300.0, gt=0)
+    # Retention (rules/retention.toml) and the person index catching up.
+    scheduler_retention_seconds: float = Field(default=3600.0, gt=0)
     # The lease that lets one scheduler run at a time: renewed every renew
     # seconds, taken over by another process once it is lease seconds old.
     scheduler_lease_seconds: float = Field(default=45.0, gt=0)

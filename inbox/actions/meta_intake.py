@@ -158,8 +158,11 @@ def _mark(
     )
 
 
-def _claim(conn: Connection, keyed: list[tuple[str, int]], now: datetime) -> set[str]:
-    """Insert event keys not seen before; returns the ones this call inserted."""
+def _claim(conn: Connection, keyed: list[tuple[str, int, str | None]], now: datetime) -> set[str]:
+    """Insert event keys not seen before; returns the ones this call inserted.
+
+    Each key is stored with its delivery and the platform's id of what it
+    concerns, so erasing an item's data reaches the deliveries that carried it."""
     if not keyed:
         return set()
     sqlite_db = conn.dialect.name == "sqlite"
@@ -171,11 +174,12 @@ def _claim(conn: Connection, keyed: list[tuple[str, int]], now: datetime) -> set
         for start in range(0, len(keyed), 5000):
             chunk = keyed[start : start + 5000]
             params: list[Any] = []
-            for key, delivery_id in chunk:
-                params.extend((key, delivery_id, stamp))
+            for key, delivery_id, external_id in chunk:
+                params.extend((key, delivery_id, stamp, external_id))
             cursor.execute(
-                "INSERT INTO processed_event (event_key, delivery_id, processed_at) VALUES "
-                + ", ".join([f"({mark}, {mark}, {mark})"] * len(chunk))
+                "INSERT INTO processed_event (event_key, delivery_id, processed_at, external_id) "
+                "VALUES "
+                + ", ".join([f"({mark}, {mark}, {mark}, {mark})"] * len(chunk))
                 + " ON CONFLICT DO NOTHING RETURNING event_key",
                 params,
             )
@@ -203,7 +207,7 @@ def _apply_deliveries(
     processed: list[int] = []
     unknown: dict[int, set[str]] = {}
     failed: list[tuple[int, str]] = []
-    keyed: list[tuple[str, int]] = []
+    keyed: list[tuple[str, int, str | None]] = []
     events: list[tuple[MetaEvent, Page]] = []
     seen: set[str] = set()
     for delivery_id, body in deliveries:
@@ -221,7 +225,7 @@ def _apply_deliveries(
             if event.event_key in seen:
                 continue
             seen.add(event.event_key)
-            keyed.append((event.event_key, delivery_id))
+            keyed.append((event.event_key, delivery_id, event.external_id))
             events.append((event, page))
         if delivery_id not in unknown:
             processed.append(delivery_id)

@@ -46,6 +46,13 @@ COMMANDS = {
     ("users", "list"): "users:cmd_users_list",
     ("pages", "add"): "pages:cmd_pages_add",
     ("pages", "list"): "pages:cmd_pages_list",
+    ("retention", "run"): "retention:cmd_retention_run",
+    ("retention", "hold"): "retention:cmd_retention_hold",
+    ("retention", "release"): "retention:cmd_retention_release",
+    ("retention", "holds"): "retention:cmd_retention_holds",
+    ("person", "find"): "person:cmd_person_find",
+    ("person", "export"): "person:cmd_person_export",
+    ("person", "erase"): "person:cmd_person_erase",
 }
 
 
@@ -96,6 +103,52 @@ def _page_options(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="API pages: read the secret that signs replies from stdin",
     )
+
+
+def _person_args(parser: argparse.ArgumentParser) -> None:
+    who = parser.add_argument_group("the person (at least one)")
+    who.add_argument("--author", default=None, help="the name as the person writes it")
+    who.add_argument("--email", default=None)
+    who.add_argument("--phone", default=None)
+    who.add_argument("--personnummer", default=None, help="or samordningsnummer, 10 or 12 digits")
+    who.add_argument("--platform-id", dest="platform_id", default=None, help="the author's id")
+
+
+def _retention_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    retention = sub.add_parser(
+        "retention", help="erase personal data the retention rules say is due"
+    ).add_subparsers(dest="retention_command", required=True)
+    run = retention.add_parser(
+        "run",
+        help="erase what rules/retention.toml says is due (the figures are kept)",
+    )
+    run.add_argument("--now", type=_instant, default=None, help="the moment (ISO 8601)")
+    run.add_argument("--dry-run", action="store_true", help="only count what is due")
+    run.add_argument("--format", choices=["text", "json"], default="text")
+    hold = retention.add_parser("hold", help="a legal hold: never erase this item until released")
+    hold.add_argument("item", type=int)
+    hold.add_argument("--reason", required=True)
+    release = retention.add_parser("release", help="end an item's legal hold")
+    release.add_argument("item", type=int)
+    release.add_argument("--reason", required=True)
+    retention.add_parser("holds", help="list the items on legal hold")
+    person = sub.add_parser("person", help="one person's data: find, export, erase").add_subparsers(
+        dest="person_command", required=True
+    )
+    _person_args(
+        person.add_parser(
+            "find", help="every item, response, note and event of or about the person (JSON lines)"
+        )
+    )
+    export = person.add_parser("export", help="the person's data as HTML and JSON files")
+    _person_args(export)
+    export.add_argument(
+        "--output", type=Path, required=True, help="the HTML file; the JSON goes beside it"
+    )
+    erase = person.add_parser("erase", help="erase the person's data (the figures are kept)")
+    _person_args(erase)
+    erase.add_argument("--reason", required=True, help="the request, e.g. its reference")
+    erase.add_argument("--yes", action="store_true", help="really erase (without: only count)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -210,6 +263,7 @@ def build_parser() -> argparse.ArgumentParser:
     outbox_list.add_argument("--limit", type=int, default=50)
 
     _rules_parsers(sub)
+    _retention_parsers(sub)
     deliveries = sub.add_parser("deliveries", help="stored webhook deliveries").add_subparsers(
         dest="deliveries_command", required=True
     )

@@ -21,6 +21,8 @@ from inbox.core.rules.duty import (
     load_escalation_rules,
 )
 from inbox.core.rules.files import RulesError
+from inbox.core.rules.retention import FILE as RETENTION_FILE
+from inbox.core.rules.retention import load_retention_rules
 from inbox.core.rules.saved_replies import FILE as SAVED_REPLIES_FILE
 from inbox.core.rules.saved_replies import load_saved_replies
 from inbox.core.rules.tagging import Rules, load_rules
@@ -37,7 +39,7 @@ def check(directory: Path, out: TextIO) -> int:
     """Validate every rules file the server loads at start-up; all problems on stderr.
 
     The tagging rules (departments, topics, routing, calendar, pages), the
-    scheduler's escalation.toml and duty.toml, and saved_replies.toml.
+    scheduler's escalation.toml and duty.toml, saved_replies.toml and retention.toml.
     """
     errors: list[str] = []
 
@@ -55,9 +57,13 @@ def check(directory: Path, out: TextIO) -> int:
     escalation = attempt(lambda: load_escalation_rules(directory))
     duty = attempt(lambda: load_duty_rota(duty_path))
     replies = attempt(lambda: load_saved_replies(replies_path))
+    retention_path = directory / RETENTION_FILE
+    retention = attempt(lambda: load_retention_rules(retention_path))
     for error in errors:
         print(f"inbox: error: {error}", file=sys.stderr)
     if rules is None or escalation is None or duty is None or replies is None:
+        return 2
+    if retention is None:
         return 2
     print(
         f"{directory}: {len(rules.departments)} departments, {len(rules.topics)} topics, "
@@ -78,6 +84,12 @@ def check(directory: Path, out: TextIO) -> int:
     found = "" if replies_path.is_file() else " (no file)"
     print(
         f"{replies_path}: {_count(len(replies), 'saved reply', 'saved replies')}{found}: ok",
+        file=out,
+    )
+    keeps = "erases after the periods set" if retention.erases_anything else "keeps everything"
+    found = "" if retention_path.is_file() else " (no file)"
+    print(
+        f"{retention_path}: {_count(len(retention.pages), 'page override')}, {keeps}{found}: ok",
         file=out,
     )
     return 0

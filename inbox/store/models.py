@@ -175,6 +175,14 @@ class Item(SQLModel, table=True):
         # Thread look-ups are by equality, so items outside any thread need no entry.
         sa.Index("ix_item_post_id", "post_id", **_not_null("post_id")),
         sa.Index("ix_item_conversation_id", "conversation_id", **_not_null("conversation_id")),
+        # Retention: closed items not erased yet, by page and closing time.
+        sa.Index(
+            "ix_item_retention",
+            "page_id",
+            "closed_at",
+            sqlite_where=sa.text("closed_at IS NOT NULL AND erased_at IS NULL"),
+            postgresql_where=sa.text("closed_at IS NOT NULL AND erased_at IS NULL"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -222,6 +230,10 @@ class Item(SQLModel, table=True):
     classification: dict[str, Any] | None = Field(default=None, sa_column=sa.Column(sa.JSON))
     # Who sent the first response (a user's email), for the per-person figures.
     first_responder: str | None = Field(default=None, max_length=255)
+    # When the personal data was erased (text, author, ids, attachments, source) and
+    # by what: a retention rule ("default.keep_closed_days") or a person's request.
+    erased_at: datetime | None = Field(default=None, sa_column=ts_column(nullable=True))
+    erased_by: str | None = Field(default=None, max_length=128)
 
 
 class Correction(SQLModel, table=True):
@@ -384,6 +396,8 @@ class ProcessedEvent(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     event_key: str = Field(max_length=512, unique=True)
     delivery_id: int | None = Field(default=None)
+    # The platform's id of the comment or message: finds an item's deliveries on erasure.
+    external_id: str | None = Field(default=None, max_length=255, index=True)
     processed_at: datetime = Field(sa_column=ts_column())
 
 
@@ -542,3 +556,36 @@ class Outbound(SQLModel, table=True):
     # (the next lookup is due at next_attempt_at; inbox.core.lookup's schedule).
     lookups: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     looked_up_at: datetime | None = Field(default=None, sa_column=ts_column(nullable=True))
+
+
+class LegalHold(SQLModel, table=True):
+    """An item that must not be erased (a legal hold), and why: stops retention and requests."""
+
+    __tablename__ = "legal_hold"
+
+    item_id: int = Field(foreign_key="item.id", primary_key=True)
+    reason: str = Field(sa_type=sa.Text)
+    actor: str = Field(max_length=255)
+    created_at: datetime = Field(sa_column=ts_column())
+
+
+class PersonToken(SQLModel, table=True):
+    """The person index: normalised name words, addresses and numbers per item.
+
+    Tokens of an item's author, text, responses and notes, so one person's data is
+    found by index look-ups rather than by reading every text. Prefixes: n: a whole
+    author name, w: a name word, e: an address, p: a phone number, s: a
+    personnummer, i: a platform id (inbox.core.person).
+    """
+
+    __tablename__ = "person_token"
+    # Clustered by item on SQLite: an erasure deletes each item's tokens from one
+    # place, and look-ups by token go through ix_person_token_token.
+    __table_args__ = (
+        sa.Index("ix_person_token_token", "token"),
+        {"sqlite_with_rowid": False},
+    )
+
+    # No foreign key: the index is derived, written in bulk, and erasure deletes its rows.
+    item_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    token: str = Field(max_length=96, primary_key=True)

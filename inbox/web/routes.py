@@ -12,7 +12,16 @@ from starlette.staticfiles import StaticFiles
 from inbox.settings import Settings
 from inbox.store.db import ping
 from inbox.web.auth import ADMINS, SUPERVISORS, guarded, public
-from inbox.web.views import admin, admin_pages, classify, dashboard, item, login, queue
+from inbox.web.views import (
+    admin,
+    admin_pages,
+    classify,
+    dashboard,
+    item,
+    login,
+    personal_data,
+    queue,
+)
 
 HEALTH_TIMEOUT = 5.0
 
@@ -73,6 +82,20 @@ def routes(settings: Settings) -> list[BaseRoute]:
             methods=["POST"],
         ),
         Route("/admin/users", guarded(admin.add_user, roles=ADMINS), methods=["POST"]),
+        Route(
+            "/admin/personal-data",
+            guarded(personal_data.personal_data, roles=ADMINS),
+            name="personal_data",
+        ),
+        Route(
+            "/admin/personal-data/export.{fmt:str}",
+            guarded(personal_data.export, roles=ADMINS),
+        ),
+        Route(
+            "/admin/personal-data/erase",
+            guarded(personal_data.erase, roles=ADMINS),
+            methods=["POST"],
+        ),
         Route(
             "/admin/users/{user_id:int}/active",
             guarded(admin.set_active, roles=ADMINS),

@@ -305,6 +305,7 @@ def test_the_default_rules_pass(capsys: pytest.CaptureFixture[str]) -> None:
         f"{count(len(watch.duty.shifts), 'shift')}, "
         f"{count(len(watch.duty.rotation), 'rotation week')}: ok",
         f"{DEFAULT_RULES / 'saved_replies.toml'}: {len(replies)} saved replies: ok",
+        f"{DEFAULT_RULES / 'retention.toml'}: 0 page overrides, keeps everything: ok",
     ]
 
 
@@ -333,7 +334,7 @@ def test_every_shipped_rules_set_passes_the_whole_check(directory: Path) -> None
     out, err = io.StringIO(), io.StringIO()
     with redirect_stdout(out), redirect_stderr(err):
         assert main(["rules", "check", "--dir", str(directory)]) == 0, err.getvalue()
-    assert out.getvalue().count(": ok\n") == 4
+    assert out.getvalue().count(": ok\n") == 5
 
 
 def test_pages_may_say_what_they_receive_and_whether_they_use_human_agent(
