@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from inbox.core.text import Text
-from inbox.web.i18n import translate
+from inbox.web.i18n import DEFAULT_LANGUAGE, LANGUAGES, set_language, translate
 from inbox.web.templating import render
 
 
@@ -64,6 +64,11 @@ async def http_error(request: Request, exc: Exception) -> Response:
         detail = ""
     shown: Text | str = exc.text if isinstance(exc, Refused) else detail
     headers = dict(exc.headers or {})
+    if not hasattr(request.state, "lang"):
+        # No route ran (an unknown address): the language the person chose, if any.
+        chosen = request.session.get("lang") if "session" in request.scope else None
+        request.state.lang = chosen if chosen in LANGUAGES else DEFAULT_LANGUAGE
+        set_language(request.state.lang)
     if not wants_html(request):
         return JSONResponse({"error": detail or TITLES.get(status, "")}, status, headers=headers)
     response = render(

@@ -99,6 +99,7 @@ LABELS: dict[str, dict[str, Text]] = {
         "departments": Text("förvaltningar"),
         "operation": Text("åtgärd"),
         "source": Text("källa"),
+        "sent_at": Text("tidpunkt"),
     },
     "field": {
         "topic": Text("ämne"),
