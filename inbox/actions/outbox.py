@@ -148,5 +148,6 @@ def record_delivery(
         attempts=row.attempts,
         recipient=row.recipient,
         **({"error": row.last_error} if error else {}),
+        **({"retry_at": row.next_attempt_at.isoformat()} if kind == "notification_retry" else {}),
     )
     return row.status

@@ -45,13 +45,14 @@ def check(directory: Path, out: TextIO) -> int:
         try:
             return load()
         except RulesError as exc:
-            errors.extend(exc.problems)
+            # escalation.toml's departments are departments.toml's: one line per problem.
+            errors.extend(p for p in exc.problems if p not in errors)
             return None
 
     escalation_path, duty_path = directory / ESCALATION_FILE, directory / DUTY_FILE
     replies_path = directory / SAVED_REPLIES_FILE
     rules = attempt(lambda: load_rules(directory))
-    escalation = attempt(lambda: load_escalation_rules(escalation_path))
+    escalation = attempt(lambda: load_escalation_rules(directory))
     duty = attempt(lambda: load_duty_rota(duty_path))
     replies = attempt(lambda: load_saved_replies(replies_path))
     for error in errors:
@@ -64,7 +65,8 @@ def check(directory: Path, out: TextIO) -> int:
         file=out,
     )
     print(
-        f"{escalation_path}: {_count(len(escalation.departments), 'department')}, "
+        f"{escalation_path}: alerts {_count(len(escalation.departments), 'department')} "
+        f"of departments.toml, "
         f"acknowledge within {escalation.ack_timeout_minutes} minutes: ok",
         file=out,
     )

@@ -113,6 +113,13 @@ def escalation_by_id(session: Session, escalation_id: int) -> Escalation | None:
     return session.get(Escalation, escalation_id)
 
 
+def escalations_of(session: Session, item_id: int) -> Sequence[Escalation]:
+    """Everyone alerted about the item, first alert first."""
+    return session.exec(
+        select(Escalation).where(Escalation.item_id == item_id).order_by(col(Escalation.id))
+    ).all()
+
+
 def page_names(session: Session) -> dict[str, str]:
     """Every page's name by its key (what a filter or a table shows instead of the key)."""
     rows = session.exec(select(Page.key, Page.name)).all()

@@ -232,6 +232,71 @@ def open_escalations(conn: Connection, *, limit: int = 100) -> list[OpenEscalati
     return [OpenEscalation(**row._mapping) for row in rows]
 
 
+@dataclass(frozen=True)
+class AlarmCall:
+    person_name: str
+    level: str
+    created_at: datetime
+
+
+@dataclass
+class DutyAlarm:
+    """One open item someone on duty was alarmed about, with every call made."""
+
+    id: int  # an open escalation of the item: acknowledging it stops them all
+    item_id: int
+    page: str
+    text: str
+    reason: str
+    created_at: datetime
+    first_response_at: datetime | None
+    calls: list[AlarmCall] = field(default_factory=list)
+
+
+def duty_alarms(conn: Connection, *, limit: int = 100) -> list[DutyAlarm]:
+    """The duty view's alarms: one per item, the oldest first, with the people
+    called (the person on duty, then the backup); none for an item that is no
+    longer open (closed, removed), which nobody needs to acknowledge."""
+    from inbox.store.models import Escalation
+
+    e = Escalation.__table__.c  # type: ignore[attr-defined]
+    c = _item.c
+    rows = conn.execute(
+        sa.select(
+            e.id,
+            e.item_id,
+            _page.c.name.label("page"),
+            sa.func.substr(c.text, 1, 300).label("text"),
+            e.reason,
+            e.level,
+            e.person_name,
+            e.created_at,
+            c.first_response_at,
+        )
+        .join(_item, c.id == e.item_id)
+        .join(_page, _page.c.id == c.page_id)
+        .where(e.acknowledged_at.is_(None), c.status == OPEN)
+        .order_by(e.created_at, e.id)
+    ).all()
+    alarms: dict[int, DutyAlarm] = {}
+    for row in rows:
+        alarm = alarms.get(row.item_id)
+        if alarm is None:
+            if len(alarms) >= limit:
+                continue
+            alarm = alarms[row.item_id] = DutyAlarm(
+                row.id,
+                row.item_id,
+                row.page,
+                row.text,
+                row.reason,
+                row.created_at,
+                row.first_response_at,
+            )
+        alarm.calls.append(AlarmCall(row.person_name, row.level, row.created_at))
+    return list(alarms.values())
+
+
 def outbox_list(
     conn: Connection, *, status: str | None = None, limit: int = 100
 ) -> list[dict[str, Any]]:

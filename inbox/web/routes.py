@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -15,6 +15,10 @@ from inbox.web.auth import ADMINS, SUPERVISORS, guarded, public
 from inbox.web.views import admin, admin_pages, classify, dashboard, item, login, queue
 
 HEALTH_TIMEOUT = 5.0
+
+
+async def favicon(request: Request) -> Response:
+    return RedirectResponse("/static/favicon.svg", status_code=301)
 
 
 async def health(request: Request) -> Response:
@@ -79,5 +83,7 @@ def routes(settings: Settings) -> list[BaseRoute]:
         Route("/logout", guarded(login.logout), methods=["POST"]),
         Route("/language", public(login.set_language), methods=["POST"]),
         Route("/healthz", health),
+        # Browsers ask for /favicon.ico on their own; the icon is the static SVG.
+        Route("/favicon.ico", favicon),
         Mount("/static", StaticFiles(directory=str(settings.static_dir)), name="static"),
     ]

@@ -19,7 +19,7 @@ from inbox.settings import Settings
 from inbox.store.db import session_scope
 from inbox.store.models import Outbox
 from inbox.store.report import build_report
-from tests.factories import add_items, make_page
+from tests.factories import add_items, make_page, write_departments
 from tests.paths import DEFAULT_RULES
 
 ESCALATION = """
@@ -27,8 +27,6 @@ ESCALATION = """
 weekly_summary_weekday = 0
 weekly_summary_at = 07:00:00
 summary_recipients = ["chef@example.se"]
-[fallback]
-emails = ["kommunikation@example.se"]
 """
 
 
@@ -47,6 +45,7 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
         if shipped.name != "escalation.toml":
             shutil.copy(shipped, rules / shipped.name)
     (rules / "escalation.toml").write_text(ESCALATION, encoding="utf-8")
+    write_departments(rules, {"kommunikation": {"emails": ["kommunikation@example.se"]}})
     return Settings(
         database_url=database_url,
         rules_dir=rules,

@@ -27,7 +27,7 @@ from inbox.settings import Settings
 from inbox.store.db import session_scope
 from inbox.store.models import Escalation, Event, Item, Outbox
 from inbox.store.queries import open_escalations, outbox_list
-from tests.factories import add_items, make_page
+from tests.factories import add_items, make_page, write_departments
 from tests.notify_servers import HttpReceiver, SmtpServer
 from tests.paths import DEFAULT_RULES
 
@@ -42,14 +42,16 @@ within_minutes = 30
 daily_at = 07:30:00
 weekly_summary_at = 07:00:00
 summary_recipients = ["chef@example.se"]
-[fallback]
-emails = ["kommunikation@example.se"]
-supervisor = { name = "Cecilia", email = "cecilia@example.se" }
-[departments.vard]
-name = "Vård"
-emails = ["vard@example.se"]
-supervisor = { name = "Anna", email = "anna@example.se" }
 """
+
+# departments.toml's addresses: the one list escalations and digests read.
+ADDRESSES = {
+    "kommunikation": {
+        "emails": ["kommunikation@example.se"],
+        "supervisor_emails": ["cecilia@example.se"],
+    },
+    "halso_sjukvard": {"emails": ["vard@example.se"], "supervisor_emails": ["anna@example.se"]},
+}
 
 DUTY = """
 [people.david]
@@ -99,6 +101,7 @@ def settings(
         if shipped.name not in ("escalation.toml", "duty.toml"):
             shutil.copy(shipped, rules / shipped.name)
     (rules / "escalation.toml").write_text(ESCALATION, encoding="utf-8")
+    write_departments(rules, ADDRESSES)
     (rules / "duty.toml").write_text(DUTY.format(webhook=receiver.url), encoding="utf-8")
     return Settings(
         database_url=database_url,
@@ -260,7 +263,7 @@ def test_office_hours_at_risk_and_breach_notify_department_then_supervisor(
     (item_id,) = add_items(
         engine, NewItem(page="fb", external_id="q", received_at=monday_9, text="Fråga om remiss")
     )
-    set_item(engine, item_id, department="vard", urgency="none")
+    set_item(engine, item_id, department="halso_sjukvard", urgency="none")
     tick(engine, settings, monday_9 + timedelta(hours=5))
     assert sla_mails(smtp) == []
     tick(engine, settings, monday_9 + timedelta(hours=6, minutes=1))
@@ -281,7 +284,7 @@ def test_office_hours_at_risk_and_breach_notify_department_then_supervisor(
         engine,
         NewItem(page="fb", external_id="q2", received_at=monday_9 + timedelta(days=1), text="?"),
     )
-    set_item(engine, second, department="vard", urgency="none")
+    set_item(engine, second, department="halso_sjukvard", urgency="none")
     tick(engine, settings, monday_9 + timedelta(days=1, hours=8, minutes=-1))
     assert sla_mails(smtp)[-1] == "vard@example.se"
     set_item(engine, second, sla_state="ok")  # a missed at-risk run: ok straight to breached

@@ -89,8 +89,6 @@ _EMOTICON_RE = re.compile(
     r"(?<!\w)(?:" + "|".join(re.escape(e) for e in sorted(EMOTICONS, key=len, reverse=True)) + r")"
     r"(?!\w)"
 )
-# Every emoticon but "xD" has one of these.
-_EMOTICON_CHARS = frozenset(":;<=")
 _PREFIX_MIN_REST = 3
 _PREFIXES = INTENSIFIER_PREFIXES + tuple(LOADED_PREFIXES)
 _SUFFIXES = tuple(LOADED_SUFFIXES)
@@ -210,14 +208,18 @@ def _emoji_weight(emoji: str) -> tuple[str, float | None]:
     return emoji[0], _EMOJI.get(emoji[0])
 
 
+def _emoticons(text: str) -> float:
+    # Every emoticon but "xD" has one of : ; < =, so most texts need no search.
+    if ":" in text or ";" in text or "<" in text or "=" in text or "xD" in text or "XD" in text:
+        return sum(EMOTICONS[m.group()] for m in _EMOTICON_RE.finditer(text))
+    return 0.0
+
+
 def _emoji_total(text: str) -> float:
+    if not text or max(text) < "\u2190":
+        return _emoticons(text)  # no symbol or emoji at all
     seen: dict[str, int] = {}
     total = 0.0
-    if not text or max(text) < "\u2190":
-        # No symbol or emoji at all; emoticons are written with these.
-        if not _EMOTICON_CHARS.intersection(text) and "xD" not in text and "XD" not in text:
-            return 0.0
-        return sum(EMOTICONS[m.group()] for m in _EMOTICON_RE.finditer(text))
     for written in _EMOJI_RE.findall(text):
         e, weight = _emoji_weight(written)
         if weight is None:
@@ -227,9 +229,7 @@ def _emoji_total(text: str) -> float:
         if n < 4:
             total += weight * (1.0 if n == 0 else 0.4)
         seen[e] = n + 1
-    for m in _EMOTICON_RE.finditer(text):
-        total += EMOTICONS[m.group()]
-    return total
+    return total + _emoticons(text)
 
 
 def _words_total(tokens: Sequence[Token], question: bool) -> float:

@@ -1,5 +1,9 @@
 """The escalation policy and the duty rota: ``rules/escalation.toml`` and ``rules/duty.toml``.
 
+The departments alerted, with their names, addresses and supervisors, are the one
+list in ``departments.toml`` (the routing's departments); escalation.toml keeps
+only the policy. Items without a department go to routing's default department.
+
 Loaded into frozen, validated models through ``inbox.core.rules.files``, so an
 error names the file, the key and what is wrong. Pure: pydantic and the core
 only; the clock is passed in.
@@ -22,17 +26,20 @@ from pydantic import (
 )
 
 from inbox.core.calendar import STOCKHOLM, require_aware
-from inbox.core.rules.files import RulesError, read_toml, validate
+from inbox.core.rules.files import RulesError, problem, raise_if_any, read_toml, validate
 
 __all__ = [
     "Contact",
     "DepartmentContacts",
     "DutyRota",
+    "EscalationPolicy",
     "EscalationRules",
     "Person",
     "WatchRules",
     "check_rules",
+    "load_department_contacts",
     "load_duty_rota",
+    "load_escalation_policy",
     "load_escalation_rules",
     "load_watch_rules",
 ]
@@ -76,11 +83,12 @@ Person = Contact
 
 
 class DepartmentContacts(_Frozen):
-    """Whom ``escalation.toml`` alerts for a department: its addresses and supervisor."""
+    """Whom an alert for a department reaches: ``departments.toml``'s name, addresses
+    and supervisors of that department."""
 
     name: str = ""
     emails: tuple[Email, ...] = ()
-    supervisor: Contact | None = None
+    supervisor_emails: tuple[Email, ...] = ()
 
 
 class HeatingThread(_Frozen):
@@ -121,10 +129,26 @@ class Digest(_Frozen):
     max_items: int = Field(default=50, ge=1, le=1000)
 
 
-class EscalationRules(_Frozen):
+# Keys escalation.toml once had; now one list of departments lives in departments.toml.
+_MOVED = {
+    "departments": "departments are listed once, in departments.toml (name, emails, "
+    "supervisor_emails); remove this section",
+    "fallback": "items without a department go to routing.toml's default_department, "
+    "with that department's addresses in departments.toml; remove this section",
+}
+
+
+class EscalationPolicy(_Frozen):
+    """What ``escalation.toml`` holds: the policy, no departments."""
+
     ack_timeout_minutes: int = Field(default=30, ge=1, le=24 * 60)
     urgent: UrgentPolicy = UrgentPolicy()
     digest: Digest = Digest()
+
+
+class EscalationRules(EscalationPolicy):
+    """The policy with the departments of ``departments.toml`` to alert."""
+
     departments: dict[str, DepartmentContacts] = {}
     # Items without a department, and departments without addresses of their own.
     fallback: DepartmentContacts = DepartmentContacts()
@@ -138,15 +162,19 @@ class EscalationRules(_Frozen):
     def supervisor_of(self, department: str | None) -> tuple[str, ...]:
         dept = self.departments.get(department or "")
         for candidate in (dept, self.fallback):
-            if candidate is not None and candidate.supervisor is not None:
-                return (candidate.supervisor.email,)
+            if candidate is not None and candidate.supervisor_emails:
+                return candidate.supervisor_emails
         return self.emails_of(department)
+
+    def name_of(self, department: str | None) -> str | None:
+        """The department's name in departments.toml, None when it has none."""
+        dept = self.departments.get(department or "")
+        return dept.name if dept is not None and dept.name else None
 
     def supervisors(self) -> tuple[str, ...]:
         found = [*self.digest.summary_recipients]
         for dept in [*self.departments.values(), self.fallback]:
-            if dept.supervisor is not None:
-                found.append(dept.supervisor.email)
+            found.extend(dept.supervisor_emails)
         return tuple(dict.fromkeys(found))
 
 
@@ -239,8 +267,37 @@ class WatchRules(_Frozen):
     duty: DutyRota
 
 
-def load_escalation_rules(path: Path) -> EscalationRules:
-    return validate(EscalationRules, read_toml(path), path)
+def load_escalation_policy(path: Path) -> EscalationPolicy:
+    data = read_toml(path)
+    raise_if_any(problem(path, key, why) for key, why in _MOVED.items() if key in data)
+    return validate(EscalationPolicy, data, path)
+
+
+def load_department_contacts(
+    rules_dir: Path,
+) -> tuple[dict[str, DepartmentContacts], DepartmentContacts]:
+    """``departments.toml``'s departments and routing's default department (the
+    fallback), as whom alerts reach; empty when the files are absent."""
+    from inbox.core.rules.tagging import load_departments
+
+    departments = {
+        key: DepartmentContacts(name=d.name, emails=d.emails, supervisor_emails=d.supervisor_emails)
+        for key, d in load_departments(rules_dir).items()
+    }
+    fallback = DepartmentContacts()
+    routing = rules_dir / "routing.toml"
+    if routing.is_file():
+        default = read_toml(routing).get("default_department")
+        if isinstance(default, str) and default in departments:
+            fallback = departments[default]
+    return departments, fallback
+
+
+def load_escalation_rules(rules_dir: Path) -> EscalationRules:
+    """escalation.toml's policy with departments.toml's departments."""
+    policy = load_escalation_policy(rules_dir / ESCALATION_FILE)
+    departments, fallback = load_department_contacts(rules_dir)
+    return EscalationRules(**policy.model_dump(), departments=departments, fallback=fallback)
 
 
 def load_duty_rota(path: Path) -> DutyRota:
@@ -249,7 +306,7 @@ def load_duty_rota(path: Path) -> DutyRota:
 
 def load_watch_rules(rules_dir: Path) -> WatchRules:
     return WatchRules(
-        escalation=load_escalation_rules(rules_dir / ESCALATION_FILE),
+        escalation=load_escalation_rules(rules_dir),
         duty=load_duty_rota(rules_dir / DUTY_FILE),
     )
 
@@ -257,9 +314,12 @@ def load_watch_rules(rules_dir: Path) -> WatchRules:
 def check_rules(rules_dir: Path) -> list[str]:
     """Problems in the escalation and duty files, one line each; empty when both are fine."""
     problems: list[str] = []
-    for loader, name in ((load_escalation_rules, ESCALATION_FILE), (load_duty_rota, DUTY_FILE)):
+    for load in (
+        lambda: load_escalation_policy(rules_dir / ESCALATION_FILE),
+        lambda: load_duty_rota(rules_dir / DUTY_FILE),
+    ):
         try:
-            loader(rules_dir / name)
+            load()
         except RulesError as exc:
             problems.extend(exc.problems)
     return problems

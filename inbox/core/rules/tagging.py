@@ -210,6 +210,17 @@ class _PagesFile(_Model):
 _REQUIRED = ("departments.toml", "topics.toml", "routing.toml")
 
 
+def load_departments(path: Path) -> dict[str, DepartmentRule]:
+    """The one list of departments, ``departments.toml`` in the rules directory
+    ``path`` (empty when the file is absent): routing, escalations and digests all
+    read it."""
+    dep_path = Path(path) / "departments.toml"
+    if not dep_path.is_file():
+        return {}
+    deps_file = validate(_DepartmentsFile, read_toml(dep_path), dep_path)
+    return keyed(DepartmentRule, deps_file.departments, dep_path, "departments")
+
+
 def load_rules(path: Path) -> Rules:
     """Load and cross-check the rules directory at ``path``.
 

@@ -84,11 +84,23 @@
       box.dispatchEvent(new Event("input", { bubbles: true }));
     }
   });
+  // Folded on a phone so what matters comes first (the item's thread, the queue's
+  // filters); open from the start where the screen is wide enough for both.
+  function unfoldWide() {
+    if (!window.matchMedia || !window.matchMedia("(min-width: 60rem)").matches) { return; }
+    document.querySelectorAll("details[data-open-wide]").forEach(function (d) { d.open = true; });
+  }
+  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", unfoldWide); }
+  else { unfoldWide(); }
 
   // Counters: "123 av 8 000 tecken", or how many too many. Characters as the server
   // counts them (code points; a line break is one). A quiet counter (short fields)
   // shows itself only near the limit.
   function length(value) { return Array.from(value.replace(/\r\n/g, "\n")).length; }
+  function grouped(n) {
+    var sep = document.documentElement.lang === "en" ? "," : "\u00a0";
+    return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, sep);
+  }
   function counters(root) { return Array.prototype.slice.call((root || document).querySelectorAll(".counter[data-for]")); }
   function recount(counter) {
     var input = document.getElementById(counter.getAttribute("data-for"));
@@ -97,8 +109,8 @@
     var n = length(input.value);
     var over = n > most;
     var text = over
-      ? counter.getAttribute("data-over").replace("{over}", String(n - most))
-      : counter.getAttribute("data-left").replace("{count}", String(n));
+      ? counter.getAttribute("data-over").replace("{over}", grouped(n - most))
+      : counter.getAttribute("data-left").replace("{count}", grouped(n));
     if (counter.textContent !== text) { counter.textContent = text; }
     counter.classList.toggle("over", over);
     counter.hidden = counter.hasAttribute("data-quiet") && !over && n < most * 0.8;

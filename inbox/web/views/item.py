@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
+from urllib.parse import quote
 
 from sqlmodel import Session
 from starlette.exceptions import HTTPException
@@ -16,6 +17,7 @@ from inbox.actions.outbound import ACKNOWLEDGEMENT
 from inbox.channels.outbound import offer as sending
 from inbox.core import limits
 from inbox.core.access import may_handle
+from inbox.core.history import Names, history
 from inbox.core.kinds import Resolution
 from inbox.core.rules.saved_replies import acknowledgement_text, fill, for_department
 from inbox.core.sla import sla_state
@@ -31,6 +33,7 @@ from inbox.web.templating import flash, render
 from inbox.web.views.login import safe_next
 
 PRESENCE_WINDOW = timedelta(seconds=45)
+MAX_BACK = 2000
 # What each kind of sending is called on the item page.
 OUTBOUND_LABELS = {
     "reply": Text("svar"),
@@ -133,13 +136,27 @@ def _context(session: Session, item: Item, ctx: Ctx, **extra: Any) -> dict[str, 
     ]
     colleagues = items.active_users(session)
     catalog = ctx.catalog
-    page_names = items.page_names(session)
     replies = [
         (r.title, fill(r.text, author=item.author, page=page.name, agent=ctx.user.name))
         for r in for_department(catalog.saved_replies, item.department)
     ]
     # Everyone who ever did something, by name (a deactivated colleague too).
     names = {u.email: u.name for u in people.users_by_email(session)}
+    alerted = items.escalations_of(session, item.id or 0)
+    known = {
+        **{e.person: e.person_name for e in alerted},
+        **{e.email: e.person_name for e in alerted},
+        **names,
+    }
+    lines = history(
+        record.events,
+        Names(
+            people=known,
+            departments=catalog.departments,
+            topics=catalog.topics,
+            on_duty=frozenset(e.email for e in alerted),
+        ),
+    )
     return {
         "item": item,
         "page": page,
@@ -150,8 +167,8 @@ def _context(session: Session, item: Item, ctx: Ctx, **extra: Any) -> dict[str, 
         "thread_hidden": len(around) - len(thread),
         "responses": record.responses,
         "notes": record.notes,
-        "events": record.events,
-        "event_details": lambda event: event_details(event, names, catalog, page_names),
+        "history": lines,
+        "show_detail": ctx.user.is_admin,
         "colleagues": colleagues,
         "names": names,
         "replies": replies,
@@ -190,7 +207,7 @@ async def item_page(request: Request, ctx: Ctx) -> Response:
         item = fetch_item(session, request, ctx)
         item_work.touch_view(session, item_id=item.id or 0, user_email=ctx.user.email, now=ctx.now)
         context = _context(session, item, ctx)
-        return render(request, "item.html", context)
+        return render(request, "item.html", {**context, "back": back_of(request)})
 
 
 async def presence(request: Request, ctx: Ctx) -> Response:
@@ -202,9 +219,33 @@ async def presence(request: Request, ctx: Ctx) -> Response:
     return render(request, "_presence.html", {"others": others, "response_count": count})
 
 
-def _done(request: Request, item: Item, message: str | Text, *, to_queue: bool = False) -> Response:
+def back_of(request: Request) -> str:
+    """Where the person came from (``back``: the duty view, the queue with its
+    filters), when it is a path on this site; otherwise empty."""
+    raw = request.query_params.get("back", "")
+    if not raw or len(raw) > MAX_BACK or any(ch < " " for ch in raw):
+        return ""
+    return raw if safe_next(raw) == raw else ""
+
+
+def _done(
+    request: Request,
+    item: Item,
+    message: str | Text,
+    *,
+    to_queue: bool = False,
+    leave: bool = False,
+) -> Response:
+    """After an action: ``next`` when given; the page the person came from when
+    the work on the item is done (``to_queue``, or ``leave`` after a reply);
+    otherwise the item again, still knowing where the person came from."""
     flash(request, message)
-    target = request.query_params.get("next") or ("/" if to_queue else f"/items/{item.id}")
+    back = back_of(request)
+    target = request.query_params.get("next")
+    if not target and back:
+        target = back if to_queue or leave else f"/items/{item.id}?back={quote(back, safe='/')}"
+    if not target:
+        target = "/" if to_queue else f"/items/{item.id}"
     return RedirectResponse(safe_next(target), status_code=303)
 
 
@@ -228,7 +269,7 @@ def _refused(
         typed = ctx.form.get(form_field, "")
         kept[name] = typed if isinstance(typed, str) else ""
     context = _context(session, item, ctx, error=message, **kept)
-    return render(request, "item.html", context, status_code=422)
+    return render(request, "item.html", {**context, "back": back_of(request)}, status_code=422)
 
 
 async def act(request: Request, ctx: Ctx) -> Response:
@@ -248,24 +289,23 @@ async def act(request: Request, ctx: Ctx) -> Response:
 
 
 def _conflict(request: Request, session: Session, item: Item, ctx: Ctx) -> Response | None:
-    """Warn before a second answer: someone replied since, or has the item open now."""
+    """Stop a second answer: someone replied since the person opened the item.
+
+    A colleague who only has the item open is shown on the page (the presence
+    line) as a warning; it does not hold the reply back for a second click.
+    """
     seen = field(ctx.form, "seen_responses", limit=10)
     count = items.response_count(session, item.id or 0) + items.replies_on_the_way(
         session, item.id or 0
     )
-    others = _others_viewing(session, item.id or 0, ctx)
     confirmed = field(ctx.form, "confirm", limit=4) == "1"
-    if confirmed or not ((seen.isdigit() and count > int(seen)) or others):
+    if confirmed or not (seen.isdigit() and count > int(seen)):
         return None
-    warning = (
-        Text("Någon annan har svarat sedan du öppnade ärendet.")
-        if seen.isdigit() and count > int(seen)
-        else Text("Någon annan har ärendet öppet just nu: %(names)s.", names=", ".join(others))
-    )
+    warning = Text("Någon annan har svarat sedan du öppnade ärendet.")
     context = _context(
         session, item, ctx, warning=warning, reply_text=field(ctx.form, "text", limit=limits.REPLY)
     )
-    return render(request, "item.html", context, status_code=409)
+    return render(request, "item.html", {**context, "back": back_of(request)}, status_code=409)
 
 
 def _reply(request: Request, session: Session, item: Item, ctx: Ctx) -> Response:
@@ -290,6 +330,7 @@ def _reply(request: Request, session: Session, item: Item, ctx: Ctx) -> Response
         request,
         item,
         Text("Svaret är köat och skickas till %(platform)s.", platform=offer.platform),
+        leave=True,
     )
 
 
@@ -367,6 +408,7 @@ def _acknowledge(request: Request, session: Session, item: Item, ctx: Ctx) -> Re
             request,
             item,
             Text("Bekräftelsen är köad och skickas till %(platform)s.", platform=offer.platform),
+            leave=True,
         )
     item_work.acknowledge(
         session,
@@ -377,7 +419,7 @@ def _acknowledge(request: Request, session: Session, item: Item, ctx: Ctx) -> Re
         now=ctx.now,
         calendar=ctx.rt.calendar,
     )
-    return _done(request, item, Text("Bekräftelsen är registrerad."))
+    return _done(request, item, Text("Bekräftelsen är registrerad."), leave=True)
 
 
 def _close(request: Request, session: Session, item: Item, ctx: Ctx) -> Response:

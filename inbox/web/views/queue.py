@@ -21,7 +21,7 @@ from inbox.core.queue_filters import (
 from inbox.core.text import Text
 from inbox.store import items, people
 from inbox.store.db import session_scope
-from inbox.store.queries import open_escalations, queue_counts, queue_ids, queue_items
+from inbox.store.queries import queue_counts, queue_ids, queue_items
 from inbox.web.auth import Ctx, field
 from inbox.web.errors import Refused
 from inbox.web.templating import flash, render
@@ -115,6 +115,7 @@ def _page(
             "counts": counts,
             "show_counts": show_counts,
             "filters": filters,
+            "back": _back(filters),
             "now": ctx.now,
             "page_size": PAGE_SIZE,
             "mine_departments": MINE_DEPARTMENTS,
@@ -154,19 +155,25 @@ async def queue_rows(request: Request, ctx: Ctx) -> Response:
     return render(
         request,
         "_queue_rows.html",
-        {"rows": rows, "filters": filters, "now": ctx.now, "names": names},
+        {"rows": rows, "filters": filters, "now": ctx.now, "names": names, "back": _back(filters)},
     )
 
 
 async def duty(request: Request, ctx: Ctx) -> Response:
-    from inbox.store.queries import duty_items
+    from inbox.store.queries import duty_alarms, duty_items
 
     if not ctx.user.may_use_duty_view:
         raise HTTPException(403, "Beredskapsvyn är för den som har beredskap.")
     with ctx.rt.engine.connect() as conn:
-        rows = duty_items(conn, user=ctx.user, now=ctx.now)
-        alarms = open_escalations(conn)
-    return render(request, "duty.html", {"rows": rows, "alarms": alarms, "now": ctx.now})
+        alarms = duty_alarms(conn)
+        # One card per item: what has an alarm is shown with it, not again below.
+        alarmed = {a.item_id for a in alarms}
+        rows = [r for r in duty_items(conn, user=ctx.user, now=ctx.now) if r.id not in alarmed]
+    return render(
+        request,
+        "duty.html",
+        {"rows": rows, "alarms": alarms, "now": ctx.now},
+    )
 
 
 async def acknowledge_alarm(request: Request, ctx: Ctx) -> Response:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from inbox.core.classify.pipeline import Classification, classify
+from inbox.core.classify.words import tokenize
 from inbox.core.rules.tagging import Rules, load_rules
 from tests.paths import DEFAULT_RULES
 
@@ -123,3 +126,21 @@ def test_four_is_not_fire(rules: Rules) -> None:
 )
 def test_language_of_long_texts(text: str, language: str, rules: Rules) -> None:
     assert run(text, rules).language == language
+
+
+# --- tokens --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a_b a ab",
+        "Bussen, bussen och BUSSEN!",
+        "e-tjänst: 08:30–09:15 😡 Ålands-färjan",
+        "år år år",
+    ],
+)
+def test_token_positions(text: str) -> None:
+    tokens = tokenize(text)
+    assert [text[t.start : t.end].lower() for t in tokens] == [t.text for t in tokens]
+    assert all(a.end <= b.start for a, b in itertools.pairwise(tokens))

@@ -34,7 +34,7 @@ LOADERS: dict[str, Callable[[Path], object]] = {
     "routing.toml": load_rules,
     "calendar.toml": load_rules,
     "pages.toml": load_rules,
-    "escalation.toml": lambda d: load_escalation_rules(d / "escalation.toml"),
+    "escalation.toml": load_escalation_rules,
     "duty.toml": lambda d: load_duty_rota(d / "duty.toml"),
     "saved_replies.toml": lambda d: load_saved_replies(d / "saved_replies.toml"),
 }
@@ -124,9 +124,15 @@ CASES = [
     ),
     Broken(
         "escalation.toml",
-        "departments.extra.emails[0]",
-        "not an email address",
-        append('[departments.extra]\nemails = ["nope"]\n'),
+        "departments",
+        "departments are listed once, in departments.toml",
+        append('[departments.vard]\nname = "Vård"\nemails = ["vard@example.se"]\n'),
+    ),
+    Broken(
+        "escalation.toml",
+        "fallback",
+        "routing.toml's default_department",
+        append('[fallback]\nemails = ["kommunikation@example.se"]\n'),
     ),
     Broken(
         "duty.toml",
@@ -220,7 +226,9 @@ def test_rules_check_reports_every_broken_file(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     directory = broken_copy(tmp_path, CASES[0])
-    for case in (CASES[8], CASES[10], CASES[12]):
+    picked = {("escalation.toml", "ack_timeout_minutes"), ("duty.toml", "people.eva.email")}
+    picked.add(("saved_replies.toml", "replies[7].text"))
+    for case in (c for c in CASES if (c.file, c.key) in picked):
         path = directory / case.file
         path.write_text(case.edit(path.read_text(encoding="utf-8")), encoding="utf-8")
     code, _, err = check(directory, capsys)
@@ -290,7 +298,8 @@ def test_the_default_rules_pass(capsys: pytest.CaptureFixture[str]) -> None:
     assert out.splitlines() == [
         f"{DEFAULT_RULES}: {len(rules.departments)} departments, {len(rules.topics)} topics, "
         f"{len(rules.routing)} routing rules, {len(rules.closing_days)} closing days: ok",
-        f"{DEFAULT_RULES / 'escalation.toml'}: {len(watch.escalation.departments)} departments, "
+        f"{DEFAULT_RULES / 'escalation.toml'}: alerts {len(watch.escalation.departments)} "
+        "departments of departments.toml, "
         f"acknowledge within {watch.escalation.ack_timeout_minutes} minutes: ok",
         f"{DEFAULT_RULES / 'duty.toml'}: {len(watch.duty.people)} people, "
         f"{count(len(watch.duty.shifts), 'shift')}, "
