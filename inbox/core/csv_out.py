@@ -78,6 +78,7 @@ SWEDISH_HEADERS = {
     "text": "Text",
     "first_responder": "Första svar av",
     "assignee": "Tilldelad",
+    "registry_reference": "Diarienummer",
 }
 
 

@@ -12,7 +12,16 @@ from starlette.staticfiles import StaticFiles
 from inbox.settings import Settings
 from inbox.store.db import ping
 from inbox.web.auth import ADMINS, SUPERVISORS, guarded, public
-from inbox.web.views import admin, admin_pages, classify, dashboard, item, login, queue
+from inbox.web.views import (
+    admin,
+    admin_audit,
+    admin_pages,
+    classify,
+    dashboard,
+    item,
+    login,
+    queue,
+)
 
 HEALTH_TIMEOUT = 5.0
 
@@ -58,6 +67,7 @@ def routes(settings: Settings) -> list[BaseRoute]:
         Route("/report", guarded(dashboard.dashboard, roles=SUPERVISORS)),
         Route("/admin/users", guarded(admin.users, roles=ADMINS)),
         Route("/admin/pages", guarded(admin_pages.pages, roles=ADMINS)),
+        Route("/admin/audit", guarded(admin_audit.audit_page, roles=ADMINS), name="audit"),
         Route(
             "/admin/classify",
             guarded(classify.classify_page, roles=ADMINS),
