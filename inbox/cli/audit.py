@@ -47,8 +47,9 @@ def cmd_audit_export(rt: Runtime, args: argparse.Namespace) -> int:
                 "kind": event["kind"],
                 "group": next((k for k, g in GROUPS.items() if g.matches(event["kind"])), ""),
                 "item_id": event["item_id"],
-                # Personal data is masked here as in every export.
-                "sentence": mask(str(describe(event["kind"], who, event["item_id"], data))),
+                # Personal data is masked here as in every export (in the sentence,
+                # what people typed; in the data, everything).
+                "sentence": str(describe(event["kind"], who, event["item_id"], data)),
                 "data": mask(json.dumps(data, ensure_ascii=False, sort_keys=True, default=str)),
             }
             if args.format == "json":

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from inbox.core.classify.pii import mask
 from inbox.core.text import Text
 
 # A person opening an item is recorded at most once per person, item and this span.
@@ -49,6 +50,11 @@ def _value(data: Mapping[str, Any], key: str) -> str:
     return "" if value is None else str(value)
 
 
+def _typed(data: Mapping[str, Any], key: str) -> str:
+    """Something a person typed (a reason): personal data in it is masked here too."""
+    return mask(_value(data, key))
+
+
 def describe(kind: str, who: str, item_id: int | None, data: Mapping[str, Any]) -> Text:
     """One sentence, in Swedish, saying who did what to which item."""
     item = str(item_id) if item_id is not None else ""
@@ -59,7 +65,7 @@ def describe(kind: str, who: str, item_id: int | None, data: Mapping[str, Any]) 
             "%(who)s visade personuppgifterna i ärende %(item)s. Skäl: %(reason)s",
             who=who,
             item=item,
-            reason=_value(data, "reason"),
+            reason=_typed(data, "reason"),
         )
     if kind.startswith("response_"):
         return Text("%(who)s svarade på ärende %(item)s.", who=who, item=item)
@@ -70,7 +76,7 @@ def describe(kind: str, who: str, item_id: int | None, data: Mapping[str, Any]) 
             "%(who)s tog bort ärende %(item)s. Skäl: %(reason)s",
             who=who,
             item=item,
-            reason=_value(data, "reason") or "–",
+            reason=_typed(data, "reason") or "–",
         )
     if kind == "exported":
         return Text(
