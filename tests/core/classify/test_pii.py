@@ -29,6 +29,11 @@ FOUND = [
     ("växeln 08-123 456 78", "växeln [telefon]"),
     ("031-12 34 56", "[telefon]"),
     ("+46 (0)31 12 34 56", "[telefon]"),
+    ("Ring mig på 070-123 45 67.", "Ring mig på [telefon]."),
+    ("Ring 08-123 456 78, tack", "Ring [telefon], tack"),
+    ("(031-12 34 56)", "([telefon])"),
+    ("Mitt nr: 811218-9875.", "Mitt nr: [personnummer]."),
+    ("tel.0701234567", "tel.[telefon]"),
     # e-mail
     ("mejla anna.karlsson@example.com.", "mejla [e-post]."),
     ("per+inbox@mail.se", "[e-post]"),
@@ -68,6 +73,8 @@ FALSE_ALARMS = [
     "06-12",
     "Jag väntade 45 minuter, 14:30 till 15:15",
     "15.03.2024",
+    "2024.01.02",
+    "2019-01-02-03",
     "20240315",
     # amounts and other numbers
     "Det kostar 1 250 kr",
