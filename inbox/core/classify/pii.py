@@ -43,6 +43,11 @@ _STREET = re.compile(
     r"[A-ZÅÄÖa-zåäöéü][a-zåäöéü-]*?(?:" + _STREET_END + r")"
     r"\s+\d{1,4}(?:\s?[A-Ha-h](?![\w]))?(?:,?\s*(?:lgh|lägenhet)\.?\s*\d{3,4})?(?![\d\w])",
 )
+# Cheap tests first: most texts have no digit at all, and few a street name.
+_DIGIT = re.compile(r"\d")
+# Identity and phone numbers have at least seven digits, spaces or dashes between.
+_SEVEN_DIGITS = re.compile(r"\d(?:[\s\-–+]{0,3}\d){6}")
+_STREET_HINT = re.compile(r"(?:" + _STREET_END + r")\s+\d")
 _POSTCODE = re.compile(
     r"(?<![\w\-])(?:SE-?\s?)?[1-9]\d{2}\s?\d{2}(?![\d\-])\s+[A-ZÅÄÖ][a-zåäöé]+(?:[\s-][A-ZÅÄÖ][a-zåäöé]+)?"
 )
@@ -137,9 +142,13 @@ def _free(spans: list[Span], start: int, end: int) -> bool:
 def find_personal_data(text: str) -> tuple[Span, ...]:
     """Spans (start, end, kind) of personal data, in text order, not overlapping."""
     spans: list[Span] = []
-    for m in _EMAIL.finditer(text):
-        spans.append((m.start(), m.end(), "email"))
-    for m in _PNR.finditer(text):
+    if "@" in text:
+        for m in _EMAIL.finditer(text):
+            spans.append((m.start(), m.end(), "email"))
+    if not _DIGIT.search(text):
+        return tuple(spans)
+    long_numbers = _SEVEN_DIGITS.search(text) is not None
+    for m in _PNR.finditer(text) if long_numbers else ():
         kind = id_number_kind(
             m["cc"],
             m["mm"],
@@ -150,13 +159,14 @@ def find_personal_data(text: str) -> tuple[Span, ...]:
         )
         if kind and _free(spans, m.start(), m.end()):
             spans.append((m.start(), m.end(), kind))
-    for m in _PHONE.finditer(text):
+    for m in _PHONE.finditer(text) if long_numbers else ():
         if _DATE_LIKE.fullmatch(m.group()) or _context(text, m.start()) == "other":
             continue
         if _free(spans, m.start(), m.end()):
             spans.append((m.start(), m.end(), "phone"))
     addresses: list[Span] = []
-    for pattern in (_STREET, _POSTCODE):
+    patterns = (_STREET, _POSTCODE) if _STREET_HINT.search(text) else (_POSTCODE,)
+    for pattern in patterns:
         for m in pattern.finditer(text):
             if _context(text, m.start()) == "other":
                 continue

@@ -16,6 +16,7 @@ FOUND = [
     ("198112189875", "[personnummer]"),
     ("811218+9875", "[personnummer]"),
     ("811218 9876", "[personnummer]"),
+    ("811218 - 9875", "[personnummer]"),
     ("pnr 0501011234", "pnr [personnummer]"),
     ("820866-5417", "[samordningsnummer]"),
     ("820866-5418", "[samordningsnummer]"),

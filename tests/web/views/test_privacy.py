@@ -25,7 +25,7 @@ from inbox.store.db import session_scope
 from inbox.store.models import Event, Item, ItemSource, Registration, Response
 from tests.api_helpers import make_token
 from tests.factories import add_items, make_page
-from tests.notify_servers import SmtpServer
+from tests.notify_servers import HttpReceiver, SmtpServer
 from tests.web_support import client_for, csrf_of, login, make_user, write_rules
 
 HTML = {"accept": "text/html"}
@@ -132,6 +132,18 @@ def test_raw_values_never_appear_in_any_output(
             assert label in item_page
         assert "[personnummer]" in client.get("/duty", headers=HTML).text
         assert "[telefon]" in client.get("/", headers=HTML).text
+        # The dashboard's late items and their download.
+        with session_scope(engine) as session:
+            late = session.get(Item, own)
+            assert late is not None
+            late.due_at = late.received_at + timedelta(minutes=30)
+            late.sla_state = "breached"
+        dashboard = client.get("/dashboard", headers=HTML)
+        breaches = client.get("/dashboard/breaches.csv")
+        assert dashboard.status_code == breaches.status_code == 200
+        assert_masked(dashboard.text, "the dashboard")
+        assert_masked(breaches.text, "the late items' CSV")
+        assert "[personnummer]" in breaches.text
 
         token = make_token(engine, scopes=("read",))
         bearer = {"authorization": f"Bearer {token}"}
@@ -184,6 +196,7 @@ DUTY = """
 [people.david]
 name = "David"
 email = "david@example.se"
+webhook = "{webhook}"
 [people.eva]
 name = "Eva"
 email = "eva@example.se"
@@ -201,15 +214,23 @@ def smtp() -> Iterator[SmtpServer]:
     server.stop()
 
 
-def test_notification_emails_are_masked(
-    engine: Engine, database_url: str, tmp_path: Path, smtp: SmtpServer
+@pytest.fixture
+def receiver() -> Iterator[HttpReceiver]:
+    server = HttpReceiver()
+    server.start()
+    yield server
+    server.stop()
+
+
+def test_notification_emails_and_webhooks_are_masked(
+    engine: Engine, database_url: str, tmp_path: Path, smtp: SmtpServer, receiver: HttpReceiver
 ) -> None:
     from inbox.core.calendar import DEFAULT_CALENDAR, STOCKHOLM
     from inbox.scheduler import run_tick, watch_of
 
     rules = write_rules(tmp_path / "rules")
     (rules / "escalation.toml").write_text(ESCALATION, encoding="utf-8")
-    (rules / "duty.toml").write_text(DUTY, encoding="utf-8")
+    (rules / "duty.toml").write_text(DUTY.format(webhook=receiver.url), encoding="utf-8")
     settings = Settings(
         database_url=database_url,
         rules_dir=rules,
@@ -241,6 +262,8 @@ def test_notification_emails_are_masked(
     assert "[telefon]" in text
     assert "[personnummer]" in text
     assert_masked(b"".join(smtp.raw).decode("utf-8", "replace"), "the e-mail")
+    assert len(receiver.received) == 1
+    assert_masked(json.dumps(receiver.received, ensure_ascii=False), "the webhook")
 
 
 # --- reveal --------------------------------------------------------------------------
