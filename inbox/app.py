@@ -31,7 +31,7 @@ from inbox.runtime import start
 from inbox.settings import Settings
 from inbox.web.auth import public
 from inbox.web.catalog import load_catalog
-from inbox.web.errors import Refused
+from inbox.web.errors import Refused, server_error
 from inbox.web.errors import http_error as page_http_error
 from inbox.web.figures import FigureStore
 from inbox.web.proxies import TrustedProxies
@@ -110,6 +110,15 @@ async def http_error(request: Request, exc: Exception) -> Response:
     return await page_http_error(request, exc)
 
 
+async def unhandled(request: Request, exc: Exception) -> Response:
+    """500: JSON under the API, a page in the reader's language everywhere else."""
+    path = request.url.path
+    if path == PREFIX or path.startswith(PREFIX + "/"):
+        log.error("unhandled error on %s %s", request.method, path, exc_info=exc)
+        return error_response(500, "internal_error", "an unexpected error; see the server log")
+    return await server_error(request, exc)
+
+
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings()
 
@@ -171,6 +180,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         ],
         exception_handlers={
             HTTPException: http_error,
+            Exception: unhandled,
             sa_exc.OperationalError: database_unavailable,
             sa_exc.InterfaceError: database_unavailable,
             # e.g. a database switched to read-only during a failover

@@ -7,13 +7,24 @@ from typing import Any
 
 from sqlmodel import Session
 
+from inbox.core import limits
+from inbox.core.text import Text
 from inbox.store.models import (
     Event,
 )
 
 
 class ActionError(ValueError):
-    """A write that was refused, with a message fit for the person who asked."""
+    """A write that was refused, with a message fit for the person who asked.
+
+    The message is a ``Text`` (a Swedish msgid and its values), so the web shows
+    it in the reader's language with ``|say``; ``str()`` gives the Swedish
+    sentence (the command line, the logs, the API).
+    """
+
+    def __init__(self, message: Text | str) -> None:
+        self.text = message if isinstance(message, Text) else Text("%(message)s", message=message)
+        super().__init__(str(self.text))
 
 
 def record_event(
@@ -33,13 +44,16 @@ def record_event(
 SCHEDULER_ACTOR = "scheduler"
 
 
-MAX_TEXT = 8000
+MAX_TEXT = limits.REPLY.most
 
 
-def checked_text(value: str, what: str) -> str:
+def checked_text(value: str, empty: Text, limit: limits.Limit = limits.REPLY) -> str:
+    """``value`` stripped; refused with ``empty`` when nothing is left, or with the
+    limit's message when it is too long."""
     text = value.strip()
     if not text:
-        raise ActionError(f"the {what} is empty")
-    if len(text) > MAX_TEXT:
-        raise ActionError(f"the {what} is longer than {MAX_TEXT} characters")
+        raise ActionError(empty)
+    problem = limit.problem(text)
+    if problem is not None:
+        raise ActionError(problem)
     return text

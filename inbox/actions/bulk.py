@@ -21,6 +21,7 @@ from inbox.actions import item_work
 from inbox.actions.audit import ActionError, record_event
 from inbox.core.access import CurrentUser, may_handle
 from inbox.core.kinds import Resolution
+from inbox.core.text import Text
 from inbox.store.models import Correction, Event, Item
 
 OPERATIONS = ("no_reply_needed", "spam", "assign", "send", "topic")
@@ -78,9 +79,9 @@ def apply(
     department (``send``) or the topic (``topic``); checked by the caller against
     the active users, and here against ``departments`` and ``topics``."""
     if operation not in OPERATIONS:
-        raise ActionError(f"unknown bulk operation {operation!r}: {', '.join(OPERATIONS)}")
+        raise ActionError(Text("Okänd åtgärd: %(operation)s.", operation=operation))
     if operation in ("send", "topic") and not value:
-        raise ActionError(f"the {operation} operation needs a value")
+        raise ActionError(Text("Välj vart ärendena ska skickas eller vilket ämne de ska ha."))
     changed: list[tuple[Item, dict[str, Any], list[Correction]]] = []
     unchanged: list[int] = []
     not_allowed: list[int] = []
@@ -109,7 +110,7 @@ def apply(
                     )
                 elif operation == "assign":
                     if (item.assignee or "") == value:
-                        raise ActionError("already assigned so")
+                        raise ActionError(Text("Redan tilldelat så."))
                     item_work.assign_item(
                         session, item, assignee=value or None, actor=user.email, now=now
                     )

@@ -14,6 +14,7 @@ from inbox.core import escalation
 from inbox.core import notification_texts as messages
 from inbox.core.rules.duty import Contact
 from inbox.core.signed_links import ack_token
+from inbox.core.text import Text
 from inbox.core.watch import Watch
 from inbox.store.models import (
     OPEN,
@@ -199,7 +200,7 @@ def acknowledge_escalation(
     """Stop an escalation (and its backup): someone has seen the item."""
     esc = session.get(Escalation, escalation_id)
     if esc is None:
-        raise ActionError(f"no escalation with id {escalation_id}")
+        raise ActionError(Text("Larmet finns inte."))
     if esc.acknowledged_at is not None:
         return Acknowledgement(esc, already=True)
     for row in session.exec(

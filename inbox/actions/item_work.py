@@ -8,18 +8,20 @@ from sqlmodel import Session, select
 
 from inbox.actions.audit import ActionError, checked_text, record_event
 from inbox.actions.responses import record_response
+from inbox.core import limits
 from inbox.core.calendar import (
     DEFAULT_CALENDAR,
     OfficeCalendar,
 )
 from inbox.core.kinds import Resolution, Status
+from inbox.core.text import Text
 from inbox.store.models import Correction, Item, ItemView, Note, Response
 
 
 def get_item(session: Session, item_id: int) -> Item:
     item = session.get(Item, item_id)
     if item is None:
-        raise ActionError(f"no item with id {item_id}")
+        raise ActionError(Text("Ärende %(id)s finns inte.", id=item_id))
     return item
 
 
@@ -27,7 +29,7 @@ def close_item(
     session: Session, item: Item, *, resolution: Resolution, actor: str, now: datetime
 ) -> Item:
     if item.status == Status.CLOSED.value:
-        raise ActionError("the item is already closed")
+        raise ActionError(Text("Ärendet är redan stängt."))
     item.status = Status.CLOSED.value
     item.resolution = resolution.value
     item.closed_at = now
@@ -61,12 +63,12 @@ def acknowledge(
 ) -> Response:
     """Tell the author the question was seen: counts as first response, the item stays open."""
     if item.status != Status.OPEN.value:
-        raise ActionError("the item is closed")
+        raise ActionError(Text("Ärendet är stängt."))
     return record_response(
         session,
         item,
         author=author,
-        text=checked_text(text, "acknowledgement"),
+        text=checked_text(text, Text("Bekräftelsen är tom.")),
         sent_at=now,
         source="acknowledgement",
         now=now,
@@ -79,12 +81,21 @@ def remove_item(
     session: Session, item: Item, *, reason: str, detail: str = "", actor: str, now: datetime
 ) -> Item:
     if reason not in REMOVAL_REASONS:
-        raise ActionError(f"unknown reason {reason!r}: {', '.join(REMOVAL_REASONS)}")
-    detail = detail.strip()[:500]
+        raise ActionError(
+            Text(
+                "Okänt skäl ”%(reason)s”: välj ett av %(reasons)s.",
+                reason=reason,
+                reasons=", ".join(REMOVAL_REASONS),
+            )
+        )
+    detail = detail.strip()
+    problem = limits.REASON.problem(detail)
+    if problem is not None:
+        raise ActionError(problem)
     if reason == "annat" and not detail:
-        raise ActionError("describe the reason when it is 'annat'")
+        raise ActionError(Text("Skriv en förklaring när skälet är ”annat”."))
     if item.status == Status.CLOSED.value and item.resolution == Resolution.REMOVED.value:
-        raise ActionError("the item is already removed")
+        raise ActionError(Text("Ärendet är redan borttaget."))
     item.status = Status.CLOSED.value
     item.resolution = Resolution.REMOVED.value
     item.closed_at = now
@@ -114,7 +125,12 @@ def assign_item(
 
 
 def add_note(session: Session, item: Item, *, text: str, actor: str, now: datetime) -> Note:
-    note = Note(item_id=item.id or 0, author=actor, text=checked_text(text, "note"), at=now)
+    note = Note(
+        item_id=item.id or 0,
+        author=actor,
+        text=checked_text(text, Text("Anteckningen är tom."), limits.NOTE),
+        at=now,
+    )
     session.add(note)
     record_event(session, actor=actor, kind="note", now=now, item_id=item.id)
     return note
@@ -132,9 +148,9 @@ def send_to_department(
 ) -> Item:
     """Route the item to another department; the assignee is cleared, the note kept."""
     if department not in known:
-        raise ActionError(f"unknown department {department!r}")
+        raise ActionError(Text("Okänd förvaltning: %(department)s.", department=department))
     if department == item.department:
-        raise ActionError("the item is already with that department")
+        raise ActionError(Text("Ärendet ligger redan hos den förvaltningen."))
     previous = item.department
     item.department = department
     item.assignee = None
@@ -165,12 +181,12 @@ def correct_item(
 ) -> Correction:
     """Correct topic, sentiment or department, kept as a labelled example for the tagger."""
     if field not in CORRECTABLE:
-        raise ActionError(f"cannot correct {field!r}: {', '.join(CORRECTABLE)}")
+        raise ActionError(Text("Bara ämne, sentiment och förvaltning kan rättas."))
     if value not in allowed:
-        raise ActionError(f"unknown {field} {value!r}")
+        raise ActionError(Text("Okänt värde: %(value)s.", value=value))
     old = getattr(item, field)
     if old == value:
-        raise ActionError(f"the {field} is already {value}")
+        raise ActionError(Text("Ärendet har redan det värdet."))
     correction = Correction(
         item_id=item.id or 0,
         field=field,

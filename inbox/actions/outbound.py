@@ -71,14 +71,18 @@ def queue(
     """The queued action, and whether it is new (a repeated key returns the first)."""
     key = idempotency_key.strip()
     if not 8 <= len(key) <= 64:
-        raise ActionError("the form or request lacks a valid idempotency key (8-64 characters)")
+        raise ActionError(
+            Text("Formuläret saknar en giltig engångsnyckel (8–64 tecken). Ladda om sidan.")
+        )
     found = session.exec(select(Outbound).where(Outbound.idempotency_key == key)).first()
     if found is not None:
         if found.item_id != item.id or found.kind != kind.value:
-            raise ActionError("the idempotency key was already used for something else")
+            raise ActionError(
+                Text("Engångsnyckeln är redan använd till något annat. Ladda om sidan.")
+            )
         return found, False
     if kind in CREATING:
-        text = checked_text(text, "reply")
+        text = checked_text(text, Text("Svaret är tomt."))
     action = Outbound(
         item_id=item.id or 0,
         page_id=item.page_id,
@@ -333,7 +337,7 @@ def resolve_uncertain(
 ) -> None:
     """A person settles it: seen on the platform (sent), or not there (send it again)."""
     if action.state != OutboundState.UNCERTAIN.value:
-        raise ActionError("only an uncertain send can be settled by hand")
+        raise ActionError(Text("Bara en osäker sändning kan avgöras för hand."))
     if sent:
         record_sent(
             session,

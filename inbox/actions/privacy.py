@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from inbox.actions.audit import ActionError, record_event
 from inbox.core.audit_trail import READ_EVERY_SECONDS
+from inbox.core.text import Text
 from inbox.store import audit as audit_store
 from inbox.store.models import Item, Registration
 
@@ -24,12 +25,12 @@ def reveal(
 ) -> None:
     """A supervisor or an admin sees the personal data of one item, for a stated reason."""
     if role not in REVEAL_ROLES:
-        raise ActionError("bara chefer och administratörer kan visa personuppgifter")
+        raise ActionError(Text("Bara chefer och administratörer kan visa personuppgifter."))
     why = " ".join(reason.split())
     if not why:
-        raise ActionError("ange skälet till att personuppgifterna visas")
+        raise ActionError(Text("Ange skälet till att personuppgifterna visas."))
     if len(why) > MAX_REASON:
-        raise ActionError(f"skälet är längre än {MAX_REASON} tecken")
+        raise ActionError(Text("Skälet är för långt (högst %(n)s tecken).", n=MAX_REASON))
     record_event(session, actor=actor, kind="revealed", now=now, item_id=item.id, reason=why)
 
 
@@ -95,10 +96,12 @@ def set_reference(
     """The registry's reference (diarienummer), entered once the matter is registered."""
     row = session.get(Registration, item.id)
     if row is None:
-        raise ActionError("ärendet har inte skickats till registrator")
+        raise ActionError(Text("Ärendet har inte skickats till registrator."))
     value = " ".join(reference.split())
     if not _REFERENCE.match(value):
-        raise ActionError("ange diarienumret (bokstäver, siffror och . / : -, högst 64 tecken)")
+        raise ActionError(
+            Text("Ange diarienumret: bokstäver, siffror och . / : -, högst 64 tecken.")
+        )
     old = row.reference
     row.reference, row.reference_at, row.reference_by = value, now, actor
     session.add(row)

@@ -13,6 +13,7 @@ from inbox.core.calendar import (
 )
 from inbox.core.kinds import Resolution, Status
 from inbox.core.sla import SlaState
+from inbox.core.text import Text
 from inbox.store.models import Item, Response
 
 
@@ -43,7 +44,7 @@ def record_response(
     per-person figures when this is the first response.
     """
     if sent_at < item.received_at:
-        raise ActionError("a response cannot be earlier than the item it answers")
+        raise ActionError(Text("Ett svar kan inte vara tidigare än det det svarar på."))
     response = Response(
         item_id=item.id or 0,
         author=author,
@@ -92,7 +93,7 @@ def reply(
         session,
         item,
         author=author,
-        text=checked_text(text, "reply"),
+        text=checked_text(text, Text("Svaret är tomt.")),
         sent_at=now,
         source=source,
         now=now,

@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 from inbox.actions.audit import ActionError, record_event
 from inbox.core.kinds import Role
 from inbox.core.passwords import hash_password, password_problem
+from inbox.core.text import Text
 from inbox.store.models import User
 
 
@@ -17,7 +18,7 @@ def _email(value: str) -> str:
     email = value.strip().lower()
     local, _, domain = email.partition("@")
     if not local or not domain or " " in email or len(email) > 255:
-        raise ActionError(f"not an email address: {value!r}")
+        raise ActionError(Text("Det är ingen e-postadress: %(value)s.", value=value))
     return email
 
 
@@ -35,12 +36,12 @@ def add_user(
 ) -> User:
     address = _email(email)
     if role not in {r.value for r in Role}:
-        raise ActionError(f"unknown role {role!r}: communicator, supervisor or admin")
+        raise ActionError(Text("Okänd roll: %(role)s.", role=role))
     problem = password_problem(password)
     if problem:
         raise ActionError(problem)
     if session.exec(select(User).where(User.email == address)).first() is not None:
-        raise ActionError(f"a user {address} already exists")
+        raise ActionError(Text("Det finns redan en användare %(email)s.", email=address))
     keys = sorted({d.strip() for d in departments if d.strip()})
     user = User(
         email=address,
@@ -81,7 +82,7 @@ def set_user_password(
     address = email.strip().lower()
     user = session.exec(select(User).where(User.email == address)).first()
     if user is None:
-        raise ActionError(f"no user {address}")
+        raise ActionError(Text("Det finns ingen användare %(email)s.", email=address))
     problem = password_problem(password)
     if problem:
         raise ActionError(problem)
@@ -97,9 +98,9 @@ def set_user_active(
 ) -> User:
     user = session.get(User, user_id)
     if user is None:
-        raise ActionError(f"no user with id {user_id}")
+        raise ActionError(Text("Det finns ingen sådan användare."))
     if user.email == actor and not active:
-        raise ActionError("you cannot deactivate yourself")
+        raise ActionError(Text("Du kan inte avaktivera dig själv."))
     user.active = active
     if not active:
         end_sessions(user)
@@ -111,6 +112,6 @@ def set_user_active(
 
 def set_user_language(session: Session, *, user: User, language: str, now: datetime) -> None:
     if language not in {"sv", "en"}:
-        raise ActionError(f"unknown language {language!r}: sv or en")
+        raise ActionError(Text("Okänt språk: %(language)s.", language=language))
     user.language = language
     session.add(user)

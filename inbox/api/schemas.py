@@ -15,7 +15,7 @@ from pydantic import (
     create_model,
 )
 
-from inbox.core import metrics
+from inbox.core import limits, metrics
 
 # Timestamps outside these bounds are typing errors, and would overflow the SLA arithmetic.
 EARLIEST = datetime(1970, 1, 2, tzinfo=UTC)
@@ -23,7 +23,7 @@ LATEST = datetime(2100, 1, 1, tzinfo=UTC)
 NO_NUL = r"^[^\x00]*$"
 MAX_TEXT = 100_000
 # A reply: what the platforms take, and what the item page's form allows.
-MAX_REPLY = 8000
+MAX_REPLY = limits.REPLY.most
 MAX_ITEM_ID = 2**31 - 1
 
 ChannelName = Literal["facebook", "instagram", "messenger", "linkedin", "email", "web", "other"]

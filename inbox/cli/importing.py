@@ -68,6 +68,7 @@ def cmd_import(rt: Runtime, args: argparse.Namespace) -> int:
             now=utcnow(),
             calendar=rt.calendar,
             progress=bar.update if bar is not None else None,
+            rules=rt.rules,
         )
     except CsvFormatError as exc:
         raise CliError(f"{path.name}: {exc}") from None
@@ -82,7 +83,8 @@ def cmd_import(rt: Runtime, args: argparse.Namespace) -> int:
         f"{summary.rows} rows: {summary.inserted} imported, {summary.skipped} already present, "
         f"{len(summary.errors)} rejected"
     )
-    # Storage first (fast), then tagging and routing as a pass of its own.
+    # The import stored its items tagged and routed; items an older import left
+    # untagged are tagged now.
     cli_rules.tag_pending(rt.engine, rt.rules, sys.stdout)
     if summary.inserted >= BULK_ROWS:
         refresh_statistics(rt.engine)

@@ -55,6 +55,7 @@ SWEDISH_HEADERS = {
     "department": "Förvaltning",
     "department_key": "Förvaltningsnyckel",
     "person": "Person (första svaret)",
+    "person_name": "Namn",
     "topic": "Ämne",
     "topic_key": "Ämnesnyckel",
     "sentiment": "Sentiment",

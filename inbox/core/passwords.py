@@ -9,6 +9,9 @@ from functools import cache
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from inbox.core import limits
+from inbox.core.text import Text
+
 _hasher = PasswordHasher()
 
 MIN_LENGTH = 10
@@ -37,12 +40,12 @@ def verify_password(password_hash: str | None, password: str) -> bool:
         return False
 
 
-def password_problem(password: str) -> str | None:
+def password_problem(password: str) -> Text | None:
     """Why a new password is refused, or None."""
     if len(password) < MIN_LENGTH:
-        return f"the password must have at least {MIN_LENGTH} characters"
-    if len(password) > 1024:
-        return "the password is longer than 1024 characters"
+        return Text("Lösenordet ska ha minst %(n)s tecken.", n=MIN_LENGTH)
+    if len(password) > limits.PASSWORD.most:
+        return limits.PASSWORD.problem(password)
     return None
 
 

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from urllib.parse import urlencode
 
+from inbox.core import limits
 from inbox.core.text import Text
 
 SLA_FILTERS = ("ok", "at_risk", "breached", "answered")
@@ -13,7 +14,7 @@ STATUS_FILTERS = ("open", "closed")
 SENTIMENTS = ("positive", "neutral", "negative")
 MINE_DEPARTMENTS = "_mine"  # the department filter value for "my departments"
 PAGE_SIZE = 50
-MAX_QUERY = 200
+MAX_QUERY = limits.SEARCH.most
 
 
 @dataclass(frozen=True)
@@ -51,9 +52,11 @@ class QueueFilters:
 class FilterError(ValueError):
     """A query parameter the queue does not take; ``text`` says which and why."""
 
-    def __init__(self, text: Text) -> None:
+    def __init__(self, text: Text, *, typed_query: str | None = None) -> None:
         super().__init__(str(text))
         self.text = text
+        # A search that is too long: what was typed, to show it again in the form.
+        self.typed_query = typed_query
 
 
 def parse_filters(params: Mapping[str, str], *, default_department: str = "") -> QueueFilters:
@@ -85,8 +88,9 @@ def parse_filters(params: Mapping[str, str], *, default_department: str = "") ->
         return value
 
     q = params.get("q", "").strip()
-    if len(q) > MAX_QUERY:
-        raise FilterError(Text("Sökningen (q) är för lång (högst %(n)s tecken).", n=MAX_QUERY))
+    problem = limits.SEARCH.problem(q)
+    if problem is not None:
+        raise FilterError(problem, typed_query=q)
     raw_offset = params.get("offset", "0").strip() or "0"
     # ASCII digits only (str.isdigit also takes '²'), and few enough for int().
     if (

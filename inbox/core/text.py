@@ -26,6 +26,13 @@ class Text:
         self.msgid = msgid
         self.values: dict[str, str] = {k: str(v) for k, v in values.items()}
 
+    def with_values(self, **values: object) -> Text:
+        """The same message with these values (a table's message, filled at use)."""
+        found = Text.__new__(Text)
+        found.msgid = self.msgid
+        found.values = {k: str(v) for k, v in values.items()}
+        return found
+
     def fill(self, template: str) -> str:
         """``template`` (the msgid or its translation) with the values put in."""
         return template % self.values if self.values else template

@@ -113,6 +113,12 @@ def escalation_by_id(session: Session, escalation_id: int) -> Escalation | None:
     return session.get(Escalation, escalation_id)
 
 
+def page_names(session: Session) -> dict[str, str]:
+    """Every page's name by its key (what a filter or a table shows instead of the key)."""
+    rows = session.exec(select(Page.key, Page.name)).all()
+    return {key: name or key for key, name in rows}
+
+
 def page_by_key(session: Session, key: str) -> Page | None:
     return session.exec(select(Page).where(Page.key == key)).first()
 

@@ -665,7 +665,14 @@ def item_lines(session: Session, where: Any, *, order: Any, limit: int) -> list[
     """Items matching ``where`` as the lines a notification lists (text cut at 600)."""
     c = _item.c
     rows = session.execute(
-        sa.select(c.id, _page.c.key, sa.func.substr(c.text, 1, 600), c.received_at, c.due_at)
+        sa.select(
+            c.id,
+            # The page's name, as people know it (its key only when it has none).
+            sa.func.coalesce(sa.func.nullif(_page.c.name, ""), _page.c.key),
+            sa.func.substr(c.text, 1, 600),
+            c.received_at,
+            c.due_at,
+        )
         .join(_page, _page.c.id == c.page_id)
         .where(where)
         .order_by(order, c.id)

@@ -20,7 +20,9 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from inbox.core import limits
 from inbox.core.access import CurrentUser
+from inbox.core.limits import Limit
 from inbox.core.text import Text
 from inbox.core.timeutil import utcnow
 from inbox.runtime import Runtime
@@ -158,12 +160,25 @@ def public(handler: PublicHandler) -> Callable[..., Awaitable[Response]]:
     return endpoint
 
 
-def field(form: FormData, name: str, *, limit: int = 8000) -> str:
+class TooLong(Refused):
+    """A field longer than its limit (``inbox.core.limits``): 422 with the field's own
+    message. A view with a form catches it and shows the form again, text kept."""
+
+    def __init__(self, text: Text, name: str) -> None:
+        super().__init__(422, text)
+        self.name = name
+
+
+_ANY_FIELD = Text("Fältet är för långt: %(count)s tecken, högst %(n)s.")
+
+
+def field(form: FormData, name: str, *, limit: Limit | int = limits.REPLY) -> str:
+    """The text field ``name`` (empty when absent); ``TooLong`` over the limit."""
     value = form.get(name, "")
     if not isinstance(value, str):
         raise Refused(400, Text("Fältet %(name)s ska vara text.", name=name))
-    if len(value) > limit:
-        raise Refused(
-            400, Text("Fältet %(name)s är för långt (högst %(n)s tecken).", name=name, n=limit)
-        )
+    checked = limit if isinstance(limit, Limit) else Limit(limit, _ANY_FIELD)
+    problem = checked.problem(value)
+    if problem is not None:
+        raise TooLong(problem, name)
     return value

@@ -73,6 +73,11 @@ def routes(settings: Settings) -> list[BaseRoute]:
             guarded(classify.classify_page, roles=ADMINS),
             methods=["GET", "POST"],
         ),
+        Route(
+            "/admin/classify/words",
+            guarded(classify.add_word, roles=ADMINS),
+            methods=["POST"],
+        ),
         Route("/admin/users", guarded(admin.add_user, roles=ADMINS), methods=["POST"]),
         Route(
             "/admin/users/{user_id:int}/active",

@@ -30,6 +30,7 @@ RUNTIME_MESSAGES = (
     _("Du har inte behörighet"),
     _("Sidan finns inte"),
     _("Metoden stöds inte"),
+    _("Uppgifterna behöver rättas"),
     _("För många försök"),
     _("Tjänsten är tillfälligt otillgänglig"),
     _("Något gick fel"),

@@ -12,10 +12,12 @@ from starlette.templating import Jinja2Templates
 
 from inbox.core import formatting
 from inbox.core.classify.pii import mask
+from inbox.core.limits import LIMITS
 from inbox.core.lookup import SCHEDULE as LOOKUP_SCHEDULE
 from inbox.core.sla import time_left_words
 from inbox.core.text import Text
 from inbox.web import i18n
+from inbox.web.labels import label
 
 STATE_LABELS = {
     "sv": {
@@ -73,11 +75,13 @@ def make_templates(directory: Path) -> Jinja2Templates:
     # (gettext output is marked safe, so a value passed to ``_()`` comes out raw).
     env.filters["say"] = i18n.translate
     env.filters["masked"] = masked
+    env.filters["label"] = label
     env.filters["first_line"] = first_line
     env.globals["time_left"] = lambda due, now: time_left_words(due, now, i18n.current_language())
     env.globals["state_labels"] = STATE_LABELS
     env.globals["state_icons"] = STATE_ICONS
     env.globals["lookup_count"] = len(LOOKUP_SCHEDULE)
+    env.globals["limits"] = LIMITS
     return templates
 
 

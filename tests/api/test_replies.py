@@ -13,6 +13,7 @@ from starlette.testclient import TestClient
 
 from inbox.actions import pages as pages_actions
 from inbox.app import create_app
+from inbox.core import limits
 from inbox.core.incoming import NewItem
 from inbox.settings import Settings
 from inbox.store.db import session_scope
@@ -139,3 +140,18 @@ def test_moderation_needs_a_reason_to_remove_and_closes_the_item(
         item = session.get(Item, item_id)
         assert item is not None
         assert (item.status, item.resolution) == ("closed", "removed")
+
+
+def test_a_reply_over_the_limit_is_refused_naming_the_field_and_the_limit(
+    world: tuple[TestClient, dict[str, str], int],
+) -> None:
+    """The same limit as the item page's form (inbox.core.limits), said precisely."""
+    client, tokens, item_id = world
+    text = "x" * (limits.REPLY.most + 1)
+    resp = _post(client, tokens["reply"], f"/api/v1/items/{item_id}/replies", {"text": text})
+    assert resp.status_code == 422
+    (problem,) = resp.json()["detail"]
+    assert problem["loc"] == "body.text"
+    assert str(limits.REPLY.most) in problem["msg"]
+    with Session(client.app.state.runtime.engine) as session:  # type: ignore[attr-defined]
+        assert session.exec(select(Outbound)).all() == []

@@ -73,6 +73,23 @@ def test_import_reports_bad_rows_and_keeps_good_ones(cli, tmp_path: Path) -> Non
     assert next(r for r in rows if r["external_id"] == "4")["text"] == "Rad med\nradbrytning"
 
 
+def test_import_stores_items_tagged_and_routed(cli, tmp_path: Path) -> None:
+    f = write(
+        tmp_path / "in.csv",
+        "fb,1,2026-11-17T10:00:00Z,När kommer bussen 4? Den är alltid sen,,,\n"
+        "fb,2,2026-11-17T11:00:00Z,Tack för hjälpen med remissen till vårdcentralen!,,,\n",
+    )
+    code, out, _ = cli("import", str(f))
+    assert code == 0
+    # Tagged on the way in: no tagging pass afterwards.
+    assert "tagged and routed" not in out
+    code, out, _ = cli("export", "--format", "json")
+    rows = {r["external_id"]: r for r in json.loads(out)}
+    assert rows["1"]["topic"] == "kollektivtrafik"
+    assert rows["2"]["topic"] == "vard"
+    assert rows["1"]["department"] != rows["2"]["department"]
+
+
 def test_import_refuses_missing_columns_and_files(cli, tmp_path: Path) -> None:
     f = tmp_path / "bad.csv"
     f.write_text("page,text\nfb,hej\n", encoding="utf-8")

@@ -229,14 +229,18 @@ def test_to_json_shape(region: Rules) -> None:
                channel="facebook", kind="comment", received_at=WEEKDAY_MORNING)  # fmt: skip
     out = d.to_json()
     assert set(out) == {
-        "language", "topics", "sentiment", "flags", "department", "priority", "needs_reply",
-        "rule", "reason",
+        "language", "topics", "sentiment", "flags", "flag_words", "department", "priority",
+        "needs_reply", "rule", "reason",
     }  # fmt: skip
     assert out["language"] == "sv"
     assert out["topics"][0] == {"key": "kollektivtrafik", "score": 1.0, "matched": "bussen"}
     assert set(out["sentiment"]) == {"label", "score"}
     assert out["flags"] == ["question"]
+    assert out["flag_words"] == {}
     assert out["needs_reply"] is True
+    threat = decide("Nästa gång sparkar jag ner chauffören", region, page="region_facebook",
+                    channel="facebook", kind="comment", received_at=WEEKDAY_MORNING)  # fmt: skip
+    assert threat.to_json()["flag_words"]["threat"] == ["sparkar", "ner", "chauffören"]
     assert isinstance(out["priority"], str)
 
 

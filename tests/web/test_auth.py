@@ -110,7 +110,7 @@ def test_a_new_password_ends_the_users_sessions(
         monkeypatch.setenv("INBOX_DATABASE_URL", database_url)
         monkeypatch.setattr("sys.stdin", io.StringIO("short\n"))
         assert main(["users", "password", "anna@x.se", "--password-stdin"]) == 2
-        assert "at least 10 characters" in capsys.readouterr().err
+        assert "minst 10 tecken" in capsys.readouterr().err
         assert _uses(client, copied) == 200  # a refused change ends nothing
         monkeypatch.setattr("sys.stdin", io.StringIO("another-long-password\n"))
         assert main(["users", "password", "Anna@x.se", "--password-stdin"]) == 0

@@ -520,10 +520,10 @@ def test_item_actions_write_and_audit(
     ("action", "data", "message"),
     [
         ("remove", {"reason": "annat", "detail": ""}, "annat"),
-        ("remove", {"reason": "tråkig"}, "unknown reason"),
-        ("send", {"department": "nowhere"}, "unknown department"),
-        ("correct", {"field": "topic", "value": "nope"}, "unknown topic"),
-        ("record", {"text": "   "}, "empty"),
+        ("remove", {"reason": "tråkig"}, "Okänt skäl"),
+        ("send", {"department": "nowhere"}, "Okänd förvaltning"),
+        ("correct", {"field": "topic", "value": "nope"}, "Okänt värde"),
+        ("record", {"text": "   "}, "Svaret är tomt"),
         # A page without a Meta connection cannot send: it says so, and offers recording.
         ("reply", {"text": "Hej", "idempotency_key": "k" * 32}, "inte kopplad till Meta"),
         ("assign", {"assignee": "ghost@x.se"}, "ingen aktiv"),
@@ -542,7 +542,8 @@ def test_refused_actions_say_why(
         response = client.post(
             f"/items/{world['own']}/{action}", data={**data, "csrf_token": token}
         )
-    assert response.status_code == 400
+    # The item page again, with the message (422: the form can be sent again, corrected).
+    assert response.status_code == 422
     assert message in response.text
 
 

@@ -1,4 +1,9 @@
-"""Backfill from a CSV export: validate row by row, store the good rows in batches."""
+"""Backfill from a CSV export: validate row by row, store the good rows in batches.
+
+Given the rules, every row is tagged and routed while it is prepared (in the
+worker processes for a large file), so items are stored already tagged in the
+same transaction: there is no second pass over the table.
+"""
 
 from __future__ import annotations
 
@@ -20,8 +25,10 @@ from sqlmodel import Session, col, select
 from inbox.actions import audit, intake
 from inbox.actions import pages as pages_actions
 from inbox.core.calendar import DEFAULT_CALENDAR, OfficeCalendar
+from inbox.core.classify.pipeline import classifier_for
 from inbox.core.incoming import NewItem
 from inbox.core.kinds import Channel, Kind, Resolution
+from inbox.core.rules.tagging import Rules
 from inbox.core.timeutil import implausible, parse_instant
 from inbox.store.db import bulk_writes, session_scope
 from inbox.store.models import Page
@@ -239,9 +246,10 @@ def prepare(
     now: datetime,
     calendar: OfficeCalendar,
     dialect: str,
+    rules: Rules | None = None,
 ) -> Prepared:
-    """Validate a batch of rows and compute their database rows (due times, SLA state),
-    encoded for the driver of ``dialect``.
+    """Validate a batch of rows and compute their database rows (due times, SLA state,
+    and with ``rules`` the tags and the route), encoded for the driver of ``dialect``.
 
     Pure, so it can run in another process; pages not yet stored get their default
     settings and no id (the caller fills it in once it has created them).
@@ -265,7 +273,7 @@ def prepare(
         )
         for key, (pid, channel, cal, hours) in pages.items()
     }
-    rows = intake.item_rows(items, pages=stand_ins, now=now, calendar=calendar)
+    rows = intake.item_rows(items, pages=stand_ins, now=now, calendar=calendar, rules=rules)
     return Prepared(
         [(item.page, item.external_id) for item in items],
         intake.bulk_item_rows(dialect, rows),
@@ -291,12 +299,15 @@ def import_csv(
     calendar: OfficeCalendar = DEFAULT_CALENDAR,
     progress: Callable[[int], None] | None = None,
     processes: bool | None = None,
+    rules: Rules | None = None,
 ) -> ImportSummary:
     """Import a CSV file in batches of ``BATCH`` rows, in file order, committed every
     ``COMMIT_ROWS`` rows (each transaction a whole number of batches).
 
-    Rows are parsed in worker processes when the file is large (or ``processes``
-    says so), overlapping with the writes here.
+    With ``rules`` every item is stored tagged and routed; without, untagged (for
+    ``tag_untagged`` to do later). Rows are parsed (and tagged) in worker processes
+    when the file is large (or ``processes`` says so), overlapping with the writes
+    here.
     """
     summary = ImportSummary()
     seen: set[tuple[str, str]] = set()
@@ -358,7 +369,9 @@ def import_csv(
             progress(len(raw))
 
     def prepared(header: list[str], raw: list[RawRow]) -> Prepared:
-        return prepare(header, raw, facts_for(_page_keys(header, raw)), now, calendar, dialect)
+        return prepare(
+            header, raw, facts_for(_page_keys(header, raw)), now, calendar, dialect, rules
+        )
 
     if processes is None:
         processes = path.stat().st_size >= PROCESS_MIN_BYTES
@@ -375,7 +388,15 @@ def import_csv(
                 for header, raw in batches:
                     store(header, raw, prepared(header, raw))
             else:
-                _in_workers(batches, facts_for, store, now=now, calendar=calendar, dialect=dialect)
+                _in_workers(
+                    batches,
+                    facts_for,
+                    store,
+                    now=now,
+                    calendar=calendar,
+                    dialect=dialect,
+                    rules=rules,
+                )
             commit()
         finally:
             if open_session is not None:  # an error: what is not committed is not imported
@@ -414,18 +435,25 @@ def _in_workers(
     now: datetime,
     calendar: OfficeCalendar,
     dialect: str,
+    rules: Rules | None,
 ) -> None:
     """Batches prepared by worker processes, stored here in file order."""
     # A forked worker starts at once (a spawned one first imports the package, for
     # over a second); it only parses and computes, and never touches the parent's
-    # database connections.
+    # database connections. The rules go to each worker once, at its start, not
+    # with every batch; compiled here first, a forked worker inherits the compiled
+    # topic index too.
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-    with ProcessPoolExecutor(max_workers=WORKERS, mp_context=context) as pool:
+    if rules is not None:
+        classifier_for(rules)
+    with ProcessPoolExecutor(
+        max_workers=WORKERS, mp_context=context, initializer=_worker_rules, initargs=(rules,)
+    ) as pool:
         pending: deque[tuple[list[str], list[RawRow], Future[Prepared]]] = deque()
         for header, raw in batches:
             facts = facts_for(_page_keys(header, raw))
-            work = pool.submit(prepare, header, raw, facts, now, calendar, dialect)
+            work = pool.submit(_prepare_in_worker, header, raw, facts, now, calendar, dialect)
             pending.append((header, raw, work))
             if len(pending) > WORKERS + 1:
                 h, r, future = pending.popleft()
@@ -433,3 +461,22 @@ def _in_workers(
         while pending:
             h, r, future = pending.popleft()
             store(h, r, future.result())
+
+
+# The rules in a worker process, set once by the pool's initializer.
+_rules_here: list[Rules | None] = [None]
+
+
+def _worker_rules(rules: Rules | None) -> None:
+    _rules_here[0] = rules
+
+
+def _prepare_in_worker(
+    header: list[str],
+    raw: list[RawRow],
+    pages: dict[str, PageFacts],
+    now: datetime,
+    calendar: OfficeCalendar,
+    dialect: str,
+) -> Prepared:
+    return prepare(header, raw, pages, now, calendar, dialect, _rules_here[0])

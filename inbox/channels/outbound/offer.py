@@ -119,7 +119,7 @@ def queue_reply(
     option = sending.private if private else sending.reply
     if option is None or not option.allowed:
         why = option.why_not if option is not None else None
-        raise audit.ActionError(str(why) if why else "det går inte att skicka härifrån")
+        raise audit.ActionError(why if why else Text("Det går inte att skicka härifrån."))
     action, _new = outbound.queue(
         session,
         item,
@@ -148,7 +148,7 @@ def queue_moderation(
     detail: str | None = None,
 ) -> Outbound:
     if option is None or not option.allowed:
-        raise audit.ActionError("det går inte att ändra kommentaren på sidan härifrån")
+        raise audit.ActionError(Text("Det går inte att ändra kommentaren på sidan härifrån."))
     action, _new = outbound.queue(
         session,
         item,

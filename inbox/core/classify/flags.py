@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from inbox.core.classify.hostility import insult_words, present, threat_words
 from inbox.core.classify.words import Token, words
 
 _URL = re.compile(r"https?://\S+|www\.\S+")
@@ -59,7 +60,7 @@ _BUT = frozenset(("men", "fast", "dock", "but", "however"))
 # Insults and profanity, whole Swedish words.
 _OFFENSIVE_WORDS = words(
     """
-    idiot idioter idioten idioterna idiotisk idiotiskt idiotiska idioters pucko puckon
+    idiot idioter idioten idioterna idioters pucko puckon
     mongo mongon mongot efterbliven efterblivna efterblivet hora horor horan
     hororna fitta fittan fittor kuk kuken kukar luder ludret ludren svin svinen
     jävla jävlar jävel jäveln jävlarna jävligt jävliga jävlig fan fanskap fanskapet
@@ -72,7 +73,8 @@ _OFFENSIVE_WORDS = words(
 # Compounds: "idiotpolitiker", "fittjävel", "knullgubbe".
 _OFFENSIVE_PREFIXES = ("idiot", "jävl", "fitt", "kuk", "knull", "skitstövel", "rövhål", "fuck")
 _OFFENSIVE_SUFFIXES = ("jävel", "jävlar", "fitta", "idiot", "idioter", "luder", "hora")
-_NOT_OFFENSIVE = ("fittja", "kukumber", "mongoli", "horisont")
+# "idiotisk" goes with things as well as people: the insult rules decide.
+_NOT_OFFENSIVE = ("fittja", "kukumber", "mongoli", "horisont", "idiotisk")
 _OFFENSIVE_EN_ONLY = words("slut sluts whore fag faggot dick prick cock shit")
 _OFFENSIVE_PHRASES = re.compile(
     r"\b(?:dum i huvudet|dumma i huvudet|dumma i huvet|dum i huvet|håll käften|håll truten|"
@@ -91,7 +93,7 @@ _THREAT = re.compile(
     r"|(?:bränna\s+ner|bränner\s+ner|sätta\s+eld\s+på|sätter\s+eld\s+på|tända\s+eld\s+på|"
     r"spränga|spränger)\s+(?:\w+\s+)?(?:kontoret|sjukhuset|kommunhuset|regionhuset|huset|"
     r"stället|byggnaden|skolan|vårdcentralen|skiten|er|hela)"
-    r"|vet\s+(?:var|vart)\s+(?:du|ni|hen|han|hon)\s+bor"
+    r"|vet\s+(?:var|vart)\s+(?:du|ni|hen|han|hon|dina\s+barn)\s+(?:bor|parkerar|jobbar|sover|hämtar|går)"
     r"|(?:ska|kommer\s+att|kommer)\s+(?:hitta|komma\s+efter)\s+(?:dig|er)\b(?!\s+(?:plats|väg|rätt|fram|där|här))"
     r"|kommer\s+efter\s+(?:dig|er)\b"
     r"|(?:ni|du)\s+(?:ska|kommer\s+att|kommer)\s+(?:få\s+se|få\s+ångra|ångra|dö|få\s+sota|få\s+betala\s+dyrt)"
@@ -155,20 +157,88 @@ def no_reply_needed(
     return sentiment_label == "positive" and not any(w in _BUT for w in words)
 
 
-def is_offensive(text: str, tokens: Sequence[Token], *, language: str) -> bool:
+def offensive_words(
+    text: str,
+    tokens: Sequence[Token],
+    *,
+    language: str,
+    words: frozenset[str] | None = None,
+) -> tuple[str, ...]:
+    """The words that make ``text`` offensive (swear words, insults), or ()."""
+    words = present(tokens) if words is None else words
     for tok in tokens:
         w = tok.text
-        if w in _OFFENSIVE_WORDS:
+        rude = _RUDE.get(w)
+        if rude is None:
+            rude = _rude(w)
+        if rude:
             if w == "fan" and language == "en":
                 continue  # "a big fan"
-            return True
+            return (w,)
         if language == "en" and w in _OFFENSIVE_EN_ONLY:
-            return True
-        compound = w.startswith(_OFFENSIVE_PREFIXES) or w.endswith(_OFFENSIVE_SUFFIXES)
-        if compound and len(w) > 5 and not w.startswith(_NOT_OFFENSIVE):
-            return True
-    return bool(_OFFENSIVE_PHRASES.search(text.lower()))
+            return (w,)
+    if not _PHRASE_NEEDS.isdisjoint(words):
+        m = _OFFENSIVE_PHRASES.search(text.lower())
+        if m:
+            return (m.group(),)
+    return insult_words(text, tokens, words)
 
 
-def is_threat(text: str) -> bool:
-    return bool(_THREAT.search(text.lower()))
+def _rude(w: str) -> bool:
+    """A swear word or rude compound, whatever the language; cached per word."""
+    compound = w.startswith(_OFFENSIVE_PREFIXES) or w.endswith(_OFFENSIVE_SUFFIXES)
+    rude = w in _OFFENSIVE_WORDS or (compound and len(w) > 5 and not w.startswith(_NOT_OFFENSIVE))
+    if len(_RUDE) > 100_000:
+        _RUDE.clear()
+    _RUDE[w] = rude
+    return rude
+
+
+_RUDE: dict[str, bool] = {}
+# The first word of each of _OFFENSIVE_PHRASES.
+_PHRASE_NEEDS = words("dum dumma håll ditt era jävla din dra ta kyss fy")
+
+
+def is_swearing(found: Sequence[str]) -> bool:
+    """Whether the words ``offensive_words`` found are swear words, not an insult."""
+    return len(found) == 1 and (
+        found[0] in _OFFENSIVE_WORDS
+        or found[0] in _OFFENSIVE_EN_ONLY
+        or found[0].startswith(_OFFENSIVE_PREFIXES)
+        or found[0].endswith(_OFFENSIVE_SUFFIXES)
+        or bool(_OFFENSIVE_PHRASES.fullmatch(found[0]))
+    )
+
+
+def is_offensive(text: str, tokens: Sequence[Token], *, language: str) -> bool:
+    return bool(offensive_words(text, tokens, language=language))
+
+
+# A word each alternative of _THREAT needs; without one the pattern cannot match.
+_THREAT_NEEDS = words(
+    """
+    döda dödar mörda mördar skjuta skjuter knivhugga knivhugger slå slår spränga spränger
+    misshandla strypa hänga våldta livet kill shoot stab hurt bränna bränner sätta sätter
+    tända vet hitta komma efter se ångra dö sota dyrt borde förtjänar hoppas bomb bomben
+    bombhot akta will
+    """
+)
+
+
+def threat_words_in(
+    text: str, tokens: Sequence[Token], words: frozenset[str] | None = None
+) -> tuple[str, ...]:
+    """The words of a threat in ``text``, or ()."""
+    words = present(tokens) if words is None else words
+    found = threat_words(text, tokens, words)
+    if found:
+        return found
+    lowered = text.lower()
+    if _THREAT_NEEDS.isdisjoint(words) and "sprängladdning" not in lowered:
+        return ()
+    m = _THREAT.search(lowered)
+    return (m.group(),) if m else ()
+
+
+def is_threat(text: str, tokens: Sequence[Token]) -> bool:
+    return bool(threat_words_in(text, tokens))

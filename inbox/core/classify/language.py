@@ -187,12 +187,32 @@ def _word_vote(words: Sequence[str]) -> Lang | None:
     return None
 
 
+# Words only Swedish writes (Danish and Norwegian say "og", "ikke", "jeg", "er",
+# "også", "hvorfor"); three of them and no English settle it without cld2.
+_SV_ONLY_WORDS = (
+    "och inte är jag också varför hur vad någon något några mycket ska skulle "
+    "bara eller när här där vår våra någonsin redan fortfarande"
+)
+_EN_ONLY_WORDS = (
+    "the and is you are of to with this that have not for what where how can my your it was"
+)
+_SV_ONLY = frozenset(_SV_ONLY_WORDS.split())
+_EN_ONLY = frozenset(_EN_ONLY_WORDS.split())
+
+
 def detect_language(text: str, words: Sequence[str]) -> Lang:
     """Language of ``text``; ``words`` are its lower-cased word tokens."""
     letters = [w for w in words if w.isalpha()]
     if not letters:
         # Emojis, numbers, punctuation: the organisation's own language.
         return "sv"
+    if len(letters) >= 6:
+        sv_only = len(_SV_ONLY.intersection(letters))
+        en_only = len(_EN_ONLY.intersection(letters))
+        if sv_only >= 3 and en_only == 0:
+            return "sv"
+        if en_only >= 4 and sv_only == 0 and not any(ch in _SWEDISH_LETTERS for ch in text):
+            return "en"
     try:
         reliable, _, details = pycld2.detect(text, bestEffort=True)
         code: str = details[0][1]

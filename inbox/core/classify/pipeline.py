@@ -9,10 +9,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from inbox.core.classify.flags import is_offensive, is_question, is_threat, no_reply_needed
+from inbox.core.classify.flags import (
+    is_question,
+    is_swearing,
+    no_reply_needed,
+    offensive_words,
+    threat_words_in,
+)
+from inbox.core.classify.hostility import present
 from inbox.core.classify.language import Lang, detect_language
 from inbox.core.classify.pii import Span, find_personal_data, mask_personal_data
-from inbox.core.classify.sentiment import Sentiment, analyse_sentiment
+from inbox.core.classify.sentiment import THRESHOLD, Sentiment, analyse_sentiment
 from inbox.core.classify.topics import TopicHit, TopicMatcher
 from inbox.core.classify.words import tokenize
 from inbox.core.rules.tagging import Rules
@@ -41,6 +48,8 @@ class Classification:
     pii_spans: tuple[Span, ...]
     # Word stems, for routing rules with keyword conditions; not shown.
     stems: tuple[str, ...] = field(default=(), repr=False)
+    # The words each of "threat" and "offensive" rests on, to explain the flag.
+    flag_words: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @property
     def topic_keys(self) -> tuple[str, ...]:
@@ -62,16 +71,27 @@ class Classifier:
         language = detect_language(head, words)
         question = is_question(head)
         sentiment = analyse_sentiment(head, tokens, question=question)
+        seen = present(tokens)
+        threat = threat_words_in(head, tokens, seen)
+        # A threat is offensive too, whatever words it uses.
+        offensive = offensive_words(head, tokens, language=language, words=seen) or threat
+        if (threat or (offensive and not is_swearing(offensive))) and sentiment.label != "negative":
+            # Threats and insults are negative however they are put ("ska bli
+            # kul att se er springa"); a swear word can be glad ("fy fan vad bra").
+            sentiment = Sentiment("negative", min(sentiment.score, -THRESHOLD))
         no_reply = no_reply_needed(head, tokens, question=question, sentiment_label=sentiment.label)
         flags: list[str] = []
         if question and not no_reply:
             flags.append("question")
         if no_reply:
             flags.append("no_reply_needed")
-        if is_offensive(head, tokens, language=language):
+        explained: list[tuple[str, tuple[str, ...]]] = []
+        if offensive:
             flags.append("offensive")
-        if is_threat(head):
+            explained.append(("offensive", offensive))
+        if threat:
             flags.append("threat")
+            explained.append(("threat", threat))
         if pii:
             flags.append("personal_data")
         return Classification(
@@ -82,6 +102,7 @@ class Classifier:
             needs_reply=not no_reply,
             pii_spans=pii,
             stems=tuple(t.stem for t in tokens),
+            flag_words=tuple(explained),
         )
 
 

@@ -20,6 +20,7 @@ from functools import lru_cache
 from typing import Literal
 
 from inbox.core.classify.sentiment_lexicon import (
+    COMPLAINT_WEIGHT,
     EMOTICONS,
     INTENSIFIER_BRIDGES,
     INTENSIFIER_PREFIXES,
@@ -27,7 +28,11 @@ from inbox.core.classify.sentiment_lexicon import (
     LOADED_PREFIXES,
     LOADED_SUFFIXES,
     NEGATORS,
+    NOT_DONE,
     PHRASES,
+    REPEATED,
+    REPEATED_BOOST,
+    complaint_weights,
     emoji_weights,
     english_weights,
     surface_only_weights,
@@ -55,6 +60,8 @@ _STEMS: dict[str, float] = {}
 for _w, _weight in _SURFACE.items():
     _STEMS.setdefault(stem(_w), _weight)
 _SURFACE.update(surface_only_weights())
+for _w, _weight in complaint_weights().items():
+    _SURFACE.setdefault(_w, _weight)
 _SURFACE.update(english_weights())
 # Phrases by first word, longest first, so most words cost one look-up.
 _PHRASES: dict[str, list[tuple[tuple[str, ...], float]]] = {}
@@ -94,15 +101,47 @@ class Sentiment:
 
 
 def _word_weight(word: str, word_stem: str) -> float | None:
+    # Per distinct word, not per text: the lexicon is fixed, words repeat.
+    if word in _WEIGHTS:
+        return _WEIGHTS[word]
     w = _SURFACE.get(word)
     if w is None:
         w = _STEMS.get(word_stem)
     if w is None:
         if word.startswith(_PREFIXES):
-            return _prefixed_weight(word)
-        if word.endswith(_SUFFIXES):
-            return _suffixed_weight(word)
+            w = _prefixed_weight(word)
+        elif word.endswith(_SUFFIXES):
+            w = _suffixed_weight(word)
+    if len(_WEIGHTS) > 100_000:
+        _WEIGHTS.clear()
+    _WEIGHTS[word] = w
     return w
+
+
+_WEIGHTS: dict[str, float | None] = {}
+
+
+def _is_plain(word: str, word_stem: str) -> bool:
+    """A word that carries no sentiment and starts nothing (most words); cached."""
+    is_plain = (
+        word not in _PHRASES
+        and word not in NEGATORS
+        and word not in INTENSIFIERS
+        and _word_weight(word, word_stem) is None
+        and not ("h" in word and _laughter(word))
+    )
+    if len(_PLAIN) > 100_000:
+        _PLAIN.clear()
+    _PLAIN[word] = is_plain
+    return is_plain
+
+
+_PLAIN: dict[str, bool] = {}
+
+
+@lru_cache(maxsize=16384)
+def _laughter(word: str) -> bool:
+    return _LAUGH_RE.fullmatch(word) is not None
 
 
 def _known(word: str) -> bool:
@@ -169,7 +208,16 @@ def _emoji_weight(emoji: str) -> tuple[str, float | None]:
     return emoji[0], _EMOJI.get(emoji[0])
 
 
+def _emoticons(text: str) -> float:
+    # Every emoticon but "xD" has one of : ; < =, so most texts need no search.
+    if ":" in text or ";" in text or "<" in text or "=" in text or "xD" in text or "XD" in text:
+        return sum(EMOTICONS[m.group()] for m in _EMOTICON_RE.finditer(text))
+    return 0.0
+
+
 def _emoji_total(text: str) -> float:
+    if not text or max(text) < "\u2190":
+        return _emoticons(text)  # no symbol or emoji at all
     seen: dict[str, int] = {}
     total = 0.0
     for written in _EMOJI_RE.findall(text):
@@ -181,28 +229,35 @@ def _emoji_total(text: str) -> float:
         if n < 4:
             total += weight * (1.0 if n == 0 else 0.4)
         seen[e] = n + 1
-    for m in _EMOTICON_RE.finditer(text):
-        total += EMOTICONS[m.group()]
-    return total
+    return total + _emoticons(text)
 
 
 def _words_total(tokens: Sequence[Token], question: bool) -> float:
     surf = [t.text for t in tokens]
     stems = [t.stem for t in tokens]
     emphasis = [1.0] * len(tokens)
-    for k, word in enumerate(surf):
-        if _REPEAT_RE.search(word):
-            surf[k], stems[k], emphasis[k] = _normal(word)
+    if _REPEAT_RE.search(" ".join(surf)):
+        for k, word in enumerate(surf):
+            if _REPEAT_RE.search(word):
+                surf[k], stems[k], emphasis[k] = _normal(word)
     total = 0.0
     negated_until = -1
     boost = 1.0
     # As in VADER: after "men" (but) the writer says what they mean.
     but = next((k for k, w in enumerate(surf) if w in _BUT), -1)
     i, n = 0, len(tokens)
+    plain = _PLAIN
     while i < n:
+        word = surf[i]
+        is_plain = plain.get(word)
+        if is_plain is None:
+            is_plain = _is_plain(word, stems[i])
+        if is_plain:
+            boost = 1.0
+            i += 1
+            continue
         weight: float | None = None
         span = 1
-        word = surf[i]
         for seq, phrase_weight in _PHRASES.get(word, ()):
             k = i + len(seq)
             if tuple(surf[i:k]) == seq:
@@ -215,6 +270,8 @@ def _words_total(tokens: Sequence[Token], question: bool) -> float:
         if weight is None:
             if word in NEGATORS:
                 negated_until = i + _NEGATION_SCOPE
+                if any(w in NOT_DONE for w in surf[i + 1 : i + 1 + _NEGATION_SCOPE]):
+                    total += COMPLAINT_WEIGHT  # "har inte tömts", "ingen hört av sig"
                 i += 1
                 continue
             if word in INTENSIFIERS and i + 1 < n:
@@ -231,8 +288,8 @@ def _words_total(tokens: Sequence[Token], question: bool) -> float:
                     boost = INTENSIFIERS[word]
                     i += 2
                     continue
-            weight = _word_weight(word, stems[i])
-            if weight is None and "h" in word and _LAUGH_RE.fullmatch(word):
+            weight = _WEIGHTS[word] if word in _WEIGHTS else _word_weight(word, stems[i])
+            if weight is None and "h" in word and _laughter(word):
                 weight = LAUGHTER
             elif weight:
                 weight *= emphasis[i]
@@ -247,11 +304,21 @@ def _words_total(tokens: Sequence[Token], question: bool) -> float:
             total += weight * boost * ((0.5 if i < but else 1.5) if but >= 0 else 1.0)
         boost = 1.0
         i += span
+    if total < 0 and any(w in REPEATED for w in surf):
+        total *= REPEATED_BOOST
     return total
 
 
+# An eye-roll or an upside-down face makes the praise around it sarcastic:
+# "Toppen, bussen kom inte idag heller 🙄".
+_SARCASM = ("\U0001f644", "\U0001f643")
+
+
 def analyse_sentiment(text: str, tokens: Sequence[Token], *, question: bool) -> Sentiment:
-    total = _words_total(tokens, question) + _emoji_total(text)
+    words = _words_total(tokens, question)
+    if words > 0 and (_SARCASM[0] in text or _SARCASM[1] in text):
+        words = -words
+    total = words + _emoji_total(text)
     if total:
         total *= 1.0 + 0.08 * min(text.count("!"), 4)
     score = total / math.sqrt(total * total + _ALPHA)

@@ -270,6 +270,32 @@ PHRASES: dict[str, float] = {
     "fryser ihjäl": -2.0,
 }
 
+# A service that did not happen is a complaint: "har inte tömts", "ingen
+# svarar", "inte fått någon kallelse", "aldrig plogat". These words count
+# COMPLAINT_WEIGHT when a negator stands up to three words before them.
+_NOT_DONE = """
+    svarat svarar svara svarade hört hörts hörde fått fick kommit kom
+    tömts tömt tömd tömda töms plogat plogats plogas plogade sandat sandats röjt röjts
+    hänt skett ringt ringde återkommit återkommer återkom hjälpt hjälper
+    lyssnar lyssnade lyssnat bryr brydde tog gjort gjorde lagat lagats åtgärdat
+    åtgärdats fixat fixats hämtat hämtats levererat skickat skickats
+    fungerar fungerat funkar funkat stannar stannade stannat hålls hölls räcker
+    info information besked svar tid tider plats kallelse hjälp ansvar
+    answered replied heard received came arrived fixed collected helped listened
+    """
+NOT_DONE = frozenset(_NOT_DONE.split())
+COMPLAINT_WEIGHT = -1.5
+# "Igen", "fortfarande": a failure repeated. Not sentiment words by themselves
+# ("tack igen!"), they strengthen a complaint already made.
+REPEATED = frozenset(("igen", "fortfarande", "still", "again"))
+REPEATED_BOOST = 1.5
+
+# Complaints to public organisations, by the words people write them in.
+COMPLAINT_WORDS: dict[float, str] = {
+    -1.0: "avslag halkade halkat läcker läcka mobbad mobbade glömd glömda bortglömd",
+    -2.0: "förtvivlad förtvivlade mobbning mobbas översvämmades cirkus",
+}
+
 NEGATORS = frozenset(
     [
         "inte",
@@ -390,6 +416,10 @@ def word_weights() -> dict[str, float]:
         for suffix in ("t", "a", "e"):
             out.setdefault(w + suffix, weight)
     return out
+
+
+def complaint_weights() -> dict[str, float]:
+    return {w: weight for weight, words in COMPLAINT_WORDS.items() for w in words.split()}
 
 
 def surface_only_weights() -> dict[str, float]:

@@ -60,7 +60,9 @@ class TopicMatcher:
     exclude: dict[str, tuple[str, ...]] = field(default_factory=dict)
     _fuzzy_cache: dict[str, str | None] = field(default_factory=dict)
     # Words repeat (Zipf), so each distinct token is looked up once.
-    _hit_cache: dict[tuple[str, bool], list[tuple[_Keyword, float]]] = field(default_factory=dict)
+    # (Capitalised words are looked up apart: no fuzzy matching for names.)
+    _hit_cache: dict[str, list[tuple[_Keyword, float]]] = field(default_factory=dict)
+    _hit_cache_capital: dict[str, list[tuple[_Keyword, float]]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, rules: Rules) -> TopicMatcher:
@@ -81,6 +83,12 @@ class TopicMatcher:
                     continue
                 add(m.words, word, key, word)
                 for s in stems_of(word):
+                    if len(s) < MIN_COMPOUND < len(word) and " " not in word:
+                        # "demens" stems to "dem", which is "them": the word
+                        # counts as written, and as the start of compounds.
+                        add(m.surface, word, key, word)
+                        add(m.compounds, word, key, word)
+                        continue
                     add(m.stems, s, key, word)
                     if len(s) >= MIN_COMPOUND:
                         add(m.compounds, s, key, word)
@@ -107,12 +115,12 @@ class TopicMatcher:
         return found
 
     def _cached_hits(self, tok: Token) -> list[tuple[_Keyword, float]]:
-        key = (tok.text, tok.capital)
-        hits = self._hit_cache.get(key)
+        cache = self._hit_cache_capital if tok.capital else self._hit_cache
+        hits = cache.get(tok.text)
         if hits is None:
-            if len(self._hit_cache) > 100_000:
-                self._hit_cache.clear()
-            hits = self._hit_cache[key] = self._token_hits(tok)
+            if len(cache) > 100_000:
+                cache.clear()
+            hits = cache[tok.text] = self._token_hits(tok)
         return hits
 
     def _token_hits(self, tok: Token) -> list[tuple[_Keyword, float]]:
@@ -176,10 +184,14 @@ class TopicMatcher:
                     surface = " ".join(t.text for t in tokens[i : j + 1])
                     credit(topic, EXACT, surface)
                     phrase_covered.update(range(i, j + 1))
+        plain, capital = self._hit_cache, self._hit_cache_capital
         for i, tok in enumerate(tokens):
-            if i in phrase_covered or len(tok.text) < 2:
+            found = (capital if tok.capital else plain).get(tok.text)
+            if found is None:
+                found = self._cached_hits(tok)
+            if not found or i in phrase_covered or len(tok.text) < 2:
                 continue
-            for kw, score in self._cached_hits(tok):
+            for kw, score in found:
                 for topic in kw.topics:
                     credit(topic, score, tok.text)
         hits = [
@@ -187,7 +199,9 @@ class TopicMatcher:
             for topic, (_, surface) in best.items()
             if 1.0 - miss[topic] >= self.min_score
         ]
-        hits.sort(key=lambda h: (-h.score, self.order.get(h.key, 0)))
+        # Of equal scores the longer word is the more specific one: "tandläkaren"
+        # before "kallelse", "färdtjänsten" before "chaufför".
+        hits.sort(key=lambda h: (-h.score, -len(h.matched), self.order.get(h.key, 0)))
         return tuple(hits)
 
 

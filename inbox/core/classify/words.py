@@ -99,17 +99,25 @@ def stem(word: str) -> str:
 
 
 def tokenize(text: str) -> list[Token]:
-    out = []
+    out: list[Token] = []
     new = tuple.__new__  # NamedTuple's own __new__ is a slow Python function
-    for m in _WORD.finditer(text):
-        word = m.group()
-        known = _WORDS.get(word)
+    get = _WORDS.get
+    append = out.append
+    find = text.index
+    pos = 0
+    # findall is quicker than a match object per word; each word is then the
+    # first occurrence after the previous one, since only characters that are
+    # not letters or digits lie between them.
+    for word in _WORD.findall(text):
+        known = get(word)
         if known is None:
             lowered = word.lower()
             if len(_WORDS) > 100_000:
                 _WORDS.clear()
             known = _WORDS[word] = (lowered, stem(lowered), word[0].isupper())
-        out.append(new(Token, (known[0], known[1], m.start(), m.end(), known[2])))
+        start = find(word, pos)
+        pos = start + len(word)
+        append(new(Token, (known[0], known[1], start, pos, known[2])))
     return out
 
 

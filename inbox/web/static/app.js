@@ -1,5 +1,6 @@
 // Queue keyboard navigation (j/k/Enter, x ticks the row), ticking rows (shift-click
-// for a range), saved replies, the CSRF header for htmx.
+// for a range), saved replies, the CSRF header for htmx, and the counters of fields
+// with a limit (inbox/core/limits.py): a form with a text over its limit is not sent.
 (function () {
   "use strict";
   var token = document.querySelector('meta[name="csrf-token"]');
@@ -77,6 +78,48 @@
   });
   document.addEventListener("change", function (e) {
     var target = e.target.getAttribute && e.target.getAttribute("data-fill");
-    if (target && e.target.value) { document.getElementById(target).value = e.target.value; }
+    if (target && e.target.value) {
+      var box = document.getElementById(target);
+      box.value = e.target.value;
+      box.dispatchEvent(new Event("input", { bubbles: true }));
+    }
   });
+
+  // Counters: "123 av 8 000 tecken", or how many too many. Characters as the server
+  // counts them (code points; a line break is one). A quiet counter (short fields)
+  // shows itself only near the limit.
+  function length(value) { return Array.from(value.replace(/\r\n/g, "\n")).length; }
+  function grouped(n) {
+    var sep = document.documentElement.lang === "en" ? "," : "\u00a0";
+    return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, sep);
+  }
+  function counters(root) { return Array.prototype.slice.call((root || document).querySelectorAll(".counter[data-for]")); }
+  function recount(counter) {
+    var input = document.getElementById(counter.getAttribute("data-for"));
+    if (!input) { return true; }
+    var most = parseInt(counter.getAttribute("data-limit"), 10);
+    var n = length(input.value);
+    var over = n > most;
+    var text = over
+      ? counter.getAttribute("data-over").replace("{over}", grouped(n - most))
+      : counter.getAttribute("data-left").replace("{count}", grouped(n));
+    if (counter.textContent !== text) { counter.textContent = text; }
+    counter.classList.toggle("over", over);
+    counter.hidden = counter.hasAttribute("data-quiet") && !over && n < most * 0.8;
+    if (over) { input.setAttribute("aria-invalid", "true"); } else { input.removeAttribute("aria-invalid"); }
+    return !over;
+  }
+  counters().forEach(recount);
+  document.addEventListener("input", function (e) {
+    var id = e.target && e.target.id;
+    if (!id) { return; }
+    counters().forEach(function (c) { if (c.getAttribute("data-for") === id) { recount(c); } });
+  });
+  document.addEventListener("submit", function (e) {
+    var bad = counters(e.target).filter(function (c) { return !recount(c); });
+    if (!bad.length) { return; }
+    e.preventDefault();
+    var input = document.getElementById(bad[0].getAttribute("data-for"));
+    if (input) { input.focus(); }
+  }, true);
 })();

@@ -2,22 +2,48 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from inbox.actions import audit
 from inbox.actions import users as users_actions
+from inbox.core import limits
 from inbox.core.access import ROLE_LABELS
 from inbox.core.text import Text
 from inbox.store import people
 from inbox.store.db import session_scope
-from inbox.web.auth import Ctx, field
+from inbox.web.auth import Ctx, TooLong, field
 from inbox.web.errors import Refused
 from inbox.web.templating import flash, render
 
 
-def _page(request: Request, ctx: Ctx, *, error: str = "", status: int = 200) -> Response:
+def _typed(ctx: Ctx) -> dict[str, Any]:
+    """What the add-user form held (the password never comes back)."""
+
+    def text(name: str) -> str:
+        value = ctx.form.get(name, "")
+        return value if isinstance(value, str) else ""
+
+    return {
+        "email": text("email"),
+        "name": text("name"),
+        "role": text("role"),
+        "duty": text("duty") == "1",
+        "departments": [d for d in ctx.form.getlist("departments") if isinstance(d, str)],
+    }
+
+
+def _page(
+    request: Request,
+    ctx: Ctx,
+    *,
+    error: Text | str = "",
+    status: int = 200,
+    typed: dict[str, Any] | None = None,
+) -> Response:
     with Session(ctx.rt.engine) as session:
         users = people.users_by_email(session)
     return render(
@@ -27,6 +53,8 @@ def _page(request: Request, ctx: Ctx, *, error: str = "", status: int = 200) -> 
             "users": users,
             "roles": ROLE_LABELS,
             "error": error,
+            "typed": typed
+            or {"email": "", "name": "", "role": "", "duty": False, "departments": []},
         },
         status_code=status,
     )
@@ -40,14 +68,20 @@ async def add_user(request: Request, ctx: Ctx) -> Response:
     departments = [d for d in ctx.form.getlist("departments") if isinstance(d, str)]
     unknown = sorted(set(departments) - set(ctx.catalog.departments))
     if unknown and ctx.catalog.departments:
-        return _page(request, ctx, error=f"Okänd förvaltning: {', '.join(unknown)}", status=400)
+        return _page(
+            request,
+            ctx,
+            error=Text("Okänd förvaltning: %(keys)s.", keys=", ".join(unknown)),
+            status=422,
+            typed=_typed(ctx),
+        )
     try:
         with session_scope(ctx.rt.engine) as session:
             user = users_actions.add_user(
                 session,
-                email=field(ctx.form, "email", limit=255),
-                name=field(ctx.form, "name", limit=200),
-                password=field(ctx.form, "password", limit=1024),
+                email=field(ctx.form, "email", limit=limits.EMAIL),
+                name=field(ctx.form, "name", limit=limits.NAME),
+                password=field(ctx.form, "password", limit=limits.PASSWORD),
                 role=field(ctx.form, "role", limit=16),
                 departments=departments,
                 duty=field(ctx.form, "duty", limit=4) == "1",
@@ -55,8 +89,8 @@ async def add_user(request: Request, ctx: Ctx) -> Response:
                 now=ctx.now,
             )
             flash(request, Text("Användaren %(email)s är tillagd.", email=user.email))
-    except audit.ActionError as exc:
-        return _page(request, ctx, error=str(exc), status=400)
+    except (audit.ActionError, TooLong) as exc:
+        return _page(request, ctx, error=exc.text, status=422, typed=_typed(ctx))
     return RedirectResponse("/admin/users", status_code=303)
 
 
@@ -77,5 +111,5 @@ async def set_active(request: Request, ctx: Ctx) -> Response:
                 else Text("%(email)s är avaktiverad.", email=user.email),
             )
     except audit.ActionError as exc:
-        return _page(request, ctx, error=str(exc), status=400)
+        return _page(request, ctx, error=exc.text, status=422)
     return RedirectResponse("/admin/users", status_code=303)

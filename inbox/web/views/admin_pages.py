@@ -22,21 +22,21 @@ STATES = {
 }
 
 
-def advice_for(state: str, key: str) -> Text | None:
-    """What an admin does about a page that cannot send."""
+def advice_for(state: str, key: str) -> tuple[Text, str] | None:
+    """What an admin does about a page that cannot send, and the command that does it."""
+    connect = f"inbox pages connect {key} --token-stdin"
     if state == "reconnect":
-        return Text(
-            "Meta godtar inte sidans token längre. Koppla sidan igen: "
-            "inbox pages connect %(key)s --token-stdin",
-            key=key,
-        )
+        return Text("Meta godtar inte sidans token längre. Koppla sidan igen:"), connect
     if state == "permission":
-        return Text(
-            "Sidans token saknar behörighet att svara eller moderera. Ge appen "
-            "behörigheterna pages_manage_engagement och pages_messaging och koppla sidan igen."
+        return (
+            Text(
+                "Sidans token saknar behörighet att svara eller moderera. Ge appen "
+                "behörigheterna nedan och koppla sidan igen."
+            ),
+            "pages_manage_engagement, pages_messaging",
         )
     if state == "none":
-        return Text("Koppla sidan: inbox pages connect %(key)s --token-stdin", key=key)
+        return Text("Koppla sidan:"), connect
     return None
 
 

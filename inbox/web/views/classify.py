@@ -1,33 +1,61 @@
-"""The admin's test bench for the rules: paste a text, see the tags and the rule that fired."""
+"""The admin's test bench for the rules: paste a text, see the tags and the rule that
+fired; and the words the communicators' corrections suggest for the topics."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from sqlmodel import Session
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 
+from inbox.actions import audit, topic_words
+from inbox.core import limits
 from inbox.core.kinds import Channel, Kind
+from inbox.core.suggestions import Suggestion, keyword_line, suggest_words
 from inbox.core.tagging import tag_values
-from inbox.web.auth import Ctx, field
-from inbox.web.templating import render
+from inbox.core.text import Text
+from inbox.settings import PACKAGE
+from inbox.store import items
+from inbox.store.corrections import topic_corrections
+from inbox.store.db import session_scope
+from inbox.web.auth import Ctx, TooLong, field
+from inbox.web.templating import flash, render
 
 KINDS = [k.value for k in Kind]
 CHANNELS = [c.value for c in Channel]
 
 
-async def classify_page(request: Request, ctx: Ctx) -> Response:
-    context: dict[str, Any] = {
+def _page_names(ctx: Ctx) -> dict[str, str]:
+    """The rules' pages by name (the pages the database has, by the name it keeps)."""
+    named = {key: page.name or key for key, page in ctx.rt.rules.pages.items()}
+    with Session(ctx.rt.engine) as session:
+        return {**named, **items.page_names(session)}
+
+
+def _context(ctx: Ctx, *, word_error: Text | str = "") -> dict[str, Any]:
+    return {
         "kinds": KINDS,
         "channels": CHANNELS,
         "pages": sorted(ctx.rt.rules.pages),
+        "page_names": _page_names(ctx),
         "text": "",
         "chosen": {"page": "", "channel": "facebook", "kind": "comment"},
         "result": None,
         "error": "",
+        **_suggestions(ctx, error=word_error),
     }
+
+
+async def classify_page(request: Request, ctx: Ctx) -> Response:
+    context = _context(ctx)
     if request.method == "POST":
-        text = field(ctx.form, "text", limit=10_000)
+        typed = ctx.form.get("text", "")
+        try:
+            text = field(ctx.form, "text", limit=limits.RULES_TEST)
+        except TooLong as exc:
+            context.update(text=typed if isinstance(typed, str) else "", error=exc.text)
+            return render(request, "admin_classify.html", context, status_code=422)
         chosen = {
             "page": field(ctx.form, "page", limit=64),
             "channel": field(ctx.form, "channel", limit=16),
@@ -35,10 +63,10 @@ async def classify_page(request: Request, ctx: Ctx) -> Response:
         }
         context.update(text=text, chosen=chosen)
         if chosen["channel"] not in CHANNELS or chosen["kind"] not in KINDS:
-            context["error"] = "Okänd kanal eller typ."
+            context["error"] = Text("Okänd kanal eller typ.")
             return render(request, "admin_classify.html", context, status_code=400)
         if not text.strip():
-            context["error"] = "Skriv eller klistra in en text."
+            context["error"] = Text("Skriv eller klistra in en text.")
             return render(request, "admin_classify.html", context, status_code=400)
         values = tag_values(
             text,
@@ -50,3 +78,73 @@ async def classify_page(request: Request, ctx: Ctx) -> Response:
         )
         context["result"] = values["classification"]
     return render(request, "admin_classify.html", context)
+
+
+def _writable(ctx: Ctx) -> bool:
+    store = ctx.rt.store
+    return store is not None and topic_words.rules_writable(
+        store.directory, shipped=PACKAGE / "default_rules"
+    )
+
+
+def _current(ctx: Ctx) -> list[Suggestion]:
+    with Session(ctx.rt.engine) as session:
+        corrected = topic_corrections(session)
+    return suggest_words(corrected, ctx.rt.rules)
+
+
+def _suggestions(ctx: Ctx, *, error: Text | str = "") -> dict[str, Any]:
+    return {
+        "suggestions": [
+            (
+                s,
+                keyword_line(s.topic, s.word),
+                ", ".join(ctx.catalog.topic_name(t) for t in s.today),
+            )
+            for s in _current(ctx)
+        ],
+        "writable": _writable(ctx),
+        "word_error": error,
+    }
+
+
+async def add_word(request: Request, ctx: Ctx) -> Response:
+    """Add a suggested word to its topic's keywords (only a word suggested now)."""
+    topic = field(ctx.form, "topic", limit=64)
+    word = field(ctx.form, "word", limit=64)
+    error: Text | str = ""
+    if not any(s.topic == topic and s.word == word for s in _current(ctx)):
+        error = Text("Förslaget finns inte längre. Ladda om sidan.")
+    elif not _writable(ctx) or ctx.rt.store is None:
+        error = Text(
+            "Reglerna går inte att ändra härifrån. Lägg till raden för hand: %(line)s",
+            line=keyword_line(topic, word),
+        )
+    else:
+        try:
+            with session_scope(ctx.rt.engine) as session:
+                topic_words.add_topic_keyword(
+                    session,
+                    directory=ctx.rt.store.directory,
+                    topic=topic,
+                    word=word,
+                    actor=ctx.user.email,
+                    now=ctx.now,
+                )
+        except audit.ActionError as exc:
+            error = Text("Ordet kunde inte läggas till: %(why)s", why=str(exc))
+        else:
+            problem = ctx.rt.store.reload()
+            if problem is None:
+                flash(
+                    request,
+                    Text(
+                        "Ordet %(word)s gäller nu för ämnet %(topic)s.",
+                        word=word,
+                        topic=ctx.catalog.topic_name(topic),
+                    ),
+                )
+                return RedirectResponse("/admin/classify", status_code=303)
+            error = Text("Reglerna laddades inte om: %(why)s", why=problem)
+    context = _context(ctx, word_error=error)
+    return render(request, "admin_classify.html", context, status_code=400)

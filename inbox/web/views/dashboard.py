@@ -5,12 +5,14 @@ and every table as a CSV download (Swedish Excel, or ``?dialect=plain``)."""
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
 from markupsafe import Markup
 from sqlalchemy.engine import Connection, Engine
+from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -21,6 +23,7 @@ from inbox.core.csv_out import DIALECTS, CsvWriter, Dialect
 from inbox.core.formatting import local_datetime, window_values
 from inbox.core.metrics import METRIC_NAMES, Metrics
 from inbox.core.text import Text
+from inbox.store import people as people_store
 from inbox.store.report import (
     WINDOW_FIELDS,
     Report,
@@ -219,7 +222,14 @@ async def dashboard(request: Request, ctx: Ctx) -> Response:
     data["query"] = urlencode(
         [(k, v) for k, v in request.query_params.multi_items() if k not in ("fresh", "dialect")]
     )
+    data["person_names"] = _person_names(ctx)
     return render(request, "dashboard.html", data)
+
+
+def _person_names(ctx: Ctx) -> dict[str, str]:
+    """Each user's display name by address: the per-person table names people."""
+    with Session(ctx.rt.engine) as session:
+        return {u.email: u.name for u in people_store.users_by_email(session)}
 
 
 def _metric_cells(m: Metrics) -> list[Any]:
@@ -302,12 +312,21 @@ async def dashboard_csv(request: Request, ctx: Ctx) -> Response:
             "sentiments": "sentiment",
             "weeks": "week",
         }[table]
-        name_of = {
+        person_names = _person_names(ctx)
+
+        def person_name(key: str) -> str:
+            return person_names.get(key, key)
+
+        namers: dict[str, Callable[[str], str]] = {
             "pages": report.name,
             "departments": ctx.catalog.department_name,
             "topics": ctx.catalog.topic_name,
-        }.get(table)
-        names = ["name"] if table == "pages" else [table[:-1]] if name_of else []
+            "people": person_name,
+        }
+        name_of = namers.get(table)
+        names = {"pages": ["name"], "people": ["person_name"]}.get(
+            table, [table[:-1]] if name_of else []
+        )
         writer.writeheader([key_name, *names, *METRIC_NAMES, *tail])
         if table == "pages":
             rows: list[tuple[Any, Metrics]] = list(report.pages.items())

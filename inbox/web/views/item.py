@@ -15,7 +15,7 @@ from inbox.actions import responses as responses_actions
 from inbox.actions.outbound import ACKNOWLEDGEMENT
 from inbox.channels.outbound import offer as sending
 from inbox.channels.registry import RegistryError, send_record
-from inbox.core import case_record
+from inbox.core import case_record, limits
 from inbox.core.access import may_handle
 from inbox.core.kinds import Resolution
 from inbox.core.rules.saved_replies import acknowledgement_text, fill, for_department
@@ -26,8 +26,9 @@ from inbox.store import items, people, records
 from inbox.store.db import session_scope
 from inbox.store.models import Item
 from inbox.store.queries import thread_items
-from inbox.web.auth import Ctx, field
+from inbox.web.auth import Ctx, TooLong, field
 from inbox.web.errors import Refused
+from inbox.web.labels import label
 from inbox.web.templating import flash, render
 from inbox.web.views.login import safe_next
 
@@ -41,6 +42,49 @@ OUTBOUND_LABELS = {
     "unhide": Text("visa igen"),
     "delete": Text("radera"),
 }
+
+
+# Event data that names a person, a department or a page: shown by name in the history.
+_PEOPLE_KEYS = frozenset({"assignee", "user", "person", "responder", "actor"})
+_DEPARTMENT_KEYS = frozenset({"department", "from_department", "to_department"})
+VALUE_LABELS = {
+    "resolution": "resolution",
+    "field": "field",
+    "level": "level",
+    "role": "role",
+    "source": "source",
+    "operation": "resolution",
+}
+
+
+def event_details(
+    event: Any, names: dict[str, str], catalog: Any, page_names: dict[str, str]
+) -> list[tuple[str, str]]:
+    """An event's data as (key, value) pairs, with people, departments and pages named."""
+    data = event.data if isinstance(event.data, dict) else {}
+    out = []
+    for key, value in data.items():
+        if value in (None, "", [], {}):
+            continue
+        shown = str(value)
+        previous_of = {"assigned": "assignee", "sent_to_department": "department"}.get(event.kind)
+        kind = previous_of if key == "previous" else key
+        if kind in _PEOPLE_KEYS:
+            shown = names.get(shown, shown)
+        elif kind in _DEPARTMENT_KEYS:
+            shown = catalog.department_name(shown)
+        elif kind == "page":
+            shown = page_names.get(shown, shown)
+        elif kind in VALUE_LABELS:
+            shown = label(shown, VALUE_LABELS[kind])
+        elif kind in ("old", "new") and data.get("field") == "sentiment":
+            shown = label(shown, "sentiment")
+        elif kind in ("old", "new") and data.get("field") == "topic":
+            shown = catalog.topic_name(shown)
+        elif kind in ("old", "new") and data.get("field") == "department":
+            shown = catalog.department_name(shown)
+        out.append((label(key, "event_field"), shown))
+    return out
 
 
 def _item_id(request: Request) -> int:
@@ -91,11 +135,13 @@ def _context(session: Session, item: Item, ctx: Ctx, **extra: Any) -> dict[str, 
     ]
     colleagues = items.active_users(session)
     catalog = ctx.catalog
+    page_names = items.page_names(session)
     replies = [
         (r.title, fill(r.text, author=item.author, page=page.name, agent=ctx.user.name))
         for r in for_department(catalog.saved_replies, item.department)
     ]
-    names = {u.email: u.name for u in colleagues}
+    # Everyone who ever did something, by name (a deactivated colleague too).
+    names = {u.email: u.name for u in people.users_by_email(session)}
     return {
         "item": item,
         "page": page,
@@ -107,6 +153,7 @@ def _context(session: Session, item: Item, ctx: Ctx, **extra: Any) -> dict[str, 
         "responses": record.responses,
         "notes": record.notes,
         "events": record.events,
+        "event_details": lambda event: event_details(event, names, catalog, page_names),
         "colleagues": colleagues,
         "names": names,
         "replies": replies,
@@ -136,6 +183,9 @@ def _context(session: Session, item: Item, ctx: Ctx, **extra: Any) -> dict[str, 
         "registry": ctx.rt.rules.registry_for(item.department),
         "may_register": privacy.may_register(ctx.user.role, ctx.user.departments, item),
         "reply_text": "",
+        "note_text": "",
+        "send_note": "",
+        "reason_detail": "",
         "warning": "",
         "error": "",
         **extra,
@@ -166,9 +216,27 @@ def _done(request: Request, item: Item, message: str | Text, *, to_queue: bool =
     return RedirectResponse(safe_next(target), status_code=303)
 
 
-def _refused(request: Request, session: Session, item: Item, ctx: Ctx, message: str) -> Response:
-    context = _context(session, item, ctx, error=message)
-    return render(request, "item.html", context, status_code=400)
+# What a refused form had typed, kept in the page shown again: action -> (context, field).
+KEPT = {
+    "reply": ("reply_text", "text"),
+    "record": ("reply_text", "text"),
+    "note": ("note_text", "text"),
+    "send": ("send_note", "note"),
+    "remove": ("reason_detail", "detail"),
+}
+
+
+def _refused(
+    request: Request, session: Session, item: Item, ctx: Ctx, message: Text, action: str
+) -> Response:
+    """The item page again with the message, and what the person typed still in the form."""
+    kept: dict[str, str] = {}
+    if action in KEPT:
+        name, form_field = KEPT[action]
+        typed = ctx.form.get(form_field, "")
+        kept[name] = typed if isinstance(typed, str) else ""
+    context = _context(session, item, ctx, error=message, **kept)
+    return render(request, "item.html", context, status_code=422)
 
 
 async def act(request: Request, ctx: Ctx) -> Response:
@@ -181,10 +249,10 @@ async def act(request: Request, ctx: Ctx) -> Response:
         item = fetch_item(session, request, ctx)
         try:
             return handler(request, session, item, ctx)
-        except audit.ActionError as exc:
+        except (audit.ActionError, TooLong) as exc:
             session.rollback()
             item = fetch_item(session, request, ctx)
-            return _refused(request, session, item, ctx, str(exc))
+            return _refused(request, session, item, ctx, exc.text, action)
 
 
 def _conflict(request: Request, session: Session, item: Item, ctx: Ctx) -> Response | None:
@@ -202,12 +270,14 @@ def _conflict(request: Request, session: Session, item: Item, ctx: Ctx) -> Respo
         if seen.isdigit() and count > int(seen)
         else Text("Någon annan har ärendet öppet just nu: %(names)s.", names=", ".join(others))
     )
-    context = _context(session, item, ctx, warning=warning, reply_text=field(ctx.form, "text"))
+    context = _context(
+        session, item, ctx, warning=warning, reply_text=field(ctx.form, "text", limit=limits.REPLY)
+    )
     return render(request, "item.html", context, status_code=409)
 
 
 def _reply(request: Request, session: Session, item: Item, ctx: Ctx) -> Response:
-    text = field(ctx.form, "text")
+    text = field(ctx.form, "text", limit=limits.REPLY)
     conflict = _conflict(request, session, item, ctx)
     if conflict is not None:
         return conflict
@@ -239,7 +309,7 @@ def _record(request: Request, session: Session, item: Item, ctx: Ctx) -> Respons
     responses_actions.reply(
         session,
         item,
-        text=field(ctx.form, "text"),
+        text=field(ctx.form, "text", limit=limits.REPLY),
         actor=ctx.user.email,
         author=ctx.user.name,
         now=ctx.now,
@@ -255,7 +325,7 @@ def _settle(request: Request, session: Session, item: Item, ctx: Ctx) -> Respons
     raw = field(ctx.form, "outbound", limit=12)
     action = items.outbound_by_id(session, int(raw)) if raw.isdigit() else None
     if action is None or action.item_id != item.id:
-        raise audit.ActionError("det finns ingen sådan sändning för ärendet")
+        raise audit.ActionError(Text("Det finns ingen sådan sändning för ärendet."))
     sent = field(ctx.form, "sent", limit=4) == "1"
     outbound.resolve_uncertain(
         session, action, sent=sent, actor=ctx.user.email, now=ctx.now, calendar=ctx.rt.calendar
@@ -283,7 +353,9 @@ def _unhide(request: Request, session: Session, item: Item, ctx: Ctx) -> Respons
 
 
 def _acknowledge(request: Request, session: Session, item: Item, ctx: Ctx) -> Response:
-    text = field(ctx.form, "text") or acknowledgement_text(ctx.catalog.saved_replies)
+    text = field(ctx.form, "text", limit=limits.REPLY) or acknowledgement_text(
+        ctx.catalog.saved_replies
+    )
     page = items.page_of(session, item)
     offer = sending.sending_of(session, item, page, ctx.rt.settings, ctx.now)
     if offer.can_send:
@@ -319,7 +391,7 @@ def _acknowledge(request: Request, session: Session, item: Item, ctx: Ctx) -> Re
 def _close(request: Request, session: Session, item: Item, ctx: Ctx) -> Response:
     value = field(ctx.form, "resolution", limit=32)
     if value not in (Resolution.NO_REPLY_NEEDED.value, Resolution.SPAM.value):
-        raise audit.ActionError("välj kräver inget svar eller skräp")
+        raise audit.ActionError(Text("Välj ”kräver inget svar” eller ”skräp”."))
     item_work.close_item(
         session, item, resolution=Resolution(value), actor=ctx.user.email, now=ctx.now
     )
@@ -328,7 +400,7 @@ def _close(request: Request, session: Session, item: Item, ctx: Ctx) -> Response
 
 def _remove(request: Request, session: Session, item: Item, ctx: Ctx) -> Response:
     reason = field(ctx.form, "reason", limit=32)
-    detail = field(ctx.form, "detail", limit=500)
+    detail = field(ctx.form, "detail", limit=limits.REASON)
     how = field(ctx.form, "how", limit=8) or "inbox"
     page = items.page_of(session, item)
     offer = sending.sending_of(session, item, page, ctx.rt.settings, ctx.now)
@@ -370,7 +442,7 @@ def _assign(request: Request, session: Session, item: Item, ctx: Ctx) -> Respons
     if who:
         user = people.user_by_email(session, who)
         if user is None or not user.active:
-            raise audit.ActionError(f"ingen aktiv användare {who}")
+            raise audit.ActionError(Text("Det finns ingen aktiv användare %(who)s.", who=who))
     item_work.assign_item(session, item, assignee=who or None, actor=ctx.user.email, now=ctx.now)
     return _done(request, item, "Ärendet är tilldelat." if who else "Tilldelningen är borttagen.")
 
@@ -381,7 +453,7 @@ def _send(request: Request, session: Session, item: Item, ctx: Ctx) -> Response:
         session,
         item,
         department=field(ctx.form, "department", limit=64),
-        note=field(ctx.form, "note", limit=4000),
+        note=field(ctx.form, "note", limit=limits.DEPARTMENT_NOTE),
         known=set(catalog.departments) | set(ctx.user.departments),
         actor=ctx.user.email,
         now=ctx.now,
@@ -391,7 +463,11 @@ def _send(request: Request, session: Session, item: Item, ctx: Ctx) -> Response:
 
 def _note(request: Request, session: Session, item: Item, ctx: Ctx) -> Response:
     item_work.add_note(
-        session, item, text=field(ctx.form, "text", limit=4000), actor=ctx.user.email, now=ctx.now
+        session,
+        item,
+        text=field(ctx.form, "text", limit=limits.NOTE),
+        actor=ctx.user.email,
+        now=ctx.now,
     )
     return _done(request, item, "Anteckningen är sparad.")
 
@@ -435,7 +511,7 @@ def _register(request: Request, session: Session, item: Item, ctx: Ctx) -> Respo
         raise Refused(403, Text("Du får inte registrera ärenden från en annan förvaltning."))
     address = ctx.rt.rules.registry_for(item.department)
     if address is None:
-        raise audit.ActionError("ingen registrator är angiven i departments.toml")
+        raise audit.ActionError(Text("Ingen registrator är angiven i departments.toml."))
     record = records.case_record(
         session,
         item,
@@ -458,7 +534,9 @@ def _register(request: Request, session: Session, item: Item, ctx: Ctx) -> Respo
             reply_to=ctx.user.email,
         )
     except RegistryError as exc:
-        raise audit.ActionError(f"det gick inte att skicka till registrator ({exc})") from exc
+        raise audit.ActionError(
+            Text("Det gick inte att skicka till registrator (%(why)s).", why=str(exc))
+        ) from exc
     privacy.registered(
         session,
         item,

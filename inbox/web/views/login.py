@@ -14,6 +14,7 @@ from starlette.responses import RedirectResponse, Response
 
 from inbox.actions import audit, sign_in
 from inbox.actions import users as users_actions
+from inbox.core import limits
 from inbox.core.access import ROLE_LABELS
 from inbox.core.passwords import LOCKOUT, locked_until, verify_password
 from inbox.core.text import Text
@@ -23,7 +24,7 @@ from inbox.store import people
 from inbox.store.db import session_scope
 from inbox.store.models import User
 from inbox.web import csrf
-from inbox.web.auth import Ctx, field, signed_in
+from inbox.web.auth import Ctx, TooLong, field, signed_in
 from inbox.web.errors import Refused
 from inbox.web.i18n import LANGUAGES
 from inbox.web.i18n import gettext_ as _
@@ -69,7 +70,7 @@ def _demo(rt: Runtime) -> tuple[str, list[DemoUser]] | None:
 
 
 def _page(
-    request: Request, rt: Runtime, *, error: str = "", email: str = "", status: int = 200
+    request: Request, rt: Runtime, *, error: Text | str = "", email: str = "", status: int = 200
 ) -> Response:
     return render(
         request,
@@ -110,8 +111,13 @@ async def login_form(request: Request, rt: Runtime, _form: FormData) -> Response
 
 
 async def login(request: Request, rt: Runtime, form: FormData) -> Response:
-    email = field(form, "email", limit=255).strip().lower()
-    password = field(form, "password", limit=1024)
+    try:
+        email = field(form, "email", limit=limits.EMAIL).strip().lower()
+        password = field(form, "password", limit=limits.PASSWORD)
+    except TooLong as exc:
+        typed = form.get("email", "")
+        kept = typed.strip() if isinstance(typed, str) else ""
+        return _page(request, rt, email=kept, error=exc.text, status=422)
     target = safe_next(field(form, "next", limit=2000) or "/")
     wait = request.app.state.signin_rate.take()
     if wait is not None:

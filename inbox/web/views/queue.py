@@ -43,12 +43,14 @@ UNDO_REFUSED = {
 }
 
 
-def _filters(request: Request, ctx: Ctx) -> QueueFilters:
+def _filters(request: Request, ctx: Ctx, params: Mapping[str, str] | None = None) -> QueueFilters:
     default = "" if ctx.user.sees_all or not ctx.user.departments else MINE_DEPARTMENTS
     try:
-        return parse_filters(request.query_params, default_department=default)
+        return parse_filters(
+            request.query_params if params is None else params, default_department=default
+        )
     except FilterError as exc:
-        raise Refused(400, exc.text) from None
+        raise Refused(400, exc.text) from exc
 
 
 def _posted_filters(ctx: Ctx) -> QueueFilters:
@@ -91,6 +93,7 @@ def _page(
     error: Text | None = None,
     chosen: Mapping[str, str] | None = None,
     checked: frozenset[int] = frozenset(),
+    typed_query: str | None = None,
 ) -> Response:
     with ctx.rt.engine.connect() as conn:
         rows = queue_items(conn, filters=filters, user=ctx.user, now=ctx.now)
@@ -102,6 +105,8 @@ def _page(
         )
     with session_scope(ctx.rt.engine) as session:
         colleagues = [(u.email, u.name) for u in items.active_users(session)]
+        names = {u.email: u.name for u in people.users_by_email(session)}
+        page_names = items.page_names(session)
     return render(
         request,
         "queue.html",
@@ -115,24 +120,42 @@ def _page(
             "mine_departments": MINE_DEPARTMENTS,
             "bulk_operations": BULK_OPERATIONS,
             "colleagues": colleagues,
+            "names": names,
+            "page_names": page_names,
             "undo": _undo_offer(request, ctx),
             "error": error,
             "chosen": chosen or {},
             "checked": checked,
+            "typed_query": filters.q if typed_query is None else typed_query,
         },
-        status_code=400 if error else 200,
+        status_code=(422 if typed_query is not None else 400) if error else 200,
     )
 
 
 async def queue(request: Request, ctx: Ctx) -> Response:
-    return _page(request, ctx, _filters(request, ctx))
+    try:
+        return _page(request, ctx, _filters(request, ctx))
+    except Refused as refused:
+        cause = refused.__cause__
+        if not isinstance(cause, FilterError) or cause.typed_query is None:
+            raise
+    # A search too long: the queue without it, the message, and the words kept in the box.
+    rest = {k: v for k, v in request.query_params.items() if k != "q"}
+    filters = _filters(request, ctx, rest)
+    return _page(request, ctx, filters, error=cause.text, typed_query=cause.typed_query)
 
 
 async def queue_rows(request: Request, ctx: Ctx) -> Response:
     filters = _filters(request, ctx)
     with ctx.rt.engine.connect() as conn:
         rows = queue_items(conn, filters=filters, user=ctx.user, now=ctx.now)
-    return render(request, "_queue_rows.html", {"rows": rows, "filters": filters, "now": ctx.now})
+    with session_scope(ctx.rt.engine) as session:
+        names = {u.email: u.name for u in people.users_by_email(session)}
+    return render(
+        request,
+        "_queue_rows.html",
+        {"rows": rows, "filters": filters, "now": ctx.now, "names": names},
+    )
 
 
 async def duty(request: Request, ctx: Ctx) -> Response:
@@ -157,7 +180,7 @@ async def acknowledge_alarm(request: Request, ctx: Ctx) -> Response:
                 session, escalation_id=escalation_id, actor=ctx.user.email, now=ctx.now
             )
         except audit.ActionError as exc:
-            raise HTTPException(404, str(exc)) from None
+            raise Refused(404, exc.text) from None
     flash(request, "Larmet är kvitterat.")
     return RedirectResponse("/duty", status_code=303)
 

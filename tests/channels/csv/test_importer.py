@@ -216,3 +216,75 @@ def test_copy_text_escapes_and_formats_by_type() -> None:
         '\ta\\tb\tt\t1\t0.1\t\\N\t2026-01-01T00:00:00+00:00\t{"k": "v\\\\n"}\n',
         "\tx\\\\y\\r\\n\tf\t2\t2.5\tz\t2026-01-01T00:00:00.000001+00:00\t\\N\n",
     ]
+
+
+TAGGED_TEXTS = [
+    "Varför svarar ingen på vårdcentralen? Har ringt sedan 8 i morse.",
+    "Bussen 4 kom inte alls i morse, tredje gången den här veckan!",
+    "Tack för en fantastisk tandläkare, inga hål i år 😁",
+    "Mitt personnummer är 19850101-1236, kan ni kolla min remiss?",
+    "Ni är idioter allihop på regionen",
+    "Hej! När öppnar vårdcentralen efter helgen?",
+]
+
+
+def test_with_rules_every_item_is_stored_tagged_and_routed(
+    engine: Engine, tmp_path: Path, processes: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from inbox.actions.tagging import tag_untagged
+    from inbox.core.rules.tagging import load_rules
+    from inbox.core.tagging import tag_values
+    from tests.paths import DEFAULT_RULES
+
+    monkeypatch.setattr(csv_import, "BATCH", 25)
+    rules = load_rules(DEFAULT_RULES)
+    keys = ["region_facebook", "folktandvarden_facebook", "lanstrafiken_facebook"]
+    rows = [
+        [
+            keys[n % len(keys)],
+            f"t-{n}",
+            (NOW - timedelta(hours=n)).isoformat(),
+            TAGGED_TEXTS[n % len(TAGGED_TEXTS)] + f" ({n})",
+            "",
+            "spam" if n % 11 == 0 else "",
+        ]
+        for n in range(120)
+    ]
+    rows.insert(50, ["region_facebook", "bad", "2026-11-17T11:00:00", "naive", "", ""])
+    path = write_csv(tmp_path / "in.csv", rows)
+    summary = import_csv(engine, path, actor="test", now=NOW, processes=processes, rules=rules)
+    assert summary.inserted == 120
+    assert summary.errors == [
+        (52, "received_at: timestamp has no offset or Z: '2026-11-17T11:00:00'")
+    ]
+    again = import_csv(engine, path, actor="test", now=NOW, processes=processes, rules=rules)
+    assert (again.inserted, again.skipped, len(again.errors)) == (0, 120, 1)
+    rows.pop(50)
+    with session_scope(engine) as session:
+        items = {i.external_id: i for i in session.exec(select(Item))}
+        assert tag_untagged(session, rules=rules) == 0  # no second pass left to do
+    assert len(items) == 120
+    for row in rows:
+        item = items[row[1]]
+        expected = tag_values(
+            row[3],
+            rules,
+            page=row[0],
+            channel="facebook",
+            kind="comment",
+            received_at=datetime.fromisoformat(row[2]),
+            resolution=row[5] or None,
+        )
+        got = {name: getattr(item, name) for name in expected}
+        assert got == expected
+    departments = {i.department for i in items.values()}
+    assert len(departments) > 1  # routed, not all to one place
+    assert any("personal_data" in i.flags for i in items.values())
+    assert not any(i.needs_reply for i in items.values() if i.resolution == "spam")
+
+
+def test_without_rules_items_wait_untagged(engine: Engine, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "in.csv", sample_rows(20))
+    import_csv(engine, path, actor="test", now=NOW, processes=False)
+    with session_scope(engine) as session:
+        assert all(i.classification is None for i in session.exec(select(Item)))

@@ -280,7 +280,7 @@ def test_supervisors_reveal_with_a_reason_and_communicators_cannot(
         refused = client.post(
             f"/items/{own}/reveal", data={"csrf_token": token, "reason": "nyfiken"}, headers=HTML
         )
-        assert refused.status_code == 400
+        assert refused.status_code == 422
         assert_masked(refused.text, "a communicator's reveal")
         assert events_of(engine, "revealed") == []
         client.post("/logout", data={"csrf_token": token})
@@ -293,7 +293,7 @@ def test_supervisors_reveal_with_a_reason_and_communicators_cannot(
         no_reason = client.post(
             f"/items/{own}/reveal", data={"csrf_token": token, "reason": "  "}, headers=HTML
         )
-        assert no_reason.status_code == 400
+        assert no_reason.status_code == 422
         assert_masked(no_reason.text, "a reveal without a reason")
         assert events_of(engine, "revealed") == []
 
@@ -438,7 +438,7 @@ def test_register_sends_the_complete_record_to_the_registry(
         )
 
         bad = client.post(f"/items/{own}/reference", data={"csrf_token": token, "reference": "<x>"})
-        assert bad.status_code == 400
+        assert bad.status_code == 422
         saved = client.post(
             f"/items/{own}/reference", data={"csrf_token": token, "reference": "RS 2026-00123"}
         )
@@ -464,7 +464,7 @@ def test_register_sends_the_complete_record_to_the_registry(
         failed = client.post(
             f"/items/{world['threat']}/register", data={"csrf_token": token}, headers=HTML
         )
-        assert failed.status_code == 400
+        assert failed.status_code == 422
         assert "registrator" in failed.text
     with Session(engine) as session:
         assert session.get(Registration, world["threat"]) is None

@@ -1,0 +1,89 @@
+"""Words added to a topic's keywords from the suggestions its corrections make.
+
+The organisation's ``topics.toml`` is edited in place (comments and layout
+kept), the whole rules directory is checked with the edit before the file is
+replaced, and the change is audited. The caller reloads the rules.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from datetime import datetime
+from pathlib import Path
+
+from sqlmodel import Session
+
+from inbox.actions.audit import ActionError, record_event
+from inbox.core.classify.pipeline import classifier_for
+from inbox.core.classify.words import tokenize
+from inbox.core.rules.files import RulesError
+from inbox.core.rules.tagging import load_rules
+from inbox.core.suggestions import NoPlaceForKeyword, with_keyword
+
+TOPICS_FILE = "topics.toml"
+
+
+def rules_writable(directory: Path, *, shipped: Path) -> bool:
+    """Whether words can be written into the rules at ``directory``: not the rules
+    shipped inside the package (``shipped``), and a directory this process may write."""
+    try:
+        if directory.resolve() == shipped.resolve():
+            return False
+    except OSError:
+        return False
+    topics = directory / TOPICS_FILE
+    return os.access(directory, os.W_OK) and os.access(topics, os.W_OK)
+
+
+def add_topic_keyword(
+    session: Session,
+    *,
+    directory: Path,
+    topic: str,
+    word: str,
+    actor: str,
+    now: datetime,
+) -> None:
+    """Append ``word`` to ``topic``'s keywords in ``directory``'s topics file.
+
+    Refused (``ActionError``) when the edited rules would not load or the word
+    would still not give the topic (an exclude, say); the file is then unchanged.
+    """
+    path = directory / TOPICS_FILE
+    try:
+        before = path.read_text(encoding="utf-8")
+        edited = with_keyword(before, topic, word)
+    except (OSError, NoPlaceForKeyword) as exc:
+        raise ActionError(f"{path}: {exc}") from None
+    with tempfile.TemporaryDirectory() as scratch:
+        trial = Path(scratch) / "rules"
+        shutil.copytree(directory, trial)
+        (trial / TOPICS_FILE).write_text(edited, encoding="utf-8")
+        try:
+            rules = load_rules(trial)
+        except RulesError as exc:
+            raise ActionError(f"{path}: the rules would not load: {exc}") from None
+    hits = classifier_for(rules).topics.match(tokenize(word))
+    if topic not in {hit.key for hit in hits}:
+        raise ActionError(f"{word!r} would still not give the topic {topic!r}")
+    # Replace the file in one step, so a reload never reads half of it.
+    handle, temporary = tempfile.mkstemp(dir=directory, prefix=".topics-", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(edited)
+        os.chmod(temporary, path.stat().st_mode & 0o777)
+        os.replace(temporary, path)
+    except OSError as exc:
+        Path(temporary).unlink(missing_ok=True)
+        raise ActionError(f"{path}: {exc}") from None
+    record_event(
+        session,
+        actor=actor,
+        kind="topic_keyword_added",
+        now=now,
+        topic=topic,
+        word=word,
+        file=str(path),
+    )
