@@ -55,8 +55,16 @@ def _typed(data: Mapping[str, Any], key: str) -> str:
     return mask(_value(data, key))
 
 
-def describe(kind: str, who: str, item_id: int | None, data: Mapping[str, Any]) -> Text:
-    """One sentence, in Swedish, saying who did what to which item."""
+def describe(
+    kind: str,
+    who: str,
+    item_id: int | None,
+    data: Mapping[str, Any],
+    *,
+    kind_label: str | None = None,
+) -> Text:
+    """One sentence, in Swedish, saying who did what to which item; other kinds are
+    named by ``kind_label`` (as the interface calls them) or as stored."""
     item = str(item_id) if item_id is not None else ""
     if kind == "read":
         return Text("%(who)s öppnade ärende %(item)s.", who=who, item=item)
@@ -104,6 +112,7 @@ def describe(kind: str, who: str, item_id: int | None, data: Mapping[str, Any]) 
         if item:
             return Text("%(who)s raderade uppgifter i ärende %(item)s.", who=who, item=item)
         return Text("%(who)s raderade personuppgifter.", who=who)
+    named = kind_label or kind
     if item:
-        return Text("%(who)s: %(kind)s (ärende %(item)s).", who=who, kind=kind, item=item)
-    return Text("%(who)s: %(kind)s.", who=who, kind=kind)
+        return Text("%(who)s: %(kind)s (ärende %(item)s).", who=who, kind=named, item=item)
+    return Text("%(who)s: %(kind)s.", who=who, kind=named)

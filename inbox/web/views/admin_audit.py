@@ -13,8 +13,10 @@ from inbox.core.audit_trail import GROUPS, describe
 from inbox.core.text import Text
 from inbox.core.timeutil import local_midnight
 from inbox.store.audit import AuditFilter, actors, events_page, user_names
+from inbox.web import i18n
 from inbox.web.auth import Ctx
 from inbox.web.errors import Refused
+from inbox.web.labels import label
 from inbox.web.templating import render
 
 PAGE_SIZE = 50
@@ -57,6 +59,8 @@ def _filters(request: Request) -> tuple[AuditFilter, dict[str, str], int]:
 
 async def audit_page(request: Request, ctx: Ctx) -> Response:
     f, chosen, page = _filters(request)
+    # The kinds' names in the reader's language, as the item page's log shows them.
+    i18n.set_language(getattr(request.state, "lang", i18n.DEFAULT_LANGUAGE))
     with ctx.rt.engine.connect() as conn:
         rows, more = events_page(conn, f, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
         names = user_names(conn)
@@ -70,6 +74,7 @@ async def audit_page(request: Request, ctx: Ctx) -> Response:
                 names.get(row["actor"], row["actor"]),
                 row["item_id"],
                 row["data"] or {},
+                kind_label=label(row["kind"], "event"),
             ),
         }
         for row in rows
