@@ -5,12 +5,15 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
 from inbox.core.calendar import OfficeCalendar
+from inbox.core.classify.pii import mask
 from inbox.core.rules.files import RulesError
 from inbox.core.rules.tagging import Rules, load_rules
 from inbox.settings import Settings
@@ -92,8 +95,38 @@ def _calendar(rules: Rules) -> OfficeCalendar:
     return cached[1]
 
 
+def mask_personal_data_in_logs() -> None:
+    """Every log record of the process, its traceback included, with personal data masked.
+
+    A record factory rather than a handler's filter, so it holds for every handler
+    (a file, the journal, a test's capture) and for libraries' records too: an
+    error from the database driver quotes the row it failed on.
+    """
+    previous: Callable[..., logging.LogRecord] = logging.getLogRecordFactory()
+    if getattr(previous, "masks_personal_data", False):
+        return
+
+    def factory(*args: object, **kwargs: object) -> logging.LogRecord:
+        record = previous(*args, **kwargs)
+        try:
+            message = record.getMessage()
+        except Exception:  # a record that cannot be formatted is left alone
+            return record
+        masked = mask(message)
+        if masked != message:
+            record.msg, record.args = masked, None
+        if record.exc_info and record.exc_info[0] is not None:
+            text = "".join(traceback.format_exception(*record.exc_info)).rstrip("\n")
+            record.exc_text = mask(text)
+        return record
+
+    factory.masks_personal_data = True  # type: ignore[attr-defined]
+    logging.setLogRecordFactory(factory)
+
+
 def start(settings: Settings | None = None, *, run_migrations: bool = True) -> Runtime:
     """Open the database (migrated) and load the rules; raises RulesError on invalid rules."""
+    mask_personal_data_in_logs()
     settings = settings or Settings()
     store = RulesStore(settings.rules_dir)
     engine = make_engine(settings.database_url)

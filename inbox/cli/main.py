@@ -29,6 +29,7 @@ COMMANDS = {
     ("import", None): "importing:cmd_import",
     ("report", None): "report:cmd_report",
     ("export", None): "export:cmd_export",
+    ("audit", "export"): "audit:cmd_audit_export",
     ("sweep", None): "sweep:cmd_sweep",
     ("scheduler", None): "sweep:cmd_scheduler",
     ("mail", "poll"): "mail:cmd_mail_poll",
@@ -301,6 +302,23 @@ def build_parser() -> argparse.ArgumentParser:
     export = sub.add_parser("export", help="one row per item")
     export.add_argument("--format", choices=["csv", "json"], default="csv")
     _csv_dialect(export)
+
+    audit = sub.add_parser("audit", help="the audit trail").add_subparsers(
+        dest="audit_command", required=True
+    )
+    aexport = audit.add_parser(
+        "export",
+        help="who read, revealed, replied, removed, exported, erased and registered what, when",
+        description="Events oldest first. --from and --to are local dates (Europe/Stockholm), "
+        "both included. --kind is a group (read, revealed, replied, removed, exported, erased, "
+        "registered) or one stored event kind. Personal data in the rows is masked.",
+    )
+    aexport.add_argument("--from", dest="start", type=_date, metavar="YYYY-MM-DD")
+    aexport.add_argument("--to", dest="end", type=_date, metavar="YYYY-MM-DD")
+    aexport.add_argument("--actor", help="the person's e-mail address (or cli, scheduler ...)")
+    aexport.add_argument("--kind")
+    aexport.add_argument("--format", choices=["csv", "json"], default="csv")
+    _csv_dialect(aexport)
     return parser
 
 

@@ -70,6 +70,16 @@ def check(directory: Path, out: TextIO) -> int:
         f"{len(rules.routing)} routing rules, {len(rules.closing_days)} closing days: ok",
         file=out,
     )
+    registries = sorted(
+        {d.registry for d in rules.departments.values() if d.registry}
+        | {rules.registry or ""} - {""}
+    )
+    print(
+        f"{directory / 'departments.toml'}: registry "
+        + (", ".join(registries) if registries else "none (Registrera som ärende is off)")
+        + ": ok",
+        file=out,
+    )
     print(
         f"{escalation_path}: alerts {_count(len(escalation.departments), 'department')} "
         f"of departments.toml, "

@@ -79,6 +79,7 @@ SWEDISH_HEADERS = {
     "text": "Text",
     "first_responder": "Första svar av",
     "assignee": "Tilldelad",
+    "registry_reference": "Diarienummer",
 }
 
 

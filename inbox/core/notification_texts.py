@@ -11,6 +11,7 @@ from datetime import datetime
 from html import escape
 
 from inbox.core import formatting
+from inbox.core.classify.pii import mask
 from inbox.core.comparison import Compared
 
 __all__ = ["ItemLine", "Message", "digest_message", "escalation_message", "sla_message"]
@@ -46,7 +47,8 @@ def _when(value: datetime) -> str:
 
 
 def _snippet(text: str, limit: int = 140) -> str:
-    flat = " ".join(text.split())
+    # Masked before it is cut, so no part of a number is left at the edge.
+    flat = " ".join(mask(text).split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 

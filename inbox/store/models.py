@@ -263,7 +263,10 @@ class Response(SQLModel, table=True):
 class Event(SQLModel, table=True):
     """The audit trail: who did what, when."""
 
-    __table_args__ = (sa.Index("ix_event_kind_at", "kind", "at"),)
+    __table_args__ = (
+        sa.Index("ix_event_kind_at", "kind", "at"),
+        sa.Index("ix_event_actor_at", "actor", "at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     item_id: int | None = Field(default=None, foreign_key="item.id", index=True)
@@ -271,6 +274,20 @@ class Event(SQLModel, table=True):
     kind: str = Field(max_length=48)
     at: datetime = Field(sa_column=ts_column(index=True))
     data: dict[str, Any] = Field(default_factory=dict, sa_column=sa.Column(sa.JSON, nullable=False))
+
+
+class Registration(SQLModel, table=True):
+    """An item handed over to case registration (diarieföring): where, when, by whom,
+    and the registry's reference (diarienummer) once it is entered."""
+
+    item_id: int = Field(foreign_key="item.id", primary_key=True)
+    address: str = Field(max_length=255)
+    sent_at: datetime = Field(sa_column=ts_column())
+    sent_by: str = Field(max_length=255)
+    sent_by_name: str = Field(max_length=200)
+    reference: str | None = Field(default=None, max_length=64)
+    reference_at: datetime | None = Field(default=None, sa_column=ts_column(nullable=True))
+    reference_by: str | None = Field(default=None, max_length=255)
 
 
 class ItemSource(SQLModel, table=True):

@@ -12,14 +12,16 @@ from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
 from inbox.core.access import URGENT_FLAGS, URGENT_PRIORITIES, CurrentUser
+from inbox.core.classify.pii import mask
 from inbox.core.notification_texts import ItemLine
 from inbox.core.outbound import messaging_window_closes
 from inbox.core.queue_filters import MINE_DEPARTMENTS, PAGE_SIZE, QueueFilters
 from inbox.core.sla import SlaState, sla_state
-from inbox.store.models import OPEN, Event, Item, Page
+from inbox.store.models import OPEN, Event, Item, Page, Registration
 
 _item = Item.__table__  # type: ignore[attr-defined]
 _page = Page.__table__  # type: ignore[attr-defined]
+_registration = Registration.__table__  # type: ignore[attr-defined]
 
 EXPORT_COLUMNS = (
     "id",
@@ -51,8 +53,13 @@ def export_rows(conn: Connection, *, now: datetime) -> Iterator[dict[str, Any]]:
     """Every item with its page key and SLA state at ``now``, in order of receipt."""
     c = _item.c
     query = (
-        sa.select(_page.c.key.label("page"), *(c[name] for name in EXPORT_COLUMNS))
+        sa.select(
+            _page.c.key.label("page"),
+            *(c[name] for name in EXPORT_COLUMNS),
+            _registration.c.reference.label("registry_reference"),
+        )
         .join(_page, _page.c.id == c.page_id)
+        .outerjoin(_registration, _registration.c.item_id == c.id)
         .order_by(c.received_at, c.id)
         .execution_options(yield_per=2000)
     )
@@ -73,6 +80,10 @@ def export_rows(conn: Connection, *, now: datetime) -> Iterator[dict[str, Any]]:
             "resolution": row["resolution"],
         }
         out.update({k: _iso(row[k]) for k in EXPORT_COLUMNS if k not in out})
+        # Personal data is masked in every export; the item page reveals it.
+        out["author"] = mask(out["author"])
+        out["text"] = mask(out["text"])
+        out["registry_reference"] = row["registry_reference"]
         yield out
 
 
@@ -110,6 +121,9 @@ class ItemFilter:
 
 def _item_dict(row: Any, now: datetime) -> dict[str, Any]:
     out = {name: row[name] for name in ITEM_COLUMNS}
+    # API answers carry personal data masked, as every output but the item page.
+    out["author"] = mask(out["author"])
+    out["text"] = mask(out["text"])
     out["page"] = row["page"]
     out["sla_state"] = sla_state(
         received_at=row["received_at"],

@@ -108,6 +108,13 @@ LABELS: dict[str, dict[str, Text]] = {
     },
     "event": {
         "item_received": Text("inkom"),
+        "read": Text("öppnat"),
+        "revealed": Text("personuppgifter visade"),
+        "registered": Text("skickat till registrator"),
+        "registry_reference": Text("diarienummer angivet"),
+        "exported": Text("exporterat"),
+        "page_added": Text("sida tillagd"),
+        "user_added": Text("användare tillagd"),
         "closed": Text("stängt"),
         "removed": Text("borttaget"),
         "reopened": Text("öppnat igen"),

@@ -14,6 +14,7 @@ from inbox.store.db import ping
 from inbox.web.auth import ADMINS, SUPERVISORS, guarded, public
 from inbox.web.views import (
     admin,
+    admin_audit,
     admin_pages,
     classify,
     dashboard,
@@ -71,6 +72,7 @@ def routes(settings: Settings) -> list[BaseRoute]:
         Route("/report", guarded(dashboard.dashboard, roles=SUPERVISORS)),
         Route("/admin/users", guarded(admin.users, roles=ADMINS)),
         Route("/admin/pages", guarded(admin_pages.pages, roles=ADMINS)),
+        Route("/admin/audit", guarded(admin_audit.audit_page, roles=ADMINS), name="audit"),
         Route(
             "/admin/classify",
             guarded(classify.classify_page, roles=ADMINS),

@@ -14,6 +14,7 @@ RUNTIME_MESSAGES = (
     _("Ärendet är skickat till en annan förvaltning."),
     _("Anteckningen är sparad."),
     _("Rättelsen är sparad."),
+    _("Diarienumret är sparat."),
     _("Någon annan har svarat sedan du öppnade ärendet."),
     _("Kommunikatör"),
     _("Chef / samordnare"),

@@ -11,6 +11,7 @@ from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
 from inbox.core import formatting
+from inbox.core.classify.pii import mask
 from inbox.core.limits import LIMITS
 from inbox.core.lookup import SCHEDULE as LOOKUP_SCHEDULE
 from inbox.core.sla import time_left_words
@@ -38,19 +39,15 @@ STATE_LABELS = {
 STATE_ICONS = {"ok": "○", "at_risk": "◐", "breached": "●", "met": "✓", "late": "✓!"}
 
 
-def masked(text: str, spans: Any) -> str:
-    """Personal data (``pii_spans`` from the classification) replaced by bullets."""
-    if not spans or not isinstance(spans, list):
-        return text
-    chars = list(text)
-    for span in spans:
-        if isinstance(span, list | tuple) and len(span) >= 2:
-            start, end = span[0], span[1]
-            if isinstance(start, int) and isinstance(end, int) and 0 <= start < end:
-                for i in range(start, min(end, len(chars))):
-                    if not chars[i].isspace():
-                        chars[i] = "•"
-    return "".join(chars)
+def masked(text: str | None, revealed: Any = False) -> str:
+    """Personal data replaced by placeholders such as "[personnummer]".
+
+    Found afresh in the text shown (not read from a stored classification), so an
+    item tagged before the finder knew a pattern, or never tagged, is masked too.
+    """
+    if revealed is True:
+        return text or ""
+    return mask(text)
 
 
 def first_line(text: str, limit: int = 140) -> str:

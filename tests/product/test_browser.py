@@ -379,6 +379,39 @@ def test_duty_view_on_a_phone(server: tuple[str, dict[str, int]], browser: Any) 
     context.close()
 
 
+def test_a_supervisor_reveals_with_a_reason_and_the_admin_reads_it_in_the_audit_trail(
+    server: tuple[str, dict[str, int]], browser: Any, engine: Engine
+) -> None:
+    base, ids = server
+    with session_scope(engine) as session:
+        item = session.get(Item, ids["buss"])
+        assert item is not None
+        item.text = "Varför går inte buss 4? Ring mig på 070-123 45 67."
+    make_user(engine, "ada@demo", "admin", name="Ada Admin")
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    _login(page, base, "cecilia@demo")
+    page.goto(f"{base}/items/{ids['buss']}")
+    assert "Ring mig på [telefon]." in page.inner_text("blockquote.customer")
+    page.get_by_text("Visa personuppgifter").first.click()
+    page.get_by_label("Skäl (sparas i granskningsloggen)").fill("Ringer upp om bussen")
+    page.get_by_role("button", name="Visa personuppgifter").click()
+    page.wait_for_url(f"{base}/items/{ids['buss']}/reveal")
+    assert "Ring mig på 070-123 45 67." in page.inner_text("main")
+    assert _axe(page) == []
+
+    admin = browser.new_page(viewport={"width": 1280, "height": 900})
+    _login(admin, base, "ada@demo")
+    admin.get_by_role("link", name="Granskningslogg").click()
+    admin.wait_for_url(f"{base}/admin/audit")
+    admin.get_by_label("Vad").select_option("revealed")
+    admin.get_by_role("button", name="Visa", exact=True).click()
+    admin.wait_for_url("**kind=revealed**")
+    text = admin.inner_text("main")
+    assert f"Cecilia Chef visade personuppgifterna i ärende {ids['buss']}." in text
+    assert "Skäl: Ringer upp om bussen" in text
+    assert _axe(admin) == []
+
+
 def test_login_page_is_accessible(server: tuple[str, dict[str, int]], browser: Any) -> None:
     base, _ids = server
     page = browser.new_page()

@@ -289,6 +289,7 @@ def _paths(world: dict[str, int], secret: str) -> dict[str, list[str]]:
         "/admin/users": ["/admin/users"],
         "/admin/pages": ["/admin/pages"],
         "/admin/classify": ["/admin/classify"],
+        "/admin/audit": ["/admin/audit", "/admin/audit?kind=read"],
         "/login": ["/login"],
         "/escalations/ack/{token}": ["/escalations/ack/" + ack_token(secret, 1)],
         # Not pages: a CSV download, the health check, the API (JSON), the webhook.

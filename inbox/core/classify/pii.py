@@ -1,9 +1,18 @@
-"""Personal data in free text: personnummer, samordningsnummer, phone, e-mail.
+"""Personal data in free text: identity numbers, phone numbers, e-mail and postal addresses.
 
-A number only counts as a personal identity number when its check digit
-(Luhn over the ten digits YYMMDDNNNC) and its date are valid; a
-samordningsnummer is the same with 60 added to the day. This keeps order
-numbers, dates and amounts from being masked.
+A personal identity number (personnummer) or coordination number
+(samordningsnummer, the day plus 60) is found by its shape and its date. A
+mistyped one is still personal data, so a wrong check digit does not save it:
+with or without century, dash or plus, a number whose first six or eight
+digits are a date is masked. (A bare ten digits starting with 0 and a wrong
+check digit is taken for the phone number it more likely is; masked either
+way.) A number introduced as an order, invoice or case number is never
+masked, and neither is one whose date cannot exist.
+
+Phone numbers are Swedish: mobile and landline, with +46 or 0046, spaces and
+dashes. Postal addresses are a street with a number ("Storgatan 12 B") and a
+postcode with a town ("123 45 Stockholm"); one that runs into the next
+becomes one span.
 """
 
 from __future__ import annotations
@@ -14,21 +23,53 @@ from datetime import date
 Span = tuple[int, int, str]
 
 _PNR = re.compile(
-    r"(?<![\d+])(?P<cc>(?:18|19|20)\d{2}|\d{2})\s?(?P<mm>\d{2})\s?(?P<dd>\d{2})"
-    r"\s?(?P<sep>[-+–]?)\s?(?P<nnn>\d{3})\s?(?P<c>\d)(?!\d)"
+    r"(?<![\d+\-])(?P<cc>(?:18|19|20)\d{2}|\d{2})\s?(?P<mm>\d{2})\s?(?P<dd>\d{2})"
+    r"\s?(?P<sep>[-+–]?)\s?(?P<nnn>\d{3})\s?(?P<c>\d)(?!\d|-\d)"
 )
 # Swedish numbers: 07x-xxx xx xx, 08-123 45 67, 031-12 34 56, +46 70 ..., 0046 ...
 _PHONE = re.compile(
-    r"(?<![\w+])(?:\+46|0046)[\s-]?(?:\(0\))?[\s-]?[1-9](?:[\s-]?\d){6,8}(?!\d)"
-    r"|(?<![\w+])0[1-9](?:[\s-]?\d){6,8}(?!\d)"
+    r"(?<![\w+])(?:\+46|0046)[\s-]?(?:\(0\))?[\s-]?[1-9](?:[\s-]?\d){6,8}(?!\d|[-.:]\d)"
+    r"|(?<![\w+])(?<!\d[-.:])0[1-9](?:[\s-]?\d){6,8}(?!\d|[-.:]\d)"
 )
+_DATE_LIKE = re.compile(r"\d{1,2}[-./]\d{1,2}[-./]\d{2,4}|\d{4}[-./]\d{1,2}[-./]\d{1,2}")
 _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[a-zA-Z]{2,}(?!\w)")
+
+_STREET_END = (
+    "gatan|gata|vägen|väg|gränd|gränden|torget|torg|stigen|stig|backen|backe|allén|allé"
+    "|leden|platsen|plats|esplanaden|kajen|stråket|promenaden|plan|vallen|liden|slingan"
+)
+_STREET = re.compile(
+    r"(?<![\w])(?:(?:Sankt|S:t|Lilla|Stora|Norra|Södra|Östra|Västra|Gamla|Nya)\s)?"
+    r"[A-ZÅÄÖa-zåäöéü][a-zåäöéü-]*?(?:" + _STREET_END + r")"
+    r"\s+\d{1,4}(?:\s?[A-Ha-h](?![\w]))?(?:,?\s*(?:lgh|lägenhet)\.?\s*\d{3,4})?(?![\d\w])",
+)
+# Cheap tests first: most texts have no digit at all, and few a street name.
+_DIGIT = re.compile(r"\d")
+# Identity and phone numbers have at least seven digits, spaces or dashes between.
+_SEVEN_DIGITS = re.compile(r"\d(?:[\s\-–+]{0,3}\d){6}")
+_STREET_HINT = re.compile(r"(?:" + _STREET_END + r")\s+\d")
+_POSTCODE = re.compile(
+    r"(?<![\w\-])(?:SE-?\s?)?[1-9]\d{2}\s?\d{2}(?![\d\-])\s+[A-ZÅÄÖ][a-zåäöé]+(?:[\s-][A-ZÅÄÖ][a-zåäöé]+)?"
+)
+
+# A word shortly before a number says what it is; the nearest such word wins.
+_CONTEXT_WINDOW = 30
+_PERSON_WORDS = re.compile(
+    r"personnummer|personnr|pers\.?\s?nr|p-?nr|samordningsnummer|samordningsnr|född|födelsenummer",
+    re.IGNORECASE,
+)
+_NOT_PERSON_WORDS = re.compile(
+    r"order|faktura|ocr|ärendenummer|ärendenr|referens|ref\.?\s?nr|bokning|beställning"
+    r"|kundnummer|artikel|serienummer|kvitto|transaktion|konto",
+    re.IGNORECASE,
+)
 
 LABELS = {
     "personnummer": "[personnummer]",
     "samordningsnummer": "[samordningsnummer]",
-    "phone": "[telefonnummer]",
+    "phone": "[telefon]",
     "email": "[e-post]",
+    "address": "[adress]",
 }
 
 
@@ -48,11 +89,30 @@ def _date_ok(year: int, month: int, day: int) -> bool:
     return True
 
 
-def id_number_kind(century_or_year: str, mm: str, dd: str, sep: str, serial: str) -> str | None:
+def _context(text: str, start: int) -> str | None:
+    """ "person", "other" or None: what the nearest label word before ``start`` says."""
+    window = text[max(0, start - _CONTEXT_WINDOW) : start]
+    best: tuple[int, str] | None = None
+    for pattern, says in ((_PERSON_WORDS, "person"), (_NOT_PERSON_WORDS, "other")):
+        for m in pattern.finditer(window):
+            if best is None or m.end() > best[0]:
+                best = (m.end(), says)
+    return best[1] if best else None
+
+
+def id_number_kind(
+    century_or_year: str,
+    mm: str,
+    dd: str,
+    sep: str,
+    serial: str,
+    *,
+    context: str | None = None,
+) -> str | None:
     """ "personnummer", "samordningsnummer" or None for the parts of a match."""
-    yy = century_or_year[-2:]
-    if not luhn_ok(yy + mm + dd + serial):
+    if context == "other":
         return None
+    yy = century_or_year[-2:]
     month, day = int(mm), int(dd)
     kind = "personnummer"
     if day > 60:
@@ -65,26 +125,66 @@ def id_number_kind(century_or_year: str, mm: str, dd: str, sep: str, serial: str
         # "+" marks a person who is a hundred or older.
         centuries = (1800, 1900) if sep == "+" else (1900, 2000)
         years = [c + int(yy) for c in centuries]
-    return kind if any(_date_ok(y, month, day) for y in years) else None
+    if not any(_date_ok(y, month, day) for y in years):
+        return None
+    if luhn_ok(yy + mm + dd + serial):
+        return kind
+    # A wrong check digit: still a person's number (mistyped), unless it is more
+    # likely a phone number (0 first, nothing saying otherwise).
+    shaped = len(century_or_year) == 4 or bool(sep) or context == "person"
+    return kind if shaped or not yy.startswith("0") else None
+
+
+def _free(spans: list[Span], start: int, end: int) -> bool:
+    return all(end <= s or start >= e for s, e, _ in spans)
 
 
 def find_personal_data(text: str) -> tuple[Span, ...]:
     """Spans (start, end, kind) of personal data, in text order, not overlapping."""
     spans: list[Span] = []
-
-    def free(start: int, end: int) -> bool:
-        return all(end <= s or start >= e for s, e, _ in spans)
-
-    for m in _EMAIL.finditer(text):
-        spans.append((m.start(), m.end(), "email"))
-    for m in _PNR.finditer(text):
-        kind = id_number_kind(m["cc"], m["mm"], m["dd"], m["sep"], m["nnn"] + m["c"])
-        if kind and free(m.start(), m.end()):
+    if "@" in text:
+        for m in _EMAIL.finditer(text):
+            spans.append((m.start(), m.end(), "email"))
+    if not _DIGIT.search(text):
+        return tuple(spans)
+    long_numbers = _SEVEN_DIGITS.search(text) is not None
+    for m in _PNR.finditer(text) if long_numbers else ():
+        kind = id_number_kind(
+            m["cc"],
+            m["mm"],
+            m["dd"],
+            m["sep"],
+            m["nnn"] + m["c"],
+            context=_context(text, m.start()),
+        )
+        if kind and _free(spans, m.start(), m.end()):
             spans.append((m.start(), m.end(), kind))
-    for m in _PHONE.finditer(text):
-        if free(m.start(), m.end()):
+    for m in _PHONE.finditer(text) if long_numbers else ():
+        if _DATE_LIKE.fullmatch(m.group()) or _context(text, m.start()) == "other":
+            continue
+        if _free(spans, m.start(), m.end()):
             spans.append((m.start(), m.end(), "phone"))
+    addresses: list[Span] = []
+    patterns = (_STREET, _POSTCODE) if _STREET_HINT.search(text) else (_POSTCODE,)
+    for pattern in patterns:
+        for m in pattern.finditer(text):
+            if _context(text, m.start()) == "other":
+                continue
+            if _free(spans, m.start(), m.end()) and _free(addresses, m.start(), m.end()):
+                addresses.append((m.start(), m.end(), "address"))
+    spans.extend(_joined(text, sorted(addresses)))
     return tuple(sorted(spans))
+
+
+def _joined(text: str, addresses: list[Span]) -> list[Span]:
+    """A street followed by its postcode and town ("Storgatan 1, 123 45 Ort") is one address."""
+    out: list[Span] = []
+    for start, end, kind in addresses:
+        if out and text[out[-1][1] : start].strip(" ,\n") == "":
+            out[-1] = (out[-1][0], end, kind)
+        else:
+            out.append((start, end, kind))
+    return out
 
 
 def mask_personal_data(text: str, spans: tuple[Span, ...] | list[Span]) -> str:
@@ -101,3 +201,10 @@ def mask_personal_data(text: str, spans: tuple[Span, ...] | list[Span]) -> str:
         pos = end
     out.append(text[pos:])
     return "".join(out)
+
+
+def mask(text: str | None) -> str:
+    """``text`` with every piece of personal data found replaced by its placeholder."""
+    if not text:
+        return text or ""
+    return mask_personal_data(text, find_personal_data(text))

@@ -60,6 +60,8 @@ class DepartmentRule(_Model):
     name: Text
     emails: tuple[Email, ...] = ()
     supervisor_emails: tuple[Email, ...] = ()
+    # Where "Registrera som ärende" sends the record (the department's registry).
+    registry: Email | None = None
 
 
 class Topic(_Model):
@@ -178,12 +180,20 @@ class Rules(_Model):
     closing_days: frozenset[date] = frozenset()
     office_hours: OfficeHours = OfficeHours()
     pages: dict[str, PageSettings] = {}
+    # The organisation's registry, for departments without one of their own.
+    registry: str | None = None
+
+    def registry_for(self, department: str | None) -> str | None:
+        """The registry address an item of ``department`` is handed over to."""
+        own = self.departments.get(department or "")
+        return (own.registry if own is not None else None) or self.registry
 
 
 # --- the file formats ------------------------------------------------------
 
 
 class _DepartmentsFile(_Model):
+    registry: Email | None = None
     departments: dict[Key, dict[str, Any]]
 
 
@@ -272,6 +282,7 @@ def load_rules(path: Path) -> Rules:
     )
     if (
         problems
+        or deps_file is None
         or departments is None
         or topics_file is None
         or topics is None
@@ -337,4 +348,5 @@ def load_rules(path: Path) -> Rules:
         closing_days=calendar.closing_days,
         office_hours=calendar.office_hours,
         pages=pages.pages,
+        registry=deps_file.registry,
     )

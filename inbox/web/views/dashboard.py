@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from inbox.core.calendar import local_date
+from inbox.core.classify.pii import mask
 from inbox.core.comparison import Compared, tone
 from inbox.core.csv_out import DIALECTS, CsvWriter, Dialect
 from inbox.core.formatting import local_datetime, window_values
@@ -293,12 +294,12 @@ async def dashboard_csv(request: Request, ctx: Ctx) -> Response:
                     b.id,
                     b.page,
                     b.page_name,
-                    b.author,
+                    mask(b.author),
                     b.received_at.isoformat(),
                     b.due_at.isoformat(),
                     b.first_response_at.isoformat() if b.first_response_at else "",
                     ctx.catalog.department_name(b.department) if b.department else "",
-                    b.text,
+                    mask(b.text),
                     *extra,
                 ]
             )

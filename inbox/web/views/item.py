@@ -11,18 +11,20 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from inbox.actions import audit, item_work, outbound
+from inbox.actions import audit, item_work, outbound, privacy
 from inbox.actions import responses as responses_actions
 from inbox.actions.outbound import ACKNOWLEDGEMENT
 from inbox.channels.outbound import offer as sending
-from inbox.core import limits
+from inbox.channels.registry import RegistryError, send_record
+from inbox.core import case_record, limits
 from inbox.core.access import may_handle
 from inbox.core.history import Names, history
 from inbox.core.kinds import Resolution
 from inbox.core.rules.saved_replies import acknowledgement_text, fill, for_department
 from inbox.core.sla import sla_state
 from inbox.core.text import Text
-from inbox.store import items, people
+from inbox.store import audit as audit_store
+from inbox.store import items, people, records
 from inbox.store.db import session_scope
 from inbox.store.models import Item
 from inbox.store.queries import thread_items
@@ -148,6 +150,11 @@ def _context(session: Session, item: Item, ctx: Ctx, **extra: Any) -> dict[str, 
         "pii_spans": (item.classification or {}).get("pii_spans") or []
         if isinstance(item.classification, dict)
         else [],
+        "revealed": False,
+        "may_reveal": ctx.user.role in privacy.REVEAL_ROLES,
+        "registration": audit_store.registration_of(session, item.id or 0),
+        "registry": ctx.rt.rules.registry_for(item.department),
+        "may_register": privacy.may_register(ctx.user.role, ctx.user.departments, item),
         "reply_text": "",
         "note_text": "",
         "send_note": "",
@@ -162,6 +169,7 @@ async def item_page(request: Request, ctx: Ctx) -> Response:
     with session_scope(ctx.rt.engine) as session:
         item = fetch_item(session, request, ctx)
         item_work.touch_view(session, item_id=item.id or 0, user_email=ctx.user.email, now=ctx.now)
+        privacy.record_read(session, item_id=item.id or 0, actor=ctx.user.email, now=ctx.now)
         context = _context(session, item, ctx)
         return render(request, "item.html", {**context, "back": back_of(request)})
 
@@ -482,6 +490,76 @@ def _correct(request: Request, session: Session, item: Item, ctx: Ctx) -> Respon
     return _done(request, item, "Rättelsen är sparad.")
 
 
+def _reveal(request: Request, session: Session, item: Item, ctx: Ctx) -> Response:
+    """The item page once more, personal data shown; the reveal is in the audit trail."""
+    privacy.reveal(
+        session,
+        item,
+        role=ctx.user.role,
+        reason=field(ctx.form, "reason", limit=privacy.MAX_REASON),
+        actor=ctx.user.email,
+        now=ctx.now,
+    )
+    return render(request, "item.html", _context(session, item, ctx, revealed=True))
+
+
+def _register(request: Request, session: Session, item: Item, ctx: Ctx) -> Response:
+    """Registrera som ärende: the complete record, e-mailed to the registry."""
+    if not privacy.may_register(ctx.user.role, ctx.user.departments, item):
+        raise Refused(403, Text("Du får inte registrera ärenden från en annan förvaltning."))
+    address = ctx.rt.rules.registry_for(item.department)
+    if address is None:
+        raise audit.ActionError(Text("Ingen registrator är angiven i departments.toml."))
+    record = records.case_record(
+        session,
+        item,
+        department=ctx.catalog.department_name(item.department),
+        made_by=ctx.user.name,
+        now=ctx.now,
+    )
+    name = case_record.filename(record)
+    try:
+        send_record(
+            ctx.rt.settings,
+            to=address,
+            subject=f"Ärende {item.id} att registrera: {record.page}",
+            body=(
+                f"Ärende {item.id} från {record.page} lämnas över för registrering av "
+                f"{ctx.user.name} ({ctx.user.email}).\nHela ärendet finns i bilagan {name}.\n"
+            ),
+            filename=name,
+            html=case_record.render_html(record),
+            reply_to=ctx.user.email,
+        )
+    except RegistryError as exc:
+        raise audit.ActionError(
+            Text("Det gick inte att skicka till registrator (%(why)s).", why=str(exc))
+        ) from exc
+    privacy.registered(
+        session,
+        item,
+        address=address,
+        actor=ctx.user.email,
+        actor_name=ctx.user.name,
+        attachment=name,
+        now=ctx.now,
+    )
+    return _done(request, item, Text("Ärendet är skickat till registrator %(to)s.", to=address))
+
+
+def _reference(request: Request, session: Session, item: Item, ctx: Ctx) -> Response:
+    if not privacy.may_register(ctx.user.role, ctx.user.departments, item):
+        raise Refused(403, Text("Du får inte registrera ärenden från en annan förvaltning."))
+    privacy.set_reference(
+        session,
+        item,
+        reference=field(ctx.form, "reference", limit=200),
+        actor=ctx.user.email,
+        now=ctx.now,
+    )
+    return _done(request, item, "Diarienumret är sparat.")
+
+
 ACTIONS = {
     "reply": _reply,
     "record": _record,
@@ -494,4 +572,7 @@ ACTIONS = {
     "send": _send,
     "note": _note,
     "correct": _correct,
+    "reveal": _reveal,
+    "register": _register,
+    "reference": _reference,
 }

@@ -175,6 +175,19 @@ CASES = [
     ),
     Broken("saved_replies.toml", "replies", "valid tuple", whole("replies = 3\n")),
     Broken("saved_replies.toml", "line 1", "TOML syntax error", whole("[[replies]\n")),
+    # The registry "Registrera som ärende" sends to: per department, or the organisation's.
+    Broken(
+        "departments.toml",
+        "departments.extra.registry",
+        "String should match pattern",
+        append('[departments.extra]\nname = "Extra"\nregistry = "diariet"\n'),
+    ),
+    Broken(
+        "departments.toml",
+        "registry",
+        "String should match pattern",
+        replace('registry = "registrator@region.example.se"', 'registry = "registrator"'),
+    ),
 ]
 
 
@@ -194,6 +207,22 @@ def check(directory: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, str
 
 def ids(case: Broken) -> str:
     return f"{case.file}:{case.key}"
+
+
+def test_the_registry_is_the_departments_or_the_organisations(tmp_path: Path) -> None:
+    directory = broken_copy(
+        tmp_path,
+        Broken(
+            "departments.toml",
+            "",
+            "",
+            append('[departments.extra]\nname = "Extra"\nregistry = "diarium.extra@x.se"\n'),
+        ),
+    )
+    rules = load_rules(directory)
+    assert rules.registry_for("extra") == "diarium.extra@x.se"
+    assert rules.registry_for("kommunikation") == "registrator@region.example.se"
+    assert rules.registry_for(None) == "registrator@region.example.se"
 
 
 @pytest.mark.parametrize("case", CASES, ids=ids)
@@ -298,6 +327,7 @@ def test_the_default_rules_pass(capsys: pytest.CaptureFixture[str]) -> None:
     assert out.splitlines() == [
         f"{DEFAULT_RULES}: {len(rules.departments)} departments, {len(rules.topics)} topics, "
         f"{len(rules.routing)} routing rules, {len(rules.closing_days)} closing days: ok",
+        f"{DEFAULT_RULES / 'departments.toml'}: registry registrator@region.example.se: ok",
         f"{DEFAULT_RULES / 'escalation.toml'}: alerts {len(watch.escalation.departments)} "
         "departments of departments.toml, "
         f"acknowledge within {watch.escalation.ack_timeout_minutes} minutes: ok",
