@@ -357,6 +357,28 @@ _SENTENCES: dict[str, Callable[[EventLike, Names], Text]] = {
     "outbound_uncertain": _outbound,
     "outbound_looked_up": _outbound,
     "outbound_settled": _outbound,
+    "read": lambda ev, n: Text("%(actor)s öppnade ärendet.", actor=n.person(ev.actor)),
+    "revealed": lambda ev, n: Text(
+        "%(actor)s visade personuppgifterna (skälet står i granskningsloggen).",
+        actor=n.person(ev.actor),
+    ),
+    "registered": lambda ev, n: Text(
+        "%(actor)s skickade ärendet till registrator %(address)s.",
+        actor=n.person(ev.actor),
+        address=str(ev.data.get("to") or "–"),
+    ),
+    "registry_reference": lambda ev, n: Text(
+        "%(actor)s angav diarienummer %(reference)s.",
+        actor=n.person(ev.actor),
+        reference=str(ev.data.get("reference") or "–"),
+    ),
+    "legal_hold": lambda ev, n: Text(
+        "%(actor)s satte ärendet under bevarandebeslut: det gallras inte.",
+        actor=n.person(ev.actor),
+    ),
+    "legal_hold_released": lambda ev, n: Text(
+        "%(actor)s hävde bevarandebeslutet.", actor=n.person(ev.actor)
+    ),
     "sla_at_risk": _sla,
     "sla_breached": _sla,
 }

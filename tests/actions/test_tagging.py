@@ -83,7 +83,7 @@ def test_items_are_tagged_and_routed_on_the_way_in(engine: Engine) -> None:
     assert thanks.sentiment == "positive"
 
 
-def test_csv_import_tags_in_a_second_pass(cli, engine: Engine, tmp_path: Path) -> None:
+def test_csv_import_stores_items_tagged_and_routed(cli, engine: Engine, tmp_path: Path) -> None:
     f = tmp_path / "in.csv"
     f.write_text(
         "page,external_id,received_at,text\n"
@@ -93,14 +93,15 @@ def test_csv_import_tags_in_a_second_pass(cli, engine: Engine, tmp_path: Path) -
     )
     code, out, _ = cli("import", str(f))
     assert code == 0
-    assert "tagged and routed 2 items" in out
+    assert "2 imported" in out
     items = _items(engine)
     assert items["1"].topic == "tandvard"
     assert items["1"].department == "folktandvarden"
     assert " threat " in items["2"].flags
     assert items["2"].priority == "urgent"
+    assert items["1"].classification is not None
     code, out, _ = cli("import", str(f))
-    assert "tagged" not in out
+    assert "0 imported, 2 already present" in out
 
 
 def test_classify_command_writes_one_json_object_per_line(cli) -> None:

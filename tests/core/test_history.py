@@ -343,6 +343,37 @@ CASES: list[tuple[str, dict[str, Any], str, str]] = [
     ),
     ("sla_at_risk", {"from": "ok"}, "scheduler", "Svarstiden håller på att gå ut."),
     ("sla_breached", {"from": "at_risk"}, "scheduler", "Svarstiden gick ut utan svar."),
+    ("read", {}, "anna@region.se", "Anna Berg öppnade ärendet."),
+    (
+        "revealed",
+        {"reason": "Polisanmälan 070-123 45 67"},
+        "anna@region.se",
+        "Anna Berg visade personuppgifterna (skälet står i granskningsloggen).",
+    ),
+    (
+        "registered",
+        {"to": "registrator@region.se", "file": "arende-1.html"},
+        "anna@region.se",
+        "Anna Berg skickade ärendet till registrator registrator@region.se.",
+    ),
+    (
+        "registry_reference",
+        {"reference": "RS 2026/123", "previous": None},
+        "anna@region.se",
+        "Anna Berg angav diarienummer RS 2026/123.",
+    ),
+    (
+        "legal_hold",
+        {"reason": "JO-anmälan"},
+        "anna@region.se",
+        "Anna Berg satte ärendet under bevarandebeslut: det gallras inte.",
+    ),
+    (
+        "legal_hold_released",
+        {"reason": "klart"},
+        "anna@region.se",
+        "Anna Berg hävde bevarandebeslutet.",
+    ),
     ("something_new", {"x": 1}, "scheduler", "Något hände i inkorgen (Inkorgen)."),
 ]
 
@@ -370,7 +401,8 @@ def test_every_item_event_the_actions_record_has_a_sentence() -> None:
         "login", "login_failed", "lease_taken", "lease_released", "page_added",
         "page_updated", "page_connected", "api_token_created", "api_token_revoked",
         "digests_queued", "weekly_summary_queued", "csv_import", "email_import",
-        "connection_state", "bulk", "topic_keyword_added",
+        "connection_state", "bulk", "topic_keyword_added", "exported", "retention_erased",
+        "person_erased",
     }  # fmt: skip
     found: set[str] = set()
     for path in (REPO / "inbox" / "actions").glob("*.py"):

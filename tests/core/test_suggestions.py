@@ -121,7 +121,7 @@ def test_a_suggestion_shows_its_examples_masked(rules: Rules) -> None:
     assert found.corrections == 4
     assert [e.item_id for e in found.examples] == [1, 2, 3]
     assert "070-123 45 67" not in found.examples[0].text
-    assert "[telefonnummer]" in found.examples[0].text
+    assert "[telefon]" in found.examples[0].text
     assert "19850101-1236" not in found.examples[1].text
     assert len(found.examples[2].text) <= 280
     assert found.examples[2].text.endswith("…")

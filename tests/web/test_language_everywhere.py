@@ -290,10 +290,12 @@ def _paths(world: dict[str, int], secret: str) -> dict[str, list[str]]:
         "/admin/pages": ["/admin/pages"],
         "/admin/classify": ["/admin/classify"],
         "/admin/audit": ["/admin/audit", "/admin/audit?kind=read"],
+        "/admin/personal-data": ["/admin/personal-data", "/admin/personal-data?author=Karin"],
         "/login": ["/login"],
         "/escalations/ack/{token}": ["/escalations/ack/" + ack_token(secret, 1)],
         # Not pages: a CSV download, the health check, the API (JSON), the webhook.
         "/dashboard/{table:str}.csv": [],
+        "/admin/personal-data/export.{fmt:str}": [],
         "/healthz": [],
         "/favicon.ico": [],
         "/webhooks/meta": [],

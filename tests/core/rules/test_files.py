@@ -364,7 +364,7 @@ def test_every_shipped_rules_set_passes_the_whole_check(directory: Path) -> None
     out, err = io.StringIO(), io.StringIO()
     with redirect_stdout(out), redirect_stderr(err):
         assert main(["rules", "check", "--dir", str(directory)]) == 0, err.getvalue()
-    assert out.getvalue().count(": ok\n") == 5
+    assert out.getvalue().count(": ok\n") == 6
 
 
 def test_pages_may_say_what_they_receive_and_whether_they_use_human_agent(

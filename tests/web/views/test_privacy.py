@@ -188,9 +188,6 @@ ESCALATION = """
 ack_timeout_minutes = 30
 [urgent]
 crisis_keywords = ["bränna ner"]
-[fallback]
-emails = ["kommunikation@example.se"]
-supervisor = { name = "Cecilia", email = "cecilia@example.se" }
 """
 DUTY = """
 [people.david]
