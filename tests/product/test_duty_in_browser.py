@@ -165,7 +165,7 @@ def test_on_a_phone_the_thread_is_folded_below_the_reply_and_open_on_a_desktop(
     assert box["y"] + 60 < FIRST_SCREEN  # before: about 5,300 px down
     assert _top(page, "#h-thread") > box["y"]
     assert _axe(page) == []
-    _shoot(page, "item-mobile", full_page=False)
+    _shoot(page, "item-phone-reply", full_page=False)
     page.locator("#h-thread").tap()
     assert thread.evaluate("d => d.open") is True
     assert page.locator("ol.thread li").count() >= 50
