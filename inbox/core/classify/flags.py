@@ -210,10 +210,6 @@ def is_swearing(found: Sequence[str]) -> bool:
     )
 
 
-def is_offensive(text: str, tokens: Sequence[Token], *, language: str) -> bool:
-    return bool(offensive_words(text, tokens, language=language))
-
-
 # A word each alternative of _THREAT needs; without one the pattern cannot match.
 _THREAT_NEEDS = words(
     """
@@ -238,7 +234,3 @@ def threat_words_in(
         return ()
     m = _THREAT.search(lowered)
     return (m.group(),) if m else ()
-
-
-def is_threat(text: str, tokens: Sequence[Token]) -> bool:
-    return bool(threat_words_in(text, tokens))
