@@ -539,31 +539,7 @@ def load_demo(
         result = intake.ingest_items(
             session, items, pages=pages, now=now, calendar=calendar, rules=rules
         )
-        # A few open items of the last days already acknowledged, so the queue shows
-        # met and late too.
-        for item in session.exec(
-            select(Item)
-            .where(
-                Item.status == "open",
-                col(Item.first_response_at).is_(None),
-                Item.received_at >= now - timedelta(days=6),
-                col(Item.flags).not_like("% threat %"),
-                col(Item.flags).not_like("% offensive %"),
-            )
-            .order_by(col(Item.received_at), col(Item.id))
-            .limit(6)
-        ):
-            sent = min(item.received_at + timedelta(hours=rng.choice([1, 30, 80])), now)
-            responses.record_response(
-                session,
-                item,
-                author="Anna Kommunikatör",
-                text="Vi har sett din fråga och återkommer.",
-                sent_at=sent,
-                source="acknowledgement",
-                now=now,
-                calendar=calendar,
-            )
+        _acknowledge_some(session, rng, now=now, calendar=calendar)
         still_open = session.exec(
             select(func.count()).select_from(Item).where(Item.status == "open")
         ).one()
@@ -586,6 +562,42 @@ DEMO_PLATFORM_IDS = {
     "sjukhuset_facebook": ("9100000004", "all"),
     "folktandvarden_facebook": ("9100000005", "all"),
 }
+
+
+def _acknowledge_some(
+    session: Session, rng: random.Random, *, now: datetime, calendar: OfficeCalendar
+) -> None:
+    """Acknowledge a few open items, so the queue shows met and late too whatever the
+    day: the latest overdue ones answered after their deadline, the oldest others in time."""
+    candidates = session.exec(
+        select(Item)
+        .where(
+            Item.status == "open",
+            col(Item.first_response_at).is_(None),
+            col(Item.flags).not_like("% threat %"),
+            col(Item.flags).not_like("% offensive %"),
+            col(Item.external_id).not_like("demo-showcase-%"),
+        )
+        .order_by(col(Item.received_at), col(Item.id))
+    ).all()
+    overdue = [i for i in reversed(candidates) if i.due_at < now][:3]
+    in_time = [i for i in candidates if i not in overdue][:3]
+    for item, late in [(i, True) for i in overdue] + [(i, False) for i in in_time]:
+        received, due = item.received_at, item.due_at
+        if late:
+            sent = min(due + timedelta(hours=rng.uniform(1, 30)), now)
+        else:
+            sent = min(received + (due - received) * rng.uniform(0.05, 0.6), now)
+        responses.record_response(
+            session,
+            item,
+            author="Anna Kommunikatör",
+            text="Vi har sett din fråga och återkommer.",
+            sent_at=sent,
+            source="acknowledgement",
+            now=now,
+            calendar=calendar,
+        )
 
 
 def _connect(

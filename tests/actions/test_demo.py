@@ -20,6 +20,7 @@ from inbox.core.calendar import local_date, swedish_holidays
 from inbox.core.rules.tagging import Rules, load_rules
 from inbox.store.db import make_engine
 from inbox.store.models import Item
+from inbox.store.queries import export_rows
 from inbox.store.report import build_breakdowns
 from tests.conftest import PG_URL
 
@@ -197,3 +198,27 @@ def test_the_demo_moves_with_now(
     later.dispose()
     assert later_now - timedelta(hours=1) < newest < later_now
     assert later_now - timedelta(days=DAYS + 1) < oldest
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        datetime(2026, 11, 28, 22, 0, tzinfo=UTC),  # a Saturday night
+        datetime(2026, 11, 30, 6, 15, tzinfo=UTC),  # a Monday before office hours
+        datetime(2026, 12, 4, 16, 45, tzinfo=UTC),  # a Friday after office hours
+        datetime(2026, 12, 24, 11, 0, tzinfo=UTC),  # Christmas Eve
+        datetime(2027, 6, 25, 12, 0, tzinfo=UTC),  # Midsummer Eve
+    ],
+)
+def test_every_sla_state_is_open_whenever_the_demo_is_loaded(
+    moment: datetime, rules: Rules, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    # The demo is loaded at any hour of any day; the queue must still show each state.
+    shutil.copy(request.getfixturevalue("_sqlite_template"), tmp_path / "moment.db")
+    engine = make_engine(f"sqlite:///{tmp_path / 'moment.db'}")
+    load_demo(engine, now=moment, rules=rules, count=300)
+    with engine.connect() as conn:
+        rows = list(export_rows(conn, now=moment))
+    engine.dispose()
+    open_states = {r["sla_state"] for r in rows if r["status"] == "open"}
+    assert {"ok", "at_risk", "breached", "met", "late"} <= open_states
