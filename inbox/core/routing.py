@@ -79,7 +79,7 @@ def _matches(
     if w.needs_reply is not None and c.needs_reply != w.needs_reply:
         return False
     if w.keywords:
-        tokens = [Token(s, s, 0, 0) for s in c.stems]
+        tokens = [Token(s, s) for s in c.stems]
         return keyword_in(tokens, w.keywords) is not None
     return True
 

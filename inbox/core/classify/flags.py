@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 
 from inbox.core.classify.hostility import insult_words, present, threat_words
-from inbox.core.classify.words import Token, words
+from inbox.core.classify.words import Token, tokenize, words
 
 _URL = re.compile(r"https?://\S+|www\.\S+")
 _SENTENCE = re.compile(r"[^.!?\n]+[.!?\n]*")
@@ -135,7 +135,7 @@ def is_friend_tag(text: str, tokens: Sequence[Token]) -> bool:
     m = _NAME_TAG.match(text)
     if not m:
         return False
-    rest = [t.text for t in tokens if t.start >= m.end()]
+    rest = [t.text for t in tokenize(text[m.end() :])]
     if not rest:
         return True
     return len(rest) <= 12 and any(w in _FRIEND_CUES for w in rest)

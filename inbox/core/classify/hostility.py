@@ -35,7 +35,7 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
-from inbox.core.classify.words import Token, stem, words
+from inbox.core.classify.words import Token, stem, tokenize, words
 
 _BOUNDARY = re.compile(r"[.!?;:\n]")
 
@@ -166,24 +166,9 @@ _INSULT_TARGETS = words(
 )
 
 
-def clauses(text: str, tokens: Sequence[Token]) -> list[list[Token]]:
-    out: list[list[Token]] = []
-    current: list[Token] = []
-    # Where the boundaries are, once; then each token is compared with the next one.
-    bounds = [m.start() for m in _BOUNDARY.finditer(text)]
-    bounds.append(len(text) + 1)
-    b = 0
-    for tok in tokens:
-        if tok.start > bounds[b]:
-            while tok.start > bounds[b]:
-                b += 1
-            if current:
-                out.append(current)
-                current = []
-        current.append(tok)
-    if current:
-        out.append(current)
-    return out
+def clauses(text: str) -> list[list[Token]]:
+    """The words of each clause (up to . ! ? ; : or a new line) that has any."""
+    return [words for part in _BOUNDARY.split(text) if (words := tokenize(part))]
 
 
 def _has(clause: Iterable[Token], words: frozenset[str]) -> Token | None:
@@ -224,7 +209,7 @@ def _threat_in(clause: Sequence[Token], rules: Sequence[_Rule]) -> list[str] | N
                 t = next((t for t in clause if t.text in _INTENT), None)
                 if t is None:
                     continue
-            return [t.text for t in sorted(set(found), key=lambda t: t.start)]
+            return [t.text for t in sorted(set(found), key=clause.index)]
     return None
 
 
@@ -273,7 +258,7 @@ def threat_words(
     rules = [r for r in _THREAT_RULES if id(r) in candidates and _possible(r, words)]
     if not rules:
         return ()
-    for clause in clauses(text, tokens):
+    for clause in clauses(text):
         found = _threat_in(clause, rules)
         if found:
             return tuple(found)
@@ -320,7 +305,7 @@ def insult_words(
     words = present(tokens) if words is None else words
     if _INSULT_ANY.isdisjoint(words) and not _CONTEMPT_COMPOUND.search(text):
         return ()
-    for clause in clauses(text, tokens):
+    for clause in clauses(text):
         found = _insult_in(clause)
         if found:
             return tuple(found)

@@ -65,10 +65,10 @@ _STEP2 = frozenset(("dd", "gd", "nn", "dt", "gt", "kt", "tt"))
 
 
 class Token(NamedTuple):
+    """A word as written: one shared object for every occurrence of the same word."""
+
     text: str  # lower-cased surface form
     stem: str
-    start: int
-    end: int
     capital: bool = False  # written with a capital: maybe a name, so no fuzzy matching
 
 
@@ -99,29 +99,25 @@ def stem(word: str) -> str:
 
 
 def tokenize(text: str) -> list[Token]:
-    out: list[Token] = []
-    new = tuple.__new__  # NamedTuple's own __new__ is a slow Python function
-    get = _WORDS.get
-    append = out.append
-    find = text.index
-    pos = 0
-    # findall is quicker than a match object per word; each word is then the
-    # first occurrence after the previous one, since only characters that are
-    # not letters or digits lie between them.
-    for word in _WORD.findall(text):
-        known = get(word)
-        if known is None:
-            lowered = word.lower()
-            if len(_WORDS) > 100_000:
-                _WORDS.clear()
-            known = _WORDS[word] = (lowered, stem(lowered), word[0].isupper())
-        start = find(word, pos)
-        pos = start + len(word)
-        append(new(Token, (known[0], known[1], start, pos, known[2])))
-    return out
+    """The words of ``text`` in order; a word seen before costs one look-up."""
+    found = _WORD.findall(text)
+    out = list(map(_WORDS.get, found))
+    if None in out:
+        out = [_token(word) for word in found]
+    return out  # type: ignore[return-value]
 
 
-_WORDS: dict[str, tuple[str, str, bool]] = {}
+def _token(word: str) -> Token:
+    known = _WORDS.get(word)
+    if known is None:
+        if len(_WORDS) > 100_000:
+            _WORDS.clear()
+        lowered = word.lower()
+        known = _WORDS[word] = Token(lowered, stem(lowered), word[0].isupper())
+    return known
+
+
+_WORDS: dict[str, Token] = {}
 
 
 def stems_of(phrase: str) -> tuple[str, ...]:

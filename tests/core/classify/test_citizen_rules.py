@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import itertools
+import re
 
 import pytest
 
+from inbox.core.classify.hostility import clauses
 from inbox.core.classify.pipeline import Classification, classify
 from inbox.core.classify.words import tokenize
 from inbox.core.rules.tagging import Rules, load_rules
@@ -140,7 +142,24 @@ def test_language_of_long_texts(text: str, language: str, rules: Rules) -> None:
         "år år år",
     ],
 )
-def test_token_positions(text: str) -> None:
+def test_tokens_are_the_words_in_order(text: str) -> None:
     tokens = tokenize(text)
-    assert [text[t.start : t.end].lower() for t in tokens] == [t.text for t in tokens]
-    assert all(a.end <= b.start for a, b in itertools.pairwise(tokens))
+    written = re.findall(r"[^\W_]+", text)
+    assert [t.text for t in tokens] == [w.lower() for w in written]
+    assert [t.capital for t in tokens] == [w[0].isupper() for w in written]
+    # One shared token per word as written, however often it occurs.
+    for a, b in itertools.combinations(range(len(tokens)), 2):
+        if written[a] == written[b]:
+            assert tokens[a] is tokens[b]
+
+
+def test_clauses_split_at_sentence_marks_and_keep_every_word() -> None:
+    text = "Nästa gång: jag kommer dit! Och sen;\nslår jag till?? ok"
+    parts = clauses(text)
+    assert [[t.text for t in c] for c in parts] == [
+        ["nästa", "gång"],
+        ["jag", "kommer", "dit"],
+        ["och", "sen"],
+        ["slår", "jag", "till"],
+        ["ok"],
+    ]
