@@ -47,7 +47,10 @@ _STREET = re.compile(
 _DIGIT = re.compile(r"\d")
 # Identity and phone numbers have at least seven digits, spaces or dashes between.
 _SEVEN_DIGITS = re.compile(r"\d(?:[\s\-–+]{0,3}\d){6}")
-_STREET_HINT = re.compile(r"(?:" + _STREET_END + r")\s+\d")
+_STREET_ENDS = tuple(_STREET_END.split("|"))
+_SPACE_DIGIT = re.compile(r"\s\d")
+# What every postcode with its town has ("123 45 Ort"): a quick test before the search.
+_POSTCODE_HINT = re.compile(r"\d\d\s+[A-ZÅÄÖ]")
 _POSTCODE = re.compile(
     r"(?<![\w\-])(?:SE-?\s?)?[1-9]\d{2}\s?\d{2}(?![\d\-])\s+[A-ZÅÄÖ][a-zåäöé]+(?:[\s-][A-ZÅÄÖ][a-zåäöé]+)?"
 )
@@ -165,7 +168,9 @@ def find_personal_data(text: str) -> tuple[Span, ...]:
         if _free(spans, m.start(), m.end()):
             spans.append((m.start(), m.end(), "phone"))
     addresses: list[Span] = []
-    patterns = (_STREET, _POSTCODE) if _STREET_HINT.search(text) else (_POSTCODE,)
+    patterns: tuple[re.Pattern[str], ...] = (_STREET,) if _street_hint(text) else ()
+    if _POSTCODE_HINT.search(text):
+        patterns += (_POSTCODE,)
     for pattern in patterns:
         for m in pattern.finditer(text):
             if _context(text, m.start()) == "other":
@@ -174,6 +179,14 @@ def find_personal_data(text: str) -> tuple[Span, ...]:
                 addresses.append((m.start(), m.end(), "address"))
     spans.extend(_joined(text, sorted(addresses)))
     return tuple(sorted(spans))
+
+
+def _street_hint(text: str) -> bool:
+    """A street ending followed by a number ("...gatan 12"): a street may be named."""
+    for m in _SPACE_DIGIT.finditer(text):
+        if text[max(0, m.start() - 40) : m.start()].rstrip().endswith(_STREET_ENDS):
+            return True
+    return False
 
 
 def _joined(text: str, addresses: list[Span]) -> list[Span]:

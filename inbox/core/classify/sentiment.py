@@ -74,9 +74,11 @@ _EMOJI = emoji_weights()
 # "❤️‍🔥", "👨‍👩‍👧"); it counts once, as its first symbol.
 _SYMBOL = "[\u2190-\u2bff\U0001f000-\U0001faff]"
 _MODIFIERS = "[\ufe0f\U0001f3fb-\U0001f3ff]*"
+# (The look-ahead lets the search skip to the next symbol quickly.)
 _EMOJI_RE = re.compile(
-    f"[\U0001f1e6-\U0001f1ff]{{2}}|{_SYMBOL}{_MODIFIERS}(?:\u200d{_SYMBOL}{_MODIFIERS})*"
+    f"(?={_SYMBOL})(?:[\U0001f1e6-\U0001f1ff]{{2}}|{_SYMBOL}{_MODIFIERS}(?:\u200d{_SYMBOL}{_MODIFIERS})*)"
 )
+_ANY_SYMBOL = re.compile(_SYMBOL)
 _STRIP_MODIFIERS = re.compile(_MODIFIERS)
 _REGIONAL = range(0x1F1E6, 0x1F200)
 # Laughter however it is spelt: "haha", "hahahah", "hihi", "ahaha", "hehe".
@@ -216,7 +218,7 @@ def _emoticons(text: str) -> float:
 
 
 def _emoji_total(text: str) -> float:
-    if not text or max(text) < "\u2190":
+    if not _ANY_SYMBOL.search(text):
         return _emoticons(text)  # no symbol or emoji at all
     seen: dict[str, int] = {}
     total = 0.0
