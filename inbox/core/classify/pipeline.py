@@ -101,7 +101,7 @@ class Classifier:
             flags=tuple(flags),
             needs_reply=not no_reply,
             pii_spans=pii,
-            stems=tuple(t.stem for t in tokens),
+            stems=tuple([t.stem for t in tokens]),
             flag_words=tuple(explained),
         )
 

@@ -246,7 +246,7 @@ def _words_total(tokens: Sequence[Token], question: bool) -> float:
     negated_until = -1
     boost = 1.0
     # As in VADER: after "men" (but) the writer says what they mean.
-    but = next((k for k, w in enumerate(surf) if w in _BUT), -1)
+    but = -1 if _BUT.isdisjoint(surf) else next(k for k, w in enumerate(surf) if w in _BUT)
     i, n = 0, len(tokens)
     plain = _PLAIN
     while i < n:
@@ -306,7 +306,7 @@ def _words_total(tokens: Sequence[Token], question: bool) -> float:
             total += weight * boost * ((0.5 if i < but else 1.5) if but >= 0 else 1.0)
         boost = 1.0
         i += span
-    if total < 0 and any(w in REPEATED for w in surf):
+    if total < 0 and not REPEATED.isdisjoint(surf):
         total *= REPEATED_BOOST
     return total
 

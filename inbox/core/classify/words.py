@@ -103,7 +103,9 @@ def tokenize(text: str) -> list[Token]:
     found = _WORD.findall(text)
     out = list(map(_WORDS.get, found))
     if None in out:
-        out = [_token(word) for word in found]
+        for i, known in enumerate(out):
+            if known is None:
+                out[i] = _token(found[i])
     return out  # type: ignore[return-value]
 
 
