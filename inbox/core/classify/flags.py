@@ -166,17 +166,17 @@ def offensive_words(
 ) -> tuple[str, ...]:
     """The words that make ``text`` offensive (swear words, insults), or ()."""
     words = present(tokens) if words is None else words
+    english = language == "en"
     for tok in tokens:
-        w = tok.text
-        rude = _RUDE.get(w)
+        rude = tok.rude
         if rude is None:
-            rude = _rude(w)
+            rude = tok.rude = _rude(tok.text)
         if rude:
-            if w == "fan" and language == "en":
+            if tok.text == "fan" and english:
                 continue  # "a big fan"
-            return (w,)
-        if language == "en" and w in _OFFENSIVE_EN_ONLY:
-            return (w,)
+            return (tok.text,)
+        if english and tok.text in _OFFENSIVE_EN_ONLY:
+            return (tok.text,)
     if not _PHRASE_NEEDS.isdisjoint(words):
         m = _OFFENSIVE_PHRASES.search(text.lower())
         if m:
@@ -185,16 +185,11 @@ def offensive_words(
 
 
 def _rude(w: str) -> bool:
-    """A swear word or rude compound, whatever the language; cached per word."""
+    """A swear word or rude compound, whatever the language (kept on the token)."""
     compound = w.startswith(_OFFENSIVE_PREFIXES) or w.endswith(_OFFENSIVE_SUFFIXES)
-    rude = w in _OFFENSIVE_WORDS or (compound and len(w) > 5 and not w.startswith(_NOT_OFFENSIVE))
-    if len(_RUDE) > 100_000:
-        _RUDE.clear()
-    _RUDE[w] = rude
-    return rude
+    return w in _OFFENSIVE_WORDS or (compound and len(w) > 5 and not w.startswith(_NOT_OFFENSIVE))
 
 
-_RUDE: dict[str, bool] = {}
 # The first word of each of _OFFENSIVE_PHRASES.
 _PHRASE_NEEDS = words("dum dumma håll ditt era jävla din dra ta kyss fy")
 

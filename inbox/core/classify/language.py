@@ -200,9 +200,8 @@ _SV_ONLY = frozenset(_SV_ONLY_WORDS.split())
 _EN_ONLY = frozenset(_EN_ONLY_WORDS.split())
 
 
-def detect_language(text: str, words: Sequence[str]) -> Lang:
-    """Language of ``text``; ``words`` are its lower-cased word tokens."""
-    letters = [w for w in words if w.isalpha()]
+def detect_language(text: str, letters: Sequence[str]) -> Lang:
+    """Language of ``text``; ``letters`` are its lower-cased words of letters only."""
     if not letters:
         # Emojis, numbers, punctuation: the organisation's own language.
         return "sv"

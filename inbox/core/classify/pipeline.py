@@ -67,8 +67,7 @@ class Classifier:
         pii = find_personal_data(text)
         head = text[:MAX_CHARS]
         tokens = tokenize(head)
-        words = [t.text for t in tokens]
-        language = detect_language(head, words)
+        language = detect_language(head, [t.text for t in tokens if t.alpha])
         question = is_question(head)
         sentiment = analyse_sentiment(head, tokens, question=question)
         seen = present(tokens)

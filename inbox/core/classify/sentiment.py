@@ -238,26 +238,34 @@ def _words_total(tokens: Sequence[Token], question: bool) -> float:
     surf = [t.text for t in tokens]
     stems = [t.stem for t in tokens]
     emphasis = [1.0] * len(tokens)
+    # Whether each word is plain (no sentiment, starts nothing) is kept on its token.
+    plains = [t.plain for t in tokens]
+    if None in plains:
+        for k, tok in enumerate(tokens):
+            if tok.plain is None:
+                tok.plain = plains[k] = _is_plain(tok.text, tok.stem)
     if _REPEAT_RE.search(" ".join(surf)):
         for k, word in enumerate(surf):
             if _REPEAT_RE.search(word):
                 surf[k], stems[k], emphasis[k] = _normal(word)
+                plains[k] = _PLAIN.get(surf[k])
+                if plains[k] is None:
+                    plains[k] = _is_plain(surf[k], stems[k])
     total = 0.0
     negated_until = -1
     boost = 1.0
     # As in VADER: after "men" (but) the writer says what they mean.
     but = -1 if _BUT.isdisjoint(surf) else next(k for k, w in enumerate(surf) if w in _BUT)
-    i, n = 0, len(tokens)
-    plain = _PLAIN
-    while i < n:
-        word = surf[i]
-        is_plain = plain.get(word)
-        if is_plain is None:
-            is_plain = _is_plain(word, stems[i])
-        if is_plain:
+    n = len(tokens)
+    # Only the words that are not plain are visited; a plain word in between
+    # ends an intensifier's reach. ``expected`` is the next word to look at.
+    expected = 0
+    for i in [k for k, p in enumerate(plains) if not p]:
+        if i < expected:
+            continue  # inside a phrase or a bridge already counted
+        if i > expected:
             boost = 1.0
-            i += 1
-            continue
+        word = surf[i]
         weight: float | None = None
         span = 1
         for seq, phrase_weight in _PHRASES.get(word, ()):
@@ -274,12 +282,12 @@ def _words_total(tokens: Sequence[Token], question: bool) -> float:
                 negated_until = i + _NEGATION_SCOPE
                 if any(w in NOT_DONE for w in surf[i + 1 : i + 1 + _NEGATION_SCOPE]):
                     total += COMPLAINT_WEIGHT  # "har inte tömts", "ingen hört av sig"
-                i += 1
+                expected = i + 1
                 continue
             if word in INTENSIFIERS and i + 1 < n:
                 if _word_weight(surf[i + 1], stems[i + 1]):
                     boost = INTENSIFIERS[word]
-                    i += 1
+                    expected = i + 1
                     continue
                 # "fan vad bra", "jävlar så gott"
                 if (
@@ -288,7 +296,7 @@ def _words_total(tokens: Sequence[Token], question: bool) -> float:
                     and _word_weight(surf[i + 2], stems[i + 2])
                 ):
                     boost = INTENSIFIERS[word]
-                    i += 2
+                    expected = i + 2
                     continue
             weight = _WEIGHTS[word] if word in _WEIGHTS else _word_weight(word, stems[i])
             if weight is None and "h" in word and _laughter(word):
@@ -305,7 +313,7 @@ def _words_total(tokens: Sequence[Token], question: bool) -> float:
                 weight = -weight * (0.75 if weight > 0 else 0.5)
             total += weight * boost * ((0.5 if i < but else 1.5) if but >= 0 else 1.0)
         boost = 1.0
-        i += span
+        expected = i + span
     if total < 0 and not REPEATED.isdisjoint(surf):
         total *= REPEATED_BOOST
     return total

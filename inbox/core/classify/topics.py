@@ -63,6 +63,7 @@ class TopicMatcher:
     # (Capitalised words are looked up apart: no fuzzy matching for names.)
     _hit_cache: dict[str, list[tuple[_Keyword, float]]] = field(default_factory=dict)
     _hit_cache_capital: dict[str, list[tuple[_Keyword, float]]] = field(default_factory=dict)
+    _hitless: set[Token] = field(default_factory=set)
 
     @classmethod
     def build(cls, rules: Rules) -> TopicMatcher:
@@ -175,21 +176,29 @@ class TopicMatcher:
                 best[topic] = (score, surface)
             miss[topic] = miss.get(topic, 1.0) * (1.0 - score)
 
-        stems = [t.stem for t in tokens]
         phrase_covered: set[int] = set()
-        for i, s in enumerate(stems):
-            for seq, topic, _ in self.phrases.get(s, ()):
-                if tuple(stems[i : i + len(seq)]) == seq:
-                    j = i + len(seq) - 1
-                    surface = " ".join(t.text for t in tokens[i : j + 1])
-                    credit(topic, EXACT, surface)
-                    phrase_covered.update(range(i, j + 1))
-        plain, capital = self._hit_cache, self._hit_cache_capital
+        stems = [t.stem for t in tokens]
+        if not self.phrases.keys().isdisjoint(stems):
+            for i, s in enumerate(stems):
+                for seq, topic, _ in self.phrases.get(s, ()):
+                    if tuple(stems[i : i + len(seq)]) == seq:
+                        j = i + len(seq) - 1
+                        surface = " ".join(t.text for t in tokens[i : j + 1])
+                        credit(topic, EXACT, surface)
+                        phrase_covered.update(range(i, j + 1))
+        # Most words hit nothing; they are known (by the token itself) after the
+        # first time, so one set test passes them.
+        hitless = self._hitless
         for i, tok in enumerate(tokens):
-            found = (capital if tok.capital else plain).get(tok.text)
-            if found is None:
-                found = self._cached_hits(tok)
-            if not found or i in phrase_covered or len(tok.text) < 2:
+            if tok in hitless:
+                continue
+            found = self._cached_hits(tok)
+            if not found:
+                if len(hitless) > 100_000:
+                    hitless.clear()
+                hitless.add(tok)
+                continue
+            if i in phrase_covered or len(tok.text) < 2:
                 continue
             for kw, score in found:
                 for topic in kw.topics:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import NamedTuple
 
 # Letters and digits of any script; "e-tjänst" becomes "e", "tjänst".
 _WORD = re.compile(r"[^\W_]+")
@@ -64,12 +63,26 @@ _S_ENDING = frozenset("bcdfghjklmnoprtvy")
 _STEP2 = frozenset(("dd", "gd", "nn", "dt", "gt", "kt", "tt"))
 
 
-class Token(NamedTuple):
-    """A word as written: one shared object for every occurrence of the same word."""
+class Token:
+    """A word as written: one shared object for every occurrence of the same word.
 
-    text: str  # lower-cased surface form
-    stem: str
-    capital: bool = False  # written with a capital: maybe a name, so no fuzzy matching
+    Besides its forms it keeps what the classifiers found out about it the first
+    time (``plain``: no sentiment; ``rude``: a swear word by itself), so a word
+    seen before costs an attribute read. Equal and hashed by identity: fast in sets.
+    """
+
+    __slots__ = ("alpha", "capital", "plain", "rude", "stem", "text")
+
+    def __init__(self, text: str, stem: str, capital: bool = False) -> None:
+        self.text = text  # lower-cased surface form
+        self.stem = stem
+        self.capital = capital  # written with a capital: maybe a name, so no fuzzy matching
+        self.alpha = text.isalpha()
+        self.plain: bool | None = None
+        self.rude: bool | None = None
+
+    def __repr__(self) -> str:
+        return f"Token({self.text!r}, {self.stem!r}, {self.capital!r})"
 
 
 def _r1(word: str) -> int:
