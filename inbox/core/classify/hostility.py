@@ -146,6 +146,14 @@ _CONTEMPT = _forms(
 )
 _CONTEMPT_SUFFIXES = ("hjärna", "hjärnor", "hjärnorna", "skalle", "skallar", "skallarna")
 _CONTEMPT_COMPOUND = re.compile(r"\w(?:hjärn(?:a|or|orna)|skall(?:e|ar|arna))\b", re.IGNORECASE)
+
+
+def _contempt_compound(text: str) -> bool:
+    """ "puckohjärna", "stolpskalle": quick substring tests before the search."""
+    low = text.lower()
+    return ("hjärn" in low or "skall" in low) and _CONTEMPT_COMPOUND.search(text) is not None
+
+
 _ANIMALS = _forms(
     """
     gris grisar svin höna hönor åsna åsnan åsnor apa apor kossa kossor
@@ -303,7 +311,7 @@ def insult_words(
 ) -> tuple[str, ...]:
     """The words of the first insult aimed at people, or () when there is none."""
     words = present(tokens) if words is None else words
-    if _INSULT_ANY.isdisjoint(words) and not _CONTEMPT_COMPOUND.search(text):
+    if _INSULT_ANY.isdisjoint(words) and not _contempt_compound(text):
         return ()
     for clause in clauses(text):
         found = _insult_in(clause)

@@ -85,7 +85,7 @@ _REGIONAL = range(0x1F1E6, 0x1F200)
 _LAUGH_RE = re.compile(r"a?(?:h+[aeiouyåäö]+){2,}h*")
 LAUGHTER = 2.0
 # "braaaa", "nejjj", "sååå": three or more of a letter are one or two.
-_REPEAT_RE = re.compile(r"(\w)\1{2,}")
+_REPEAT_RE = re.compile(r"([^\W\d_])\1{2,}")
 _ELONGATED = 1.25
 _EMOTICON_RE = re.compile(
     r"(?<!\w)(?:" + "|".join(re.escape(e) for e in sorted(EMOTICONS, key=len, reverse=True)) + r")"
