@@ -244,13 +244,11 @@ def _words_total(tokens: Sequence[Token], question: bool) -> float:
         for k, tok in enumerate(tokens):
             if tok.plain is None:
                 tok.plain = plains[k] = _is_plain(tok.text, tok.stem)
-    if _REPEAT_RE.search(" ".join(surf)):
-        for k, word in enumerate(surf):
-            if _REPEAT_RE.search(word):
-                surf[k], stems[k], emphasis[k] = _normal(word)
-                plains[k] = _PLAIN.get(surf[k])
-                if plains[k] is None:
-                    plains[k] = _is_plain(surf[k], stems[k])
+    for k in [k for k, t in enumerate(tokens) if t.elongated]:
+        surf[k], stems[k], emphasis[k] = _normal(surf[k])
+        plains[k] = _PLAIN.get(surf[k])
+        if plains[k] is None:
+            plains[k] = _is_plain(surf[k], stems[k])
     total = 0.0
     negated_until = -1
     boost = 1.0

@@ -63,7 +63,7 @@ class TopicMatcher:
     # (Capitalised words are looked up apart: no fuzzy matching for names.)
     _hit_cache: dict[str, list[tuple[_Keyword, float]]] = field(default_factory=dict)
     _hit_cache_capital: dict[str, list[tuple[_Keyword, float]]] = field(default_factory=dict)
-    _hitless: set[Token] = field(default_factory=set)
+    _by_token: dict[Token, list[tuple[_Keyword, float]]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, rules: Rules) -> TopicMatcher:
@@ -169,8 +169,10 @@ class TopicMatcher:
         best: dict[str, tuple[float, str]] = {}
         miss: dict[str, float] = {}
 
+        exclude = self.exclude
+
         def credit(topic: str, score: float, surface: str) -> None:
-            if any(surface.startswith(e) for e in self.exclude.get(topic, ())):
+            if topic in exclude and surface.startswith(exclude[topic]):
                 return
             if topic not in best or score > best[topic][0]:
                 best[topic] = (score, surface)
@@ -186,21 +188,21 @@ class TopicMatcher:
                         surface = " ".join(t.text for t in tokens[i : j + 1])
                         credit(topic, EXACT, surface)
                         phrase_covered.update(range(i, j + 1))
-        # Most words hit nothing; they are known (by the token itself) after the
-        # first time, so one set test passes them.
-        hitless = self._hitless
-        for i, tok in enumerate(tokens):
-            if tok in hitless:
-                continue
-            found = self._cached_hits(tok)
-            if not found:
-                if len(hitless) > 100_000:
-                    hitless.clear()
-                hitless.add(tok)
-                continue
+        # Each token's hits are kept by the token itself (shared by every
+        # occurrence of the word), so a text costs a look-up per word.
+        cache = self._by_token
+        found_all = list(map(cache.get, tokens))
+        if None in found_all:
+            for i, known in enumerate(found_all):
+                if known is None:
+                    if len(cache) > 100_000:
+                        cache.clear()
+                    found_all[i] = cache[tokens[i]] = self._cached_hits(tokens[i])
+        for i in [k for k, known in enumerate(found_all) if known]:
+            tok = tokens[i]
             if i in phrase_covered or len(tok.text) < 2:
                 continue
-            for kw, score in found:
+            for kw, score in found_all[i]:  # type: ignore[union-attr]
                 for topic in kw.topics:
                     credit(topic, score, tok.text)
         hits = [

@@ -13,6 +13,7 @@ from functools import lru_cache
 # Letters and digits of any script; "e-tjänst" becomes "e", "tjänst".
 _WORD = re.compile(r"[^\W_]+")
 
+_ELONGATED = re.compile(r"([^\W\d_])\1{2,}")
 _VOWELS = frozenset("aeiouyäåö")
 _STEP1 = frozenset(
     [
@@ -71,13 +72,15 @@ class Token:
     seen before costs an attribute read. Equal and hashed by identity: fast in sets.
     """
 
-    __slots__ = ("alpha", "capital", "plain", "rude", "stem", "text")
+    __slots__ = ("alpha", "capital", "elongated", "plain", "rude", "stem", "text")
 
     def __init__(self, text: str, stem: str, capital: bool = False) -> None:
         self.text = text  # lower-cased surface form
         self.stem = stem
         self.capital = capital  # written with a capital: maybe a name, so no fuzzy matching
         self.alpha = text.isalpha()
+        # "braaaa", "nejjj": a letter three times or more in a row.
+        self.elongated = _ELONGATED.search(text) is not None
         self.plain: bool | None = None
         self.rude: bool | None = None
 
