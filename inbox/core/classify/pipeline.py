@@ -68,9 +68,9 @@ class Classifier:
         head = text[:MAX_CHARS]
         tokens = tokenize(head)
         language = detect_language(head, [t.text for t in tokens if t.alpha])
-        question = is_question(head)
-        sentiment = analyse_sentiment(head, tokens, question=question)
         seen = present(tokens)
+        question = is_question(head, seen)
+        sentiment = analyse_sentiment(head, tokens, question=question)
         threat = threat_words_in(head, tokens, seen)
         # A threat is offensive too, whatever words it uses.
         offensive = offensive_words(head, tokens, language=language, words=seen) or threat
