@@ -113,15 +113,15 @@ def _sentences(text: str) -> list[str]:
     return [s.strip() for s in _SENTENCE.findall(text) if s.strip()]
 
 
-def is_question(text: str, words: frozenset[str] | None = None) -> bool:
+def is_question(text: str, seen: frozenset[str] | None = None) -> bool:
     """A question or a request that asks the organisation for an answer.
 
-    ``words``, the lower-cased words of ``text`` (more may be there), saves a search.
+    ``seen``, the lower-cased words of ``text`` (more may be there), saves a search.
     """
     lowered = _URL.sub(" ", text.lower())
     if "?" in lowered:
         return True
-    if (words is None or not _REQUEST_NEEDS.isdisjoint(words)) and _REQUEST.search(lowered):
+    if (seen is None or not _REQUEST_NEEDS.isdisjoint(seen)) and _REQUEST.search(lowered):
         return True
     for sentence in _sentences(lowered):
         words = re.findall(r"[^\W_]+", sentence)

@@ -225,7 +225,7 @@ def present(tokens: Sequence[Token]) -> frozenset[str]:
     """Every word of a text as written and as stemmed, for the quick checks.
 
     Stems shorter than five letters are left out: "fyra" stems to "fyr"."""
-    return frozenset([t.text for t in tokens] + [t.stem for t in tokens if len(t.stem) >= 5])
+    return frozenset([t.text for t in tokens] + [t.key for t in tokens])
 
 
 def _possible(rule: _Rule, words: frozenset[str]) -> bool:

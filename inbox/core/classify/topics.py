@@ -55,7 +55,7 @@ class TopicMatcher:
     stems: dict[str, _Keyword] = field(default_factory=dict)
     compounds: dict[str, _Keyword] = field(default_factory=dict)
     words: dict[str, _Keyword] = field(default_factory=dict)
-    fuzzy_choices: list[str] = field(default_factory=list)
+    fuzzy_by_letter: dict[str, list[str]] = field(default_factory=dict)
     phrases: dict[str, list[tuple[tuple[str, ...], str, str]]] = field(default_factory=dict)
     exclude: dict[str, tuple[str, ...]] = field(default_factory=dict)
     _fuzzy_cache: dict[str, str | None] = field(default_factory=dict)
@@ -98,17 +98,20 @@ class TopicMatcher:
                 if seq:
                     m.phrases.setdefault(seq[0], []).append((seq, key, phrase))
             m.exclude[key] = tuple(e.lower() for e in topic.exclude)
-        m.fuzzy_choices = sorted(s for s in m.stems if len(s) >= MIN_FUZZY)
+        for s in sorted(s for s in m.stems if len(s) >= MIN_FUZZY):
+            m.fuzzy_by_letter.setdefault(s[0], []).append(s)
         return m
 
     def _fuzzy(self, s: str) -> str | None:
         if s in self._fuzzy_cache:
             return self._fuzzy_cache[s]
         found: str | None = None
-        best = process.extractOne(
-            s, self.fuzzy_choices, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF
+        # A typo keeps the first letter: only keywords with the same one are tried.
+        choices = self.fuzzy_by_letter.get(s[0])
+        best = choices and process.extractOne(
+            s, choices, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF
         )
-        if best is not None and best[0][0] == s[0]:
+        if best:
             found = best[0]
         if len(self._fuzzy_cache) > 50_000:
             self._fuzzy_cache.clear()

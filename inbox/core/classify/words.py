@@ -72,13 +72,16 @@ class Token:
     seen before costs an attribute read. Equal and hashed by identity: fast in sets.
     """
 
-    __slots__ = ("alpha", "capital", "elongated", "plain", "rude", "stem", "text")
+    __slots__ = ("alpha", "capital", "elongated", "key", "plain", "rude", "stem", "text")
 
     def __init__(self, text: str, stem: str, capital: bool = False) -> None:
         self.text = text  # lower-cased surface form
         self.stem = stem
         self.capital = capital  # written with a capital: maybe a name, so no fuzzy matching
         self.alpha = text.isalpha()
+        # The form the quick word-set checks know it by besides its text: the stem,
+        # when that is five letters or more ("fyra" stems to "fyr").
+        self.key = stem if len(stem) >= 5 else text
         # "braaaa", "nejjj": a letter three times or more in a row.
         self.elongated = _ELONGATED.search(text) is not None
         self.plain: bool | None = None
