@@ -50,7 +50,7 @@ _SEVEN_DIGITS = re.compile(r"\d(?:[\s\-–+]{0,3}\d){6}")
 _STREET_ENDS = tuple(_STREET_END.split("|"))
 _SPACE_DIGIT = re.compile(r"\s\d")
 # What every postcode with its town has ("123 45 Ort"): a quick test before the search.
-_POSTCODE_HINT = re.compile(r"\d\d\s+[A-ZÅÄÖ]")
+_POSTCODE_HINT = re.compile(r"\d\d\d\s?\d\d\s+[A-ZÅÄÖ]")
 _POSTCODE = re.compile(
     r"(?<![\w\-])(?:SE-?\s?)?[1-9]\d{2}\s?\d{2}(?![\d\-])\s+[A-ZÅÄÖ][a-zåäöé]+(?:[\s-][A-ZÅÄÖ][a-zåäöé]+)?"
 )

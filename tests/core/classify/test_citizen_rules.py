@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import itertools
+import json
 import re
+from pathlib import Path
 
 import pytest
 
@@ -163,3 +165,62 @@ def test_clauses_split_at_sentence_marks_and_keep_every_word() -> None:
         ["slår", "jag", "till"],
         ["ok"],
     ]
+
+
+# --- quick tests before searches ------------------------------------------------
+
+_SEARCHED = [
+    "Jag ska döda dig",
+    "Vi kommer att slå ihjäl personalen",
+    "ta livet av handläggaren",
+    "Jag sätter eld på kommunhuset",
+    "spränger hela skiten",
+    "Jag vet var du bor",
+    "Vi ska hitta er",
+    "Vi ska komma efter dig",
+    "Han kommer efter er",
+    "Du ska få betala dyrt",
+    "Ni kommer att ångra er",
+    "Politikerna borde hängas",
+    "Hoppas du dör",
+    "Han förtjänar att dö",
+    "Det finns en bomb på stationen",
+    "Akta dig du",
+    "I will kill you",
+    "You will pay",
+    "Jag undrar när bussen går",
+    "Någon som vet om simhallen är öppen",
+    "Could you help",
+    "Ring mig tack",
+]
+
+
+@pytest.mark.parametrize("text", _SEARCHED)
+def test_the_quick_tests_never_skip_a_search_that_would_match(text: str) -> None:
+    from inbox.core.classify import flags
+    from inbox.core.classify.hostility import present
+
+    seen = present(tokenize(text))
+    lowered = text.lower()
+    if flags._THREAT.search(lowered):
+        assert flags._threat_possible(seen)
+    if flags._REQUEST.search(lowered):
+        assert not flags._REQUEST_NEEDS.isdisjoint(seen)
+    assert flags._THREAT.search(lowered) or flags._REQUEST.search(lowered)
+
+
+def test_the_quick_tests_agree_with_the_searches_on_every_labelled_text() -> None:
+    from inbox.core.classify import flags
+    from inbox.core.classify.hostility import present
+
+    data = Path(__file__).parents[2] / "data"
+    for name in ("citizen_devset.jsonl", "devset.jsonl", "sentiment_devset.jsonl"):
+        for line in (data / name).read_text(encoding="utf-8").splitlines():
+            if not line.strip():
+                continue
+            text = json.loads(line)["text"]
+            seen, lowered = present(tokenize(text)), text.lower()
+            if flags._THREAT.search(lowered) and "sprängladdning" not in lowered:
+                assert flags._threat_possible(seen), text
+            if flags._REQUEST.search(lowered):
+                assert not flags._REQUEST_NEEDS.isdisjoint(seen), text
