@@ -124,21 +124,28 @@ _WEIGHTS: dict[str, float | None] = {}
 
 
 def _is_plain(word: str, word_stem: str) -> bool:
-    """A word that carries no sentiment and starts nothing (most words); cached."""
-    is_plain = (
+    """A word that carries no sentiment and starts nothing (most words)."""
+    return (
         word not in _PHRASES
         and word not in NEGATORS
         and word not in INTENSIFIERS
         and _word_weight(word, word_stem) is None
         and not ("h" in word and _laughter(word))
     )
-    if len(_PLAIN) > 100_000:
-        _PLAIN.clear()
-    _PLAIN[word] = is_plain
-    return is_plain
 
 
-_PLAIN: dict[str, bool] = {}
+# A word as sentiment reads it: its form, that form's stem, its emphasis and
+# whether it is plain.
+_Form = tuple[str, str, float, bool]
+
+
+def _form(tok: Token) -> _Form:
+    if tok.elongated:
+        text, word_stem, emphasis = _normal(tok.text)
+    else:
+        text, word_stem, emphasis = tok.text, tok.stem, 1.0
+    form = tok.sentiment = (text, word_stem, emphasis, _is_plain(text, word_stem))
+    return form
 
 
 @lru_cache(maxsize=16384)
@@ -235,20 +242,15 @@ def _emoji_total(text: str) -> float:
 
 
 def _words_total(tokens: Sequence[Token], question: bool) -> float:
-    surf = [t.text for t in tokens]
-    stems = [t.stem for t in tokens]
-    emphasis = [1.0] * len(tokens)
-    # Whether each word is plain (no sentiment, starts nothing) is kept on its token.
-    plains = [t.plain for t in tokens]
-    if None in plains:
-        for k, tok in enumerate(tokens):
-            if tok.plain is None:
-                tok.plain = plains[k] = _is_plain(tok.text, tok.stem)
-    for k in [k for k, t in enumerate(tokens) if t.elongated]:
-        surf[k], stems[k], emphasis[k] = _normal(surf[k])
-        plains[k] = _PLAIN.get(surf[k])
-        if plains[k] is None:
-            plains[k] = _is_plain(surf[k], stems[k])
+    # How each word reads (kept on its token): "braaaa" as "bra", a little stronger.
+    forms: list[_Form] = [t.sentiment for t in tokens]  # type: ignore[misc]
+    if None in forms:
+        forms = [f if f is not None else _form(t) for f, t in zip(forms, tokens, strict=True)]
+    interesting = [k for k, f in enumerate(forms) if not f[3]]
+    if not interesting:
+        return 0.0
+    surf = [f[0] for f in forms]
+    stems = [f[1] for f in forms]
     total = 0.0
     negated_until = -1
     boost = 1.0
@@ -258,7 +260,7 @@ def _words_total(tokens: Sequence[Token], question: bool) -> float:
     # Only the words that are not plain are visited; a plain word in between
     # ends an intensifier's reach. ``expected`` is the next word to look at.
     expected = 0
-    for i in [k for k, p in enumerate(plains) if not p]:
+    for i in interesting:
         if i < expected:
             continue  # inside a phrase or a bridge already counted
         if i > expected:
@@ -300,7 +302,7 @@ def _words_total(tokens: Sequence[Token], question: bool) -> float:
             if weight is None and "h" in word and _laughter(word):
                 weight = LAUGHTER
             elif weight:
-                weight *= emphasis[i]
+                weight *= forms[i][2]
         if weight:
             if question and word in _POLITE:
                 weight *= 0.25

@@ -68,11 +68,11 @@ class Token:
     """A word as written: one shared object for every occurrence of the same word.
 
     Besides its forms it keeps what the classifiers found out about it the first
-    time (``plain``: no sentiment; ``rude``: a swear word by itself), so a word
+    time (how sentiment reads it; ``rude``: a swear word by itself), so a word
     seen before costs an attribute read. Equal and hashed by identity: fast in sets.
     """
 
-    __slots__ = ("alpha", "capital", "elongated", "key", "plain", "rude", "stem", "text")
+    __slots__ = ("alpha", "capital", "elongated", "key", "rude", "sentiment", "stem", "text")
 
     def __init__(self, text: str, stem: str, capital: bool = False) -> None:
         self.text = text  # lower-cased surface form
@@ -84,7 +84,8 @@ class Token:
         self.key = stem if len(stem) >= 5 else text
         # "braaaa", "nejjj": a letter three times or more in a row.
         self.elongated = _ELONGATED.search(text) is not None
-        self.plain: bool | None = None
+        # How sentiment reads it (form, stem, emphasis, plain), once looked at.
+        self.sentiment: tuple[str, str, float, bool] | None = None
         self.rude: bool | None = None
 
     def __repr__(self) -> str:
