@@ -174,16 +174,19 @@ def offensive_words(
     """The words that make ``text`` offensive (swear words, insults), or ()."""
     words = present(tokens) if words is None else words
     english = language == "en"
-    for tok in tokens:
-        rude = tok.rude
-        if rude is None:
-            rude = tok.rude = _rude(tok.text)
-        if rude:
-            if tok.text == "fan" and english:
-                continue  # "a big fan"
-            return (tok.text,)
-        if english and tok.text in _OFFENSIVE_EN_ONLY:
-            return (tok.text,)
+    rude = [t.rude for t in tokens]
+    if None in rude:
+        for k, tok in enumerate(tokens):
+            if tok.rude is None:
+                tok.rude = rude[k] = _rude(tok.text)
+    if True in rude or (english and not _OFFENSIVE_EN_ONLY.isdisjoint(words)):
+        for tok in tokens:
+            if tok.rude:
+                if tok.text == "fan" and english:
+                    continue  # "a big fan"
+                return (tok.text,)
+            if english and tok.text in _OFFENSIVE_EN_ONLY:
+                return (tok.text,)
     if not _PHRASE_NEEDS.isdisjoint(words):
         m = _OFFENSIVE_PHRASES.search(text.lower())
         if m:
@@ -213,7 +216,8 @@ def is_swearing(found: Sequence[str]) -> bool:
 
 
 # The words each alternative of _THREAT needs, one of each group; the pattern is
-# searched only when some alternative has all its groups in the text.
+# searched only when some alternative has all its groups in the text. The first
+# group of each is its least common one.
 _THREAT_NEEDS = tuple(
     tuple(words(group) for group in alternative.split("|"))
     for alternative in (
@@ -221,9 +225,9 @@ _THREAT_NEEDS = tuple(
         "misshandla strypa hänga våldta livet kill shoot stab hurt",
         "bränna bränner eld spränga spränger",
         "vet|var vart",
-        "ska kommer|hitta komma|dig er",
-        "kommer|efter|dig er",
-        "ni du|ska kommer|se ångra dö sota dyrt",
+        "hitta komma|ska kommer|dig er",
+        "efter|kommer|dig er",
+        "se ångra dö sota dyrt|ni du|ska kommer",
         "borde|skjutas hängas dö dödas avrättas brännas",
         "förtjänar hoppas|dö dör",
         "bomb bomben bombhot",
@@ -233,10 +237,19 @@ _THREAT_NEEDS = tuple(
 )
 
 
+_THREAT_FIRST = frozenset().union(*(alternative[0] for alternative in _THREAT_NEEDS))
+
+
 def _threat_possible(words: frozenset[str]) -> bool:
-    return any(
-        all(not group.isdisjoint(words) for group in alternative) for alternative in _THREAT_NEEDS
-    )
+    if _THREAT_FIRST.isdisjoint(words):
+        return False
+    for alternative in _THREAT_NEEDS:
+        for group in alternative:
+            if group.isdisjoint(words):
+                break
+        else:
+            return True
+    return False
 
 
 
