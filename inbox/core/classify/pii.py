@@ -47,8 +47,11 @@ _STREET = re.compile(
 _DIGIT = re.compile(r"\d")
 # Identity and phone numbers have at least seven digits, spaces or dashes between.
 _SEVEN_DIGITS = re.compile(r"\d(?:[\s\-–+]{0,3}\d){6}")
-_STREET_ENDS = tuple(_STREET_END.split("|"))
-_SPACE_DIGIT = re.compile(r"\s\d")
+# A street ending followed by a number, read backwards: a search that starts with
+# a digit skips quickly over the rest of the text.
+_STREET_HINT_BACKWARDS = re.compile(
+    r"\d\s+(?:" + "|".join(end[::-1] for end in _STREET_END.split("|")) + ")"
+)
 # What every postcode with its town has ("123 45 Ort"): a quick test before the search.
 _POSTCODE_HINT = re.compile(r"\d\d\d\s?\d\d\s+[A-ZÅÄÖ]")
 _POSTCODE = re.compile(
@@ -183,10 +186,7 @@ def find_personal_data(text: str) -> tuple[Span, ...]:
 
 def _street_hint(text: str) -> bool:
     """A street ending followed by a number ("...gatan 12"): a street may be named."""
-    for m in _SPACE_DIGIT.finditer(text):
-        if text[max(0, m.start() - 40) : m.start()].rstrip().endswith(_STREET_ENDS):
-            return True
-    return False
+    return _STREET_HINT_BACKWARDS.search(text[::-1]) is not None
 
 
 def _joined(text: str, addresses: list[Span]) -> list[Span]:

@@ -183,9 +183,10 @@ class TopicMatcher:
 
         phrase_covered: set[int] = set()
         stems = [t.stem for t in tokens]
-        if not self.phrases.keys().isdisjoint(stems):
-            for i, s in enumerate(stems):
-                for seq, topic, _ in self.phrases.get(s, ()):
+        phrases = self.phrases
+        if not phrases.keys().isdisjoint(stems):
+            for i in [k for k, s in enumerate(stems) if s in phrases]:
+                for seq, topic, _ in phrases[stems[i]]:
                     if tuple(stems[i : i + len(seq)]) == seq:
                         j = i + len(seq) - 1
                         surface = " ".join(t.text for t in tokens[i : j + 1])
