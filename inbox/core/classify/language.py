@@ -171,14 +171,17 @@ _EN = frozenset(
         "am",
     ]
 )
-_SWEDISH_LETTERS = frozenset("åäö")
 _NORDIC = frozenset(("da", "no", "nn", "nb"))
 
 
+def _has_swedish_letter(text: str) -> bool:
+    return "å" in text or "ä" in text or "ö" in text
+
+
 def _word_vote(words: Sequence[str]) -> Lang | None:
-    sv = sum(w in _SV for w in words)
-    en = sum(w in _EN for w in words)
-    if any(ch in _SWEDISH_LETTERS for w in words for ch in w):
+    sv = sum(map(_SV.__contains__, words))
+    en = sum(map(_EN.__contains__, words))
+    if _has_swedish_letter(" ".join(words)):
         sv += 1
     if sv > en:
         return "sv"
@@ -210,7 +213,7 @@ def detect_language(text: str, letters: Sequence[str]) -> Lang:
         en_only = len(_EN_ONLY.intersection(letters))
         if sv_only >= 3 and en_only == 0:
             return "sv"
-        if en_only >= 4 and sv_only == 0 and not any(ch in _SWEDISH_LETTERS for ch in text):
+        if en_only >= 4 and sv_only == 0 and not _has_swedish_letter(text):
             return "en"
     try:
         reliable, _, details = pycld2.detect(text, bestEffort=True)
