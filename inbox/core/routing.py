@@ -15,7 +15,6 @@ from zoneinfo import ZoneInfo
 
 from inbox.core.classify.pipeline import Classification, classify
 from inbox.core.classify.topics import keyword_in
-from inbox.core.classify.words import Token
 from inbox.core.rules.tagging import Priority, RoutingRule, Rules
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -79,8 +78,7 @@ def _matches(
     if w.needs_reply is not None and c.needs_reply != w.needs_reply:
         return False
     if w.keywords:
-        tokens = [Token(s, s) for s in c.stems]
-        return keyword_in(tokens, w.keywords) is not None
+        return keyword_in(c.stems, w.keywords) is not None
     return True
 
 

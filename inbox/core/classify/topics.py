@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import NamedTuple
 
 from rapidfuzz import fuzz, process
@@ -220,11 +221,11 @@ class TopicMatcher:
         return tuple(hits)
 
 
-def keyword_in(tokens: Sequence[Token], keywords: Sequence[str]) -> str | None:
-    """The first of ``keywords`` (words or phrases) found in ``tokens``, by stem or compound."""
-    stems = [t.stem for t in tokens]
+def keyword_in(stems: Sequence[str], keywords: Sequence[str]) -> str | None:
+    """The first of ``keywords`` (words or phrases) found among a text's word ``stems``,
+    by stem or compound."""
     for kw in keywords:
-        seq = stems_of(kw)
+        seq = _keyword_stems(kw)
         if not seq:
             continue
         if len(seq) > 1:
@@ -237,3 +238,8 @@ def keyword_in(tokens: Sequence[Token], keywords: Sequence[str]) -> str | None:
             if s == k or (len(k) >= MIN_COMPOUND and (s.startswith(k) or s.endswith(k))):
                 return kw
     return None
+
+
+@lru_cache(maxsize=4096)
+def _keyword_stems(keyword: str) -> tuple[str, ...]:
+    return stems_of(keyword)
