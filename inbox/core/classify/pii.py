@@ -47,6 +47,8 @@ _STREET = re.compile(
 _DIGIT = re.compile(r"\d")
 # Identity and phone numbers have at least seven digits, spaces or dashes between.
 _SEVEN_DIGITS = re.compile(r"\d(?:[\s\-–+]{0,3}\d){6}")
+# Five digits in a run: what identity and phone numbers and postcodes all have.
+_FIVE_DIGITS = re.compile(r"\d(?:[\s\-–+]{0,3}\d){4}")
 # A street ending followed by a number, read backwards: a search that starts with
 # a digit skips quickly over the rest of the text.
 _STREET_HINT_BACKWARDS = re.compile(
@@ -153,7 +155,8 @@ def find_personal_data(text: str) -> tuple[Span, ...]:
             spans.append((m.start(), m.end(), "email"))
     if not _DIGIT.search(text):
         return tuple(spans)
-    long_numbers = _SEVEN_DIGITS.search(text) is not None
+    five = _FIVE_DIGITS.search(text)
+    long_numbers = five is not None and _SEVEN_DIGITS.search(text, five.start()) is not None
     for m in _PNR.finditer(text) if long_numbers else ():
         kind = id_number_kind(
             m["cc"],
@@ -172,7 +175,7 @@ def find_personal_data(text: str) -> tuple[Span, ...]:
             spans.append((m.start(), m.end(), "phone"))
     addresses: list[Span] = []
     patterns: tuple[re.Pattern[str], ...] = (_STREET,) if _street_hint(text) else ()
-    if _POSTCODE_HINT.search(text):
+    if five is not None and _POSTCODE_HINT.search(text, five.start()):
         patterns += (_POSTCODE,)
     for pattern in patterns:
         for m in pattern.finditer(text):
