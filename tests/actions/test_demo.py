@@ -208,6 +208,9 @@ def test_the_demo_moves_with_now(
         datetime(2026, 12, 4, 16, 45, tzinfo=UTC),  # a Friday after office hours
         datetime(2026, 12, 24, 11, 0, tzinfo=UTC),  # Christmas Eve
         datetime(2027, 6, 25, 12, 0, tzinfo=UTC),  # Midsummer Eve
+        datetime(2027, 1, 1, 0, 10, tzinfo=UTC),  # New Year's Day, just after midnight
+        datetime(2027, 3, 28, 1, 30, tzinfo=UTC),  # the night the clocks go forward
+        datetime(2027, 10, 31, 1, 30, tzinfo=UTC),  # the night the clocks go back
     ],
 )
 def test_every_sla_state_is_open_whenever_the_demo_is_loaded(
