@@ -252,7 +252,6 @@ def _threat_possible(words: frozenset[str]) -> bool:
     return False
 
 
-
 def threat_words_in(
     text: str, tokens: Sequence[Token], words: frozenset[str] | None = None
 ) -> tuple[str, ...]:

@@ -93,14 +93,15 @@ class Classifier:
             explained.append(("threat", threat))
         if pii:
             flags.append("personal_data")
+        stems = tuple([t.stem for t in tokens])
         return Classification(
             language=language,
-            topics=self.topics.match(tokens),
+            topics=self.topics.match(tokens, stems),
             sentiment=sentiment,
             flags=tuple(flags),
             needs_reply=not no_reply,
             pii_spans=pii,
-            stems=tuple([t.stem for t in tokens]),
+            stems=stems,
             flag_words=tuple(explained),
         )
 

@@ -250,7 +250,6 @@ def _words_total(tokens: Sequence[Token], question: bool) -> float:
     if not interesting:
         return 0.0
     surf = [f[0] for f in forms]
-    stems = [f[1] for f in forms]
     total = 0.0
     negated_until = -1
     boost = 1.0
@@ -273,7 +272,7 @@ def _words_total(tokens: Sequence[Token], question: bool) -> float:
             if tuple(surf[i:k]) == seq:
                 # "helt otroligt bra": an intensifier at the end of a phrase
                 # that is followed by a word of its own is one.
-                if seq[-1] in INTENSIFIERS and k < n and _word_weight(surf[k], stems[k]):
+                if seq[-1] in INTENSIFIERS and k < n and _word_weight(surf[k], forms[k][1]):
                     continue
                 weight, span = phrase_weight, len(seq)
                 break
@@ -285,7 +284,7 @@ def _words_total(tokens: Sequence[Token], question: bool) -> float:
                 expected = i + 1
                 continue
             if word in INTENSIFIERS and i + 1 < n:
-                if _word_weight(surf[i + 1], stems[i + 1]):
+                if _word_weight(surf[i + 1], forms[i + 1][1]):
                     boost = INTENSIFIERS[word]
                     expected = i + 1
                     continue
@@ -293,12 +292,12 @@ def _words_total(tokens: Sequence[Token], question: bool) -> float:
                 if (
                     surf[i + 1] in INTENSIFIER_BRIDGES
                     and i + 2 < n
-                    and _word_weight(surf[i + 2], stems[i + 2])
+                    and _word_weight(surf[i + 2], forms[i + 2][1])
                 ):
                     boost = INTENSIFIERS[word]
                     expected = i + 2
                     continue
-            weight = _WEIGHTS[word] if word in _WEIGHTS else _word_weight(word, stems[i])
+            weight = _WEIGHTS[word] if word in _WEIGHTS else _word_weight(word, forms[i][1])
             if weight is None and "h" in word and _laughter(word):
                 weight = LAUGHTER
             elif weight:

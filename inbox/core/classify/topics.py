@@ -167,7 +167,10 @@ class TopicMatcher:
                 return [(self.stems[near], round(FUZZY_WEIGHT * ratio, 2))]
         return []
 
-    def match(self, tokens: Sequence[Token]) -> tuple[TopicHit, ...]:
+    def match(
+        self, tokens: Sequence[Token], stems: Sequence[str] | None = None
+    ) -> tuple[TopicHit, ...]:
+        """The topics of a text's ``tokens`` (``stems``: theirs, when already at hand)."""
         # Per topic: the best single hit and the product of misses, so that
         # several hits raise the score towards 1.
         best: dict[str, tuple[float, str]] = {}
@@ -183,7 +186,8 @@ class TopicMatcher:
             miss[topic] = miss.get(topic, 1.0) * (1.0 - score)
 
         phrase_covered: set[int] = set()
-        stems = [t.stem for t in tokens]
+        if stems is None:
+            stems = [t.stem for t in tokens]
         phrases = self.phrases
         if not phrases.keys().isdisjoint(stems):
             for i in [k for k, s in enumerate(stems) if s in phrases]:
