@@ -20,7 +20,13 @@ from inbox.core.classify.pipeline import classifier_for
 from inbox.core.classify.words import tokenize
 from inbox.core.rules.files import RulesError
 from inbox.core.rules.tagging import load_rules
-from inbox.core.suggestions import NoPlaceForKeyword, with_keyword
+from inbox.core.suggestions import (
+    NoPlaceForKeyword,
+    routed_by_keyword,
+    routing_rule_id,
+    with_keyword,
+    with_routing_rule,
+)
 
 TOPICS_FILE = "topics.toml"
 
@@ -87,3 +93,72 @@ def add_topic_keyword(
         word=word,
         file=str(path),
     )
+
+
+ROUTING_FILE = "routing.toml"
+
+
+def routing_writable(directory: Path, *, shipped: Path) -> bool:
+    """Whether routing rules can be written into the rules at ``directory``."""
+    try:
+        if directory.resolve() == shipped.resolve():
+            return False
+    except OSError:
+        return False
+    return os.access(directory, os.W_OK) and os.access(directory / ROUTING_FILE, os.W_OK)
+
+
+def add_routing_keyword(
+    session: Session,
+    *,
+    directory: Path,
+    department: str,
+    word: str,
+    actor: str,
+    now: datetime,
+) -> None:
+    """Append a rule routing texts with ``word`` to ``department`` to the routing file.
+
+    Refused (``ActionError``) when the edited rules would not load or the new rule
+    would not route the word to the department; the file is then unchanged.
+    """
+    path = directory / ROUTING_FILE
+    try:
+        before = path.read_text(encoding="utf-8")
+        edited = with_routing_rule(before, department, word)
+    except (OSError, NoPlaceForKeyword) as exc:
+        raise ActionError(f"{path}: {exc}") from None
+    with tempfile.TemporaryDirectory() as scratch:
+        trial = Path(scratch) / "rules"
+        shutil.copytree(directory, trial)
+        (trial / ROUTING_FILE).write_text(edited, encoding="utf-8")
+        try:
+            rules = load_rules(trial)
+        except RulesError as exc:
+            raise ActionError(f"{path}: the rules would not load: {exc}") from None
+    if department not in routed_by_keyword(rules, word):
+        raise ActionError(f"{word!r} would still not be routed to {department!r}")
+    _replace(directory, path, edited, prefix=".routing-")
+    record_event(
+        session,
+        actor=actor,
+        kind="routing_keyword_added",
+        now=now,
+        department=department,
+        word=word,
+        rule=routing_rule_id(department, word),
+        file=str(path),
+    )
+
+
+def _replace(directory: Path, path: Path, edited: str, *, prefix: str) -> None:
+    """Replace the file in one step, so a reload never reads half of it."""
+    handle, temporary = tempfile.mkstemp(dir=directory, prefix=prefix, suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(edited)
+        os.chmod(temporary, path.stat().st_mode & 0o777)
+        os.replace(temporary, path)
+    except OSError as exc:
+        Path(temporary).unlink(missing_ok=True)
+        raise ActionError(f"{path}: {exc}") from None

@@ -19,11 +19,12 @@ import json
 import re
 import tomllib
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
 from inbox.core.classify.pii import find_personal_data, mask_personal_data
 from inbox.core.classify.pipeline import classifier_for
+from inbox.core.classify.topics import keyword_in
 from inbox.core.classify.words import tokenize, words
 from inbox.core.rules.tagging import Rules
 
@@ -62,7 +63,8 @@ STOP_WORDS = words(
 
 @dataclass(frozen=True, slots=True)
 class CorrectedText:
-    """A text a communicator corrected to ``topic`` (the latest correction of its item)."""
+    """A text a communicator corrected to ``topic`` (the latest correction of its item);
+    for department suggestions ``topic`` holds the department."""
 
     item_id: int
     topic: str
@@ -108,14 +110,74 @@ def suggest_words(
 ) -> list[Suggestion]:
     """Words to add to a topic's keywords, most supported first."""
     matcher = classifier_for(rules).topics
-    per_topic: Counter[str] = Counter()
-    # stem -> topic -> item ids (one count per text), and the surface forms seen.
+    return suggest_for_labels(
+        corrected,
+        known=set(rules.topics),
+        today=lambda word: tuple(hit.key for hit in matcher.match(tokenize(word))),
+        min_support=min_support,
+        min_share=min_share,
+        max_examples=max_examples,
+        limit=limit,
+    )
+
+
+def routed_by_keyword(rules: Rules, word: str) -> tuple[str, ...]:
+    """The departments a routing rule with only a keyword condition sends ``word`` to."""
+    stems = [token.stem for token in tokenize(word)]
+    found: list[str] = []
+    for rule in rules.routing:
+        if rule.department is None or not rule.when.keywords:
+            continue
+        if rule.when.model_dump(exclude_defaults=True).keys() != {"keywords"}:
+            continue
+        if keyword_in(stems, rule.when.keywords) is not None and rule.department not in found:
+            found.append(rule.department)
+    return tuple(found)
+
+
+def suggest_department_words(
+    corrected: Sequence[CorrectedText],
+    rules: Rules,
+    *,
+    min_support: int = MIN_SUPPORT,
+    min_share: float = MIN_SHARE,
+    max_examples: int = MAX_EXAMPLES,
+    limit: int = 20,
+) -> list[Suggestion]:
+    """Keywords for a routing rule to a department (the label of ``corrected``),
+    most supported first; words a keyword-only rule already routes there are left out."""
+    return suggest_for_labels(
+        corrected,
+        known=set(rules.departments),
+        today=lambda word: routed_by_keyword(rules, word),
+        min_support=min_support,
+        min_share=min_share,
+        max_examples=max_examples,
+        limit=limit,
+    )
+
+
+def suggest_for_labels(
+    corrected: Sequence[CorrectedText],
+    *,
+    known: Collection[str],
+    today: Callable[[str], tuple[str, ...]],
+    min_support: int = MIN_SUPPORT,
+    min_share: float = MIN_SHARE,
+    max_examples: int = MAX_EXAMPLES,
+    limit: int = 20,
+) -> list[Suggestion]:
+    """Words shared by the texts corrected to one label (a topic, a department),
+    rare among the texts corrected to other labels, and not already giving the
+    label (``today(word)``: the labels the word alone gives under today's rules)."""
+    per_label: Counter[str] = Counter()
+    # stem -> label -> corrected texts (one per text), and the surface forms seen.
     holders: dict[str, dict[str, list[CorrectedText]]] = defaultdict(lambda: defaultdict(list))
     forms: dict[str, Counter[str]] = defaultdict(Counter)
     for entry in corrected:
-        if entry.topic not in rules.topics:
+        if entry.topic not in known:
             continue
-        per_topic[entry.topic] += 1
+        per_label[entry.topic] += 1
         seen: set[str] = set()
         for token in tokenize(entry.text[:MAX_CHARS]):
             if not _candidate(token.text):
@@ -125,25 +187,25 @@ def suggest_words(
                 seen.add(token.stem)
                 holders[token.stem][entry.topic].append(entry)
     found: list[Suggestion] = []
-    for stem, by_topic in holders.items():
-        total = sum(len(entries) for entries in by_topic.values())
-        for topic, entries in by_topic.items():
+    for stem, by_label in holders.items():
+        total = sum(len(entries) for entries in by_label.values())
+        for label, entries in by_label.items():
             support = len(entries)
             if support < min_support or support / total < min_share:
                 continue
             # The form people write most; of equals, the shortest (nearest the base form).
             word = min(forms[stem].items(), key=lambda kv: (-kv[1], len(kv[0]), kv[0]))[0]
-            today = tuple(hit.key for hit in matcher.match(tokenize(word)))
-            if topic in today:
+            given = today(word)
+            if label in given:
                 continue
             found.append(
                 Suggestion(
-                    topic=topic,
+                    topic=label,
                     word=word,
                     support=support,
                     elsewhere=total - support,
-                    corrections=per_topic[topic],
-                    today=today,
+                    corrections=per_label[label],
+                    today=given,
                     examples=tuple(_example(e.item_id, e.text) for e in entries[:max_examples]),
                 )
             )
@@ -263,3 +325,61 @@ def _check(before: str, after: str, topic: str, word: str) -> None:
         old.setdefault("topics", {}).setdefault(topic, {}).setdefault("keywords", [])
     if old != new:
         raise NoPlaceForKeyword("the edit would change more than the keywords list")
+
+
+def routing_rule_id(department: str, word: str) -> str:
+    """The id of the rule a department suggestion adds."""
+    plain = f"ord_{department}_{word}".lower().translate(_PLAIN)
+    return re.sub(r"[^a-z0-9_]", "_", plain)[:64]
+
+
+_PLAIN = str.maketrans("åäöéü", "aaoeu")
+
+
+def routing_rule_text(department: str, word: str) -> str:
+    """The TOML of the routing rule a department suggestion adds (also shown to add by hand)."""
+    quoted = json.dumps(word, ensure_ascii=False)
+    description = json.dumps(
+        f"Texter med ordet {word} går till {department} (förslag från rättelserna)",
+        ensure_ascii=False,
+    )
+    return (
+        "[[rule]]\n"
+        f'id = "{routing_rule_id(department, word)}"\n'
+        f"description = {description}\n"
+        f"when.keywords = [{quoted}]\n"
+        f'department = "{department}"\n'
+    )
+
+
+def with_routing_rule(toml_text: str, department: str, word: str) -> str:
+    """``toml_text`` (a ``routing.toml``) with a rule sending texts with ``word`` to
+    ``department`` appended last (earlier rules still decide first), the rest unchanged.
+
+    Raises ``NoPlaceForKeyword`` when the result would not read back as exactly that."""
+    if not valid_word(word):
+        raise NoPlaceForKeyword(f"{word!r} is not a single word")
+    sep = (
+        ""
+        if not toml_text or toml_text.endswith("\n\n")
+        else ("\n" if toml_text.endswith("\n") else "\n\n")
+    )
+    edited = toml_text + sep + routing_rule_text(department, word)
+    try:
+        old, new = tomllib.loads(toml_text), tomllib.loads(edited)
+    except tomllib.TOMLDecodeError as exc:
+        raise NoPlaceForKeyword(f"the edited file would not read: {exc}") from None
+    added = new.get("rule", [])[-1:] if isinstance(new.get("rule"), list) else []
+    expected = {
+        "id": routing_rule_id(department, word),
+        "when": {"keywords": [word]},
+        "department": department,
+    }
+    if not added or {k: v for k, v in added[0].items() if k != "description"} != expected:
+        raise NoPlaceForKeyword("the rule did not land at the end of the file")
+    new["rule"] = new["rule"][:-1]
+    if not new["rule"] and "rule" not in old:
+        del new["rule"]
+    if old != new:
+        raise NoPlaceForKeyword("the edit would change more than one added rule")
+    return edited

@@ -17,9 +17,21 @@ MAX_CORRECTIONS = 20_000
 
 def topic_corrections(session: Session, *, limit: int = MAX_CORRECTIONS) -> list[CorrectedText]:
     """Each corrected item once, with the topic its latest topic correction gave it."""
+    return _corrections(session, "topic", limit=limit)
+
+
+def department_corrections(
+    session: Session, *, limit: int = MAX_CORRECTIONS
+) -> list[CorrectedText]:
+    """Each corrected item once, with the department its latest department correction
+    gave it (in ``CorrectedText.topic``)."""
+    return _corrections(session, "department", limit=limit)
+
+
+def _corrections(session: Session, field: str, *, limit: int) -> list[CorrectedText]:
     c = _correction.c
     latest = (
-        sa.select(sa.func.max(c.id)).where(c.field == "topic").group_by(c.item_id).scalar_subquery()
+        sa.select(sa.func.max(c.id)).where(c.field == field).group_by(c.item_id).scalar_subquery()
     )
     rows = session.execute(
         sa.select(c.item_id, c.new_value, c.text)

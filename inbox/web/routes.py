@@ -83,6 +83,11 @@ def routes(settings: Settings) -> list[BaseRoute]:
             guarded(classify.add_word, roles=ADMINS),
             methods=["POST"],
         ),
+        Route(
+            "/admin/classify/rules",
+            guarded(classify.add_rule, roles=ADMINS),
+            methods=["POST"],
+        ),
         Route("/admin/users", guarded(admin.add_user, roles=ADMINS), methods=["POST"]),
         Route(
             "/admin/personal-data",

@@ -84,3 +84,66 @@ def test_the_shipped_rules_are_not_written(tmp_path: Path) -> None:
     assert not rules_writable(DEFAULT_RULES, shipped=DEFAULT_RULES)
     assert rules_writable(write_rules(tmp_path / "rules"), shipped=DEFAULT_RULES)
     assert not rules_writable(tmp_path / "nowhere", shipped=DEFAULT_RULES)
+
+
+def test_a_routing_rule_lands_in_the_file_audited_and_routes(
+    engine: Engine, tmp_path: Path
+) -> None:
+    from inbox.actions.topic_words import add_routing_keyword, routing_writable
+    from inbox.core.suggestions import routed_by_keyword
+
+    rules_dir = write_rules(tmp_path / "rules")
+    before = (rules_dir / "routing.toml").read_text(encoding="utf-8")
+    assert "kultur" not in routed_by_keyword(load_rules(rules_dir), "biblioteket")
+    assert routing_writable(rules_dir, shipped=DEFAULT_RULES)
+    assert not routing_writable(DEFAULT_RULES, shipped=DEFAULT_RULES)
+    with session_scope(engine) as session:
+        add_routing_keyword(
+            session,
+            directory=rules_dir,
+            department="kultur",
+            word="biblioteket",
+            actor="a@x",
+            now=NOW,
+        )
+    after = (rules_dir / "routing.toml").read_text(encoding="utf-8")
+    assert after.startswith(before)  # comments and layout kept
+    rule = tomllib.loads(after)["rule"][-1]
+    assert (rule["when"], rule["department"]) == ({"keywords": ["biblioteket"]}, "kultur")
+    assert "kultur" in routed_by_keyword(load_rules(rules_dir), "biblioteket")
+    assert not list(rules_dir.glob(".routing-*"))
+    with session_scope(engine) as session:
+        (event,) = session.exec(select(Event).where(Event.kind == "routing_keyword_added"))
+        assert (event.actor, event.data["department"], event.data["word"]) == (
+            "a@x",
+            "kultur",
+            "biblioteket",
+        )
+    # The same rule twice: the id would repeat, the rules would not load; nothing written.
+    with session_scope(engine) as session, pytest.raises(ActionError):
+        add_routing_keyword(
+            session,
+            directory=rules_dir,
+            department="kultur",
+            word="biblioteket",
+            actor="a@x",
+            now=NOW,
+        )
+    assert (rules_dir / "routing.toml").read_text(encoding="utf-8") == after
+
+
+def test_a_routing_rule_to_an_unknown_department_is_refused(engine: Engine, tmp_path: Path) -> None:
+    from inbox.actions.topic_words import add_routing_keyword
+
+    rules_dir = write_rules(tmp_path / "rules")
+    before = (rules_dir / "routing.toml").read_text(encoding="utf-8")
+    with session_scope(engine) as session, pytest.raises(ActionError, match="would not load"):
+        add_routing_keyword(
+            session,
+            directory=rules_dir,
+            department="finns_inte",
+            word="ordet",
+            actor="a@x",
+            now=NOW,
+        )
+    assert (rules_dir / "routing.toml").read_text(encoding="utf-8") == before

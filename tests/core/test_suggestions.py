@@ -204,3 +204,56 @@ def test_the_shipped_topics_file_takes_an_edit() -> None:
     first = next(iter(tomllib.loads(text)["topics"]))
     edited = with_keyword(text, first, "provord")
     assert tomllib.loads(edited)["topics"][first]["keywords"][-1] == "provord"
+
+
+def test_department_corrections_suggest_a_routing_word(tmp_path: Path) -> None:
+    from inbox.core.suggestions import suggest_department_words, with_routing_rule
+
+    texts = [
+        "Min färdtjänst kom inte i morse",
+        "Färdtjänst till sjukhuset, hur bokar jag?",
+        "Varför är färdtjänst så dyr?",
+    ]
+    corrections = corrected("b", *texts) + corrected("c", *texts, start=10)
+    (found,) = [
+        s
+        for s in suggest_department_words(corrections, _routing_rules(tmp_path))
+        if s.word == "färdtjänst"
+    ]
+    # "c" is no department: its corrections are not counted.
+    assert (found.topic, found.support, found.elsewhere, found.today) == ("b", 3, 0, ())
+    # Once a keyword-only rule routes the word there, it is no longer suggested.
+    routing = tmp_path / "routing.toml"
+    routing.write_text(
+        with_routing_rule(routing.read_text(encoding="utf-8"), "b", "färdtjänst"), encoding="utf-8"
+    )
+    assert not [
+        s
+        for s in suggest_department_words(corrections, load_rules(tmp_path))
+        if s.word == "färdtjänst"
+    ]
+
+
+def _routing_rules(path: Path) -> Rules:
+    (path / "departments.toml").write_text(
+        '[departments.a]\nname = "A"\n[departments.b]\nname = "B"\n', encoding="utf-8"
+    )
+    (path / "topics.toml").write_text(TOPICS, encoding="utf-8")
+    (path / "routing.toml").write_text('# Routning\ndefault_department = "a"\n', encoding="utf-8")
+    return load_rules(path)
+
+
+def test_with_routing_rule_appends_one_rule_and_keeps_the_rest() -> None:
+    from inbox.core.suggestions import NoPlaceForKeyword, with_routing_rule
+
+    text = '# Kommentar\ndefault_department = "a"\n\n[[rule]]\nid = "x"\nwhen.flags = ["threat"]\n'
+    edited = with_routing_rule(text, "b", "färdtjänst")
+    assert edited.startswith(text)
+    rule = tomllib.loads(edited)["rule"][-1]
+    assert (rule["id"], rule["when"], rule["department"]) == (
+        "ord_b_fardtjanst",
+        {"keywords": ["färdtjänst"]},
+        "b",
+    )
+    with pytest.raises(NoPlaceForKeyword):
+        with_routing_rule(text, "b", "två ord")

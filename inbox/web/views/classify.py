@@ -12,12 +12,18 @@ from starlette.responses import RedirectResponse, Response
 from inbox.actions import audit, topic_words
 from inbox.core import limits
 from inbox.core.kinds import Channel, Kind
-from inbox.core.suggestions import Suggestion, keyword_line, suggest_words
+from inbox.core.suggestions import (
+    Suggestion,
+    keyword_line,
+    routing_rule_text,
+    suggest_department_words,
+    suggest_words,
+)
 from inbox.core.tagging import tag_values
 from inbox.core.text import Text
 from inbox.settings import PACKAGE
 from inbox.store import items
-from inbox.store.corrections import topic_corrections
+from inbox.store.corrections import department_corrections, topic_corrections
 from inbox.store.db import session_scope
 from inbox.web.auth import Ctx, TooLong, field
 from inbox.web.templating import flash, render
@@ -33,7 +39,9 @@ def _page_names(ctx: Ctx) -> dict[str, str]:
         return {**named, **items.page_names(session)}
 
 
-def _context(ctx: Ctx, *, word_error: Text | str = "") -> dict[str, Any]:
+def _context(
+    ctx: Ctx, *, word_error: Text | str = "", rule_error: Text | str = ""
+) -> dict[str, Any]:
     return {
         "kinds": KINDS,
         "channels": CHANNELS,
@@ -44,6 +52,7 @@ def _context(ctx: Ctx, *, word_error: Text | str = "") -> dict[str, Any]:
         "result": None,
         "error": "",
         **_suggestions(ctx, error=word_error),
+        **_routing_suggestions(ctx, error=rule_error),
     }
 
 
@@ -147,4 +156,80 @@ async def add_word(request: Request, ctx: Ctx) -> Response:
                 return RedirectResponse("/admin/classify", status_code=303)
             error = Text("Reglerna laddades inte om: %(why)s", why=problem)
     context = _context(ctx, word_error=error)
+    return render(request, "admin_classify.html", context, status_code=400)
+
+
+def _routing_writable(ctx: Ctx) -> bool:
+    store = ctx.rt.store
+    return store is not None and topic_words.routing_writable(
+        store.directory, shipped=PACKAGE / "default_rules"
+    )
+
+
+def _current_routing(ctx: Ctx) -> list[Suggestion]:
+    with Session(ctx.rt.engine) as session:
+        corrected = department_corrections(session)
+    return suggest_department_words(corrected, ctx.rt.rules)
+
+
+def _department_name(ctx: Ctx, key: str) -> str:
+    department = ctx.rt.rules.departments.get(key)
+    return department.name if department is not None else key
+
+
+def _routing_suggestions(ctx: Ctx, *, error: Text | str = "") -> dict[str, Any]:
+    return {
+        "routing_suggestions": [
+            (
+                s,
+                _department_name(ctx, s.topic),
+                routing_rule_text(s.topic, s.word),
+                ", ".join(_department_name(ctx, d) for d in s.today),
+            )
+            for s in _current_routing(ctx)
+        ],
+        "routing_writable": _routing_writable(ctx),
+        "rule_error": error,
+    }
+
+
+async def add_rule(request: Request, ctx: Ctx) -> Response:
+    """Add a routing rule for a suggested word (only a word suggested now)."""
+    department = field(ctx.form, "department", limit=64)
+    word = field(ctx.form, "word", limit=64)
+    error: Text | str = ""
+    if not any(s.topic == department and s.word == word for s in _current_routing(ctx)):
+        error = Text("Förslaget finns inte längre. Ladda om sidan.")
+    elif not _routing_writable(ctx) or ctx.rt.store is None:
+        error = Text(
+            "Reglerna går inte att ändra härifrån. Lägg till regeln i routing.toml för hand: %(rule)s",  # noqa: E501
+            rule=routing_rule_text(department, word),
+        )
+    else:
+        try:
+            with session_scope(ctx.rt.engine) as session:
+                topic_words.add_routing_keyword(
+                    session,
+                    directory=ctx.rt.store.directory,
+                    department=department,
+                    word=word,
+                    actor=ctx.user.email,
+                    now=ctx.now,
+                )
+        except audit.ActionError as exc:
+            error = Text("Regeln kunde inte läggas till: %(why)s", why=str(exc))
+        else:
+            problem = ctx.rt.store.reload()
+            if problem is None:
+                flash(
+                    request,
+                    Text(
+                        "Texter med ordet %(word)s går nu till %(department)s.",
+                        word=word,
+                        department=_department_name(ctx, department),
+                    ),
+                )
+                return RedirectResponse("/admin/classify", status_code=303)
+            error = Text("Reglerna laddades inte om: %(why)s", why=problem)
+    context = _context(ctx, rule_error=error)
     return render(request, "admin_classify.html", context, status_code=400)

@@ -186,3 +186,89 @@ def test_only_admins_may_add_words(engine: Engine, database_url: str, tmp_path: 
         )
     assert refused.status_code == 403
     assert "containern" not in (tmp_path / "rules" / "topics.toml").read_text(encoding="utf-8")
+
+
+def test_department_corrections_suggest_a_routing_rule_the_admin_adds(
+    engine: Engine, database_url: str, tmp_path: Path
+) -> None:
+    import tomllib
+
+    from inbox.actions.item_work import correct_item
+    from inbox.core.incoming import NewItem
+    from inbox.store.db import session_scope
+    from inbox.store.models import Item
+    from tests.factories import NOW, add_items
+
+    make_user(engine, "admin@demo", "admin")
+    texts = [
+        "Min färdtjänst kom aldrig",
+        "Färdtjänst till sjukhuset, hur bokar jag?",
+        "Varför är färdtjänst så dyr?",
+        "Färdtjänst för <b>Storgatan</b>, ring mig 070-123 45 67",
+    ]
+    ids = add_items(
+        engine,
+        *[
+            NewItem(page="region_facebook", external_id=f"f{n}", received_at=NOW, text=text)
+            for n, text in enumerate(texts)
+        ],
+    )
+    with session_scope(engine) as session:
+        for item_id in ids:
+            item = session.get(Item, item_id)
+            assert item is not None
+            item.department = "kommunikation"
+            correct_item(
+                session,
+                item,
+                field="department",
+                value="kultur",
+                allowed={"kultur"},
+                actor="kim@demo",
+                now=NOW,
+            )
+    with client_for(database_url, tmp_path) as client:
+        login(client, "admin@demo")
+        page = client.get("/admin/classify", headers={"accept": "text/html"})
+        token = csrf_of(client, "/admin/classify")
+        forged = client.post(
+            "/admin/classify/rules", data={"department": "kultur", "word": "färdtjänst"}
+        )
+        added = client.post(
+            "/admin/classify/rules",
+            data={"csrf_token": token, "department": "kultur", "word": "färdtjänst"},
+        )
+        after = client.get("/admin/classify", headers={"accept": "text/html"})
+        again = client.post(
+            "/admin/classify/rules",
+            data={"csrf_token": token, "department": "kultur", "word": "färdtjänst"},
+            headers={"accept": "text/html"},
+        )
+    assert page.status_code == 200
+    assert "4 rättelser säger Kulturförvaltningen" in page.text
+    assert "texter med färdtjänst; lägg till en regel?" in page.text
+    assert "070-123 45 67" not in page.text
+    assert "<b>Storgatan" not in page.text
+    assert forged.status_code == 403
+    assert added.status_code == 303
+    routing = tomllib.loads((tmp_path / "rules" / "routing.toml").read_text(encoding="utf-8"))
+    assert routing["rule"][-1]["when"] == {"keywords": ["färdtjänst"]}
+    assert routing["rule"][-1]["department"] == "kultur"
+    assert "Texter med ordet färdtjänst går nu till" in after.text
+    assert "texter med färdtjänst; lägg till en regel?" not in after.text
+    assert again.status_code == 400
+    assert "Förslaget finns inte längre" in again.text
+
+
+def test_only_admins_may_add_routing_rules(
+    engine: Engine, database_url: str, tmp_path: Path
+) -> None:
+    make_user(engine, "cecilia@demo", "supervisor")
+    with client_for(database_url, tmp_path) as client:
+        token = login(client, "cecilia@demo")
+        refused = client.post(
+            "/admin/classify/rules",
+            data={"csrf_token": token, "department": "kultur", "word": "färdtjänst"},
+        )
+    assert refused.status_code == 403
+    assert "färdtjänst" not in (tmp_path / "rules" / "routing.toml").read_text(encoding="utf-8")
