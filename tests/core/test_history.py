@@ -401,8 +401,8 @@ def test_every_item_event_the_actions_record_has_a_sentence() -> None:
         "login", "login_failed", "lease_taken", "lease_released", "page_added",
         "page_updated", "page_connected", "api_token_created", "api_token_revoked",
         "digests_queued", "weekly_summary_queued", "csv_import", "email_import",
-        "connection_state", "bulk", "topic_keyword_added", "exported", "retention_erased",
-        "person_erased",
+        "connection_state", "bulk", "topic_keyword_added", "routing_keyword_added",
+        "exported", "retention_erased", "person_erased",
     }  # fmt: skip
     found: set[str] = set()
     for path in (REPO / "inbox" / "actions").glob("*.py"):
