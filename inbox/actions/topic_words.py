@@ -19,7 +19,7 @@ from inbox.actions.audit import ActionError, record_event
 from inbox.core.classify.pipeline import classifier_for
 from inbox.core.classify.words import tokenize
 from inbox.core.rules.files import RulesError
-from inbox.core.rules.tagging import load_rules
+from inbox.core.rules.tagging import Rules, load_rules
 from inbox.core.suggestions import (
     NoPlaceForKeyword,
     routed_by_keyword,
@@ -63,14 +63,7 @@ def add_topic_keyword(
         edited = with_keyword(before, topic, word)
     except (OSError, NoPlaceForKeyword) as exc:
         raise ActionError(f"{path}: {exc}") from None
-    with tempfile.TemporaryDirectory() as scratch:
-        trial = Path(scratch) / "rules"
-        shutil.copytree(directory, trial)
-        (trial / TOPICS_FILE).write_text(edited, encoding="utf-8")
-        try:
-            rules = load_rules(trial)
-        except RulesError as exc:
-            raise ActionError(f"{path}: the rules would not load: {exc}") from None
+    rules = _trial_rules(directory, TOPICS_FILE, edited)
     hits = classifier_for(rules).topics.match(tokenize(word))
     if topic not in {hit.key for hit in hits}:
         raise ActionError(f"{word!r} would still not give the topic {topic!r}")
@@ -128,14 +121,7 @@ def add_routing_keyword(
         edited = with_routing_rule(before, department, word)
     except (OSError, NoPlaceForKeyword) as exc:
         raise ActionError(f"{path}: {exc}") from None
-    with tempfile.TemporaryDirectory() as scratch:
-        trial = Path(scratch) / "rules"
-        shutil.copytree(directory, trial)
-        (trial / ROUTING_FILE).write_text(edited, encoding="utf-8")
-        try:
-            rules = load_rules(trial)
-        except RulesError as exc:
-            raise ActionError(f"{path}: the rules would not load: {exc}") from None
+    rules = _trial_rules(directory, ROUTING_FILE, edited)
     if department not in routed_by_keyword(rules, word):
         raise ActionError(f"{word!r} would still not be routed to {department!r}")
     _replace(directory, path, edited, prefix=".routing-")
@@ -162,3 +148,16 @@ def _replace(directory: Path, path: Path, edited: str, *, prefix: str) -> None:
     except OSError as exc:
         Path(temporary).unlink(missing_ok=True)
         raise ActionError(f"{path}: {exc}") from None
+
+
+def _trial_rules(directory: Path, name: str, edited: str) -> Rules:
+    """The rules ``directory`` would hold with ``name`` replaced by ``edited``,
+    loaded from a copy; refused (``ActionError``) when they would not load."""
+    with tempfile.TemporaryDirectory() as scratch:
+        trial = Path(scratch) / "rules"
+        shutil.copytree(directory, trial)
+        (trial / name).write_text(edited, encoding="utf-8")
+        try:
+            return load_rules(trial)
+        except RulesError as exc:
+            raise ActionError(f"{directory / name}: the rules would not load: {exc}") from None
