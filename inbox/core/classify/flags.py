@@ -113,12 +113,17 @@ def _sentences(text: str) -> list[str]:
     return [s.strip() for s in _SENTENCE.findall(text) if s.strip()]
 
 
-def is_question(text: str, seen: frozenset[str] | None = None) -> bool:
+def is_question(
+    text: str, seen: frozenset[str] | None = None, *, lowered: str | None = None
+) -> bool:
     """A question or a request that asks the organisation for an answer.
 
-    ``seen``, the lower-cased words of ``text`` (more may be there), saves a search.
+    ``seen``, the lower-cased words of ``text`` (more may be there), saves a search;
+    ``lowered``, the text lower-cased, when already at hand.
     """
-    lowered = _URL.sub(" ", text.lower())
+    lowered = text.lower() if lowered is None else lowered
+    if "http" in lowered or "www." in lowered:
+        lowered = _URL.sub(" ", lowered)
     if "?" in lowered:
         return True
     if (seen is None or not _REQUEST_NEEDS.isdisjoint(seen)) and _REQUEST.search(lowered):
@@ -170,9 +175,11 @@ def offensive_words(
     *,
     language: str,
     words: frozenset[str] | None = None,
+    lowered: str | None = None,
 ) -> tuple[str, ...]:
     """The words that make ``text`` offensive (swear words, insults), or ()."""
     words = present(tokens) if words is None else words
+    lowered = text.lower() if lowered is None else lowered
     english = language == "en"
     rude = [t.rude for t in tokens]
     if None in rude:
@@ -188,10 +195,10 @@ def offensive_words(
             if english and tok.text in _OFFENSIVE_EN_ONLY:
                 return (tok.text,)
     if not _PHRASE_NEEDS.isdisjoint(words):
-        m = _OFFENSIVE_PHRASES.search(text.lower())
+        m = _OFFENSIVE_PHRASES.search(lowered)
         if m:
             return (m.group(),)
-    return insult_words(text, tokens, words)
+    return insult_words(text, tokens, words, lowered=lowered)
 
 
 def _rude(w: str) -> bool:
@@ -253,14 +260,18 @@ def _threat_possible(words: frozenset[str]) -> bool:
 
 
 def threat_words_in(
-    text: str, tokens: Sequence[Token], words: frozenset[str] | None = None
+    text: str,
+    tokens: Sequence[Token],
+    words: frozenset[str] | None = None,
+    *,
+    lowered: str | None = None,
 ) -> tuple[str, ...]:
-    """The words of a threat in ``text``, or ()."""
+    """The words of a threat in ``text`` (``lowered``: lower-cased), or ()."""
     words = present(tokens) if words is None else words
     found = threat_words(text, tokens, words)
     if found:
         return found
-    lowered = text.lower()
+    lowered = text.lower() if lowered is None else lowered
     if not _threat_possible(words) and "sprängladdning" not in lowered:
         return ()
     m = _THREAT.search(lowered)

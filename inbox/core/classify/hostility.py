@@ -148,9 +148,9 @@ _CONTEMPT_SUFFIXES = ("hjärna", "hjärnor", "hjärnorna", "skalle", "skallar", 
 _CONTEMPT_COMPOUND = re.compile(r"\w(?:hjärn(?:a|or|orna)|skall(?:e|ar|arna))\b", re.IGNORECASE)
 
 
-def _contempt_compound(text: str) -> bool:
-    """ "puckohjärna", "stolpskalle": quick substring tests before the search."""
-    low = text.lower()
+def _contempt_compound(text: str, low: str) -> bool:
+    """ "puckohjärna", "stolpskalle": quick substring tests (in ``low``, the text
+    lower-cased) before the search."""
     return ("hjärn" in low or "skall" in low) and _CONTEMPT_COMPOUND.search(text) is not None
 
 
@@ -176,7 +176,31 @@ _INSULT_TARGETS = words(
 
 def clauses(text: str) -> list[list[Token]]:
     """The words of each clause (up to . ! ? ; : or a new line) that has any."""
-    return [words for part in _BOUNDARY.split(text) if (words := tokenize(part))]
+    # Threats and insults are both looked for in the same text: split it once.
+    global _last_clauses
+    last = _last_clauses
+    if last[0] is text:
+        return last[1]
+    found = [words for part in _BOUNDARY.split(text) if (words := tokenize(part))]
+    _last_clauses = (text, found)
+    return found
+
+
+_last_clauses: tuple[str | None, list[list[Token]]] = (None, [])
+
+
+def _is_role(t: Token) -> bool:
+    role = t.role
+    if role is None:
+        role = t.role = _ROLE.fullmatch(t.text) is not None
+    return role
+
+
+def _is_place(t: Token) -> bool:
+    place = t.place
+    if place is None:
+        place = t.place = _PLACE.fullmatch(t.text) is not None
+    return place
 
 
 def _has(clause: Iterable[Token], words: frozenset[str]) -> Token | None:
@@ -190,9 +214,9 @@ def _target(clause: Sequence[Token], kind: str) -> Token | None:
     for t in clause:
         if kind != "role" and t.text in _PERSON_PRONOUNS:
             return t
-        if _ROLE.fullmatch(t.text):
+        if _is_role(t):
             return t
-        if kind == "any" and _PLACE.fullmatch(t.text):
+        if kind == "any" and _is_place(t):
             return t
     return None
 
@@ -283,7 +307,7 @@ def _contempt(tok: Token) -> bool:
 def _insult_in(clause: Sequence[Token]) -> list[str] | None:
     target = None
     for t in clause:
-        if t.text in _INSULT_TARGETS or _ROLE.fullmatch(t.text):
+        if t.text in _INSULT_TARGETS or _is_role(t):
             target = t
             break
     if target is None:
@@ -307,11 +331,19 @@ _INSULT_ANY = _CONTEMPT | _ANIMALS | _STUPID_PEOPLE | frozenset(p[0] for p in _S
 
 
 def insult_words(
-    text: str, tokens: Sequence[Token], words: frozenset[str] | None = None
+    text: str,
+    tokens: Sequence[Token],
+    words: frozenset[str] | None = None,
+    *,
+    lowered: str | None = None,
 ) -> tuple[str, ...]:
-    """The words of the first insult aimed at people, or () when there is none."""
+    """The words of the first insult aimed at people, or () when there is none.
+
+    ``lowered``: the text lower-cased, when already at hand."""
     words = present(tokens) if words is None else words
-    if _INSULT_ANY.isdisjoint(words) and not _contempt_compound(text):
+    if _INSULT_ANY.isdisjoint(words) and not _contempt_compound(
+        text, text.lower() if lowered is None else lowered
+    ):
         return ()
     for clause in clauses(text):
         found = _insult_in(clause)

@@ -153,9 +153,11 @@ def find_personal_data(text: str) -> tuple[Span, ...]:
     if "@" in text:
         for m in _EMAIL.finditer(text):
             spans.append((m.start(), m.end(), "email"))
-    if not _DIGIT.search(text):
+    digit = _DIGIT.search(text)
+    if digit is None:
         return tuple(spans)
-    five = _FIVE_DIGITS.search(text)
+    # Identity and phone numbers and postcodes start at the first digit or later.
+    five = _FIVE_DIGITS.search(text, digit.start())
     long_numbers = five is not None and _SEVEN_DIGITS.search(text, five.start()) is not None
     for m in _PNR.finditer(text) if long_numbers else ():
         kind = id_number_kind(

@@ -69,11 +69,14 @@ class Classifier:
         tokens = tokenize(head)
         language = detect_language(head, [t.text for t in tokens if t.alpha])
         seen = present(tokens)
-        question = is_question(head, seen)
+        lowered = head.lower()
+        question = is_question(head, seen, lowered=lowered)
         sentiment = analyse_sentiment(head, tokens, question=question)
-        threat = threat_words_in(head, tokens, seen)
+        threat = threat_words_in(head, tokens, seen, lowered=lowered)
         # A threat is offensive too, whatever words it uses.
-        offensive = offensive_words(head, tokens, language=language, words=seen) or threat
+        offensive = (
+            offensive_words(head, tokens, language=language, words=seen, lowered=lowered) or threat
+        )
         if (threat or (offensive and not is_swearing(offensive))) and sentiment.label != "negative":
             # Threats and insults are negative however they are put ("ska bli
             # kul att se er springa"); a swear word can be glad ("fy fan vad bra").

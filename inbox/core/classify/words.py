@@ -72,7 +72,18 @@ class Token:
     seen before costs an attribute read. Equal and hashed by identity: fast in sets.
     """
 
-    __slots__ = ("alpha", "capital", "elongated", "key", "rude", "sentiment", "stem", "text")
+    __slots__ = (
+        "alpha",
+        "capital",
+        "elongated",
+        "key",
+        "place",
+        "role",
+        "rude",
+        "sentiment",
+        "stem",
+        "text",
+    )
 
     def __init__(self, text: str, stem: str, capital: bool = False) -> None:
         self.text = text  # lower-cased surface form
@@ -87,6 +98,9 @@ class Token:
         # How sentiment reads it (form, stem, emphasis, plain), once looked at.
         self.sentiment: tuple[str, str, float, bool] | None = None
         self.rude: bool | None = None
+        # Whether it names a role or a building a threat or an insult may be aimed at.
+        self.role: bool | None = None
+        self.place: bool | None = None
 
     def __repr__(self) -> str:
         return f"Token({self.text!r}, {self.stem!r}, {self.capital!r})"
