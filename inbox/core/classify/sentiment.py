@@ -67,6 +67,10 @@ _SURFACE.update(english_weights())
 _PHRASES: dict[str, list[tuple[tuple[str, ...], float]]] = {}
 for _p, _weight in sorted(PHRASES.items(), key=lambda kv: -len(kv[0].split())):
     _PHRASES.setdefault(_p.split()[0], []).append((tuple(_p.split()), _weight))
+# Every phrase has two words or more: the second word of each, by the first.
+_PHRASE_SECOND = {
+    first: frozenset(seq[1] for seq, _ in phrases) for first, phrases in _PHRASES.items()
+}
 _EMOJI = emoji_weights()
 # Every emoji in the table is one code point. One emoji as written is a flag
 # (two regional-indicator letters) or a symbol with its variation selector
@@ -267,7 +271,10 @@ def _words_total(tokens: Sequence[Token], question: bool) -> float:
         word = surf[i]
         weight: float | None = None
         span = 1
-        for seq, phrase_weight in _PHRASES.get(word, ()):
+        phrases = _PHRASES.get(word)
+        if phrases is None or i + 1 >= n or surf[i + 1] not in _PHRASE_SECOND[word]:
+            phrases = []
+        for seq, phrase_weight in phrases:
             k = i + len(seq)
             if tuple(surf[i:k]) == seq:
                 # "helt otroligt bra": an intensifier at the end of a phrase
