@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from itertools import islice
 
 from inbox.core.classify.hostility import insult_words, present, threat_words
 from inbox.core.classify.words import Token, tokenize, words
 
 _URL = re.compile(r"https?://\S+|www\.\S+")
+_WORD = re.compile(r"[^\W_]+")
 _SENTENCE = re.compile(r"[^.!?\n]+[.!?\n]*")
 _INTERROGATIVES = words(
     "hur vad varför vem vems vilken vilket vilka när var vart varifrån how what why when "
@@ -129,7 +131,8 @@ def is_question(
     if (seen is None or not _REQUEST_NEEDS.isdisjoint(seen)) and _REQUEST.search(lowered):
         return True
     for sentence in _sentences(lowered):
-        words = re.findall(r"[^\W_]+", sentence)
+        # What a sentence is asking shows in its first two words.
+        words = [m.group() for m in islice(_WORD.finditer(sentence), 2)]
         if not words:
             continue
         if words[0] in _INTERROGATIVES:
