@@ -26,6 +26,8 @@ _PNR = re.compile(
     r"(?<![\d+\-])(?P<cc>(?:18|19|20)\d{2}|\d{2})\s?(?P<mm>\d{2})\s?(?P<dd>\d{2})"
     r"\s?(?P<sep>[-+–]?)\s?(?P<nnn>\d{3})\s?(?P<c>\d)(?!\d|-\d)"
 )
+# The most a phone number has before its first seven digits in a row: "+46 (0) ".
+_PHONE_LEAD = 9
 # Swedish numbers: 07x-xxx xx xx, 08-123 45 67, 031-12 34 56, +46 70 ..., 0046 ...
 _PHONE = re.compile(
     r"(?<![\w+])(?:\+46|0046)[\s-]?(?:\(0\))?[\s-]?[1-9](?:[\s-]?\d){6,8}(?!\d|[-.:]\d)"
@@ -158,8 +160,11 @@ def find_personal_data(text: str) -> tuple[Span, ...]:
         return tuple(spans)
     # Identity and phone numbers and postcodes start at the first digit or later.
     five = _FIVE_DIGITS.search(text, digit.start())
-    long_numbers = five is not None and _SEVEN_DIGITS.search(text, five.start()) is not None
-    for m in _PNR.finditer(text) if long_numbers else ():
+    seven = _SEVEN_DIGITS.search(text, five.start()) if five is not None else None
+    # An identity number starts where its seven first digits do, so at the first
+    # seven digits in a row or later; a phone number up to "+46 (0) " before them.
+    at = len(text) if seven is None else seven.start()
+    for m in _PNR.finditer(text, at) if seven is not None else ():
         kind = id_number_kind(
             m["cc"],
             m["mm"],
@@ -170,7 +175,7 @@ def find_personal_data(text: str) -> tuple[Span, ...]:
         )
         if kind and _free(spans, m.start(), m.end()):
             spans.append((m.start(), m.end(), kind))
-    for m in _PHONE.finditer(text) if long_numbers else ():
+    for m in _PHONE.finditer(text, max(0, at - _PHONE_LEAD)) if seven is not None else ():
         if _DATE_LIKE.fullmatch(m.group()) or _context(text, m.start()) == "other":
             continue
         if _free(spans, m.start(), m.end()):

@@ -208,12 +208,17 @@ class TopicMatcher:
                         cache.clear()
                     found_all[i] = cache[tokens[i]] = self._cached_hits(tokens[i])
         for i in [k for k, known in enumerate(found_all) if known]:
-            tok = tokens[i]
-            if i in phrase_covered or len(tok.text) < 2:
+            text = tokens[i].text
+            if len(text) < 2 or (phrase_covered and i in phrase_covered):
                 continue
             for kw, score in found_all[i]:  # type: ignore[union-attr]
                 for topic in kw.topics:
-                    credit(topic, score, tok.text)
+                    # credit(topic, score, text), inlined: most texts have a few hits.
+                    if topic in exclude and text.startswith(exclude[topic]):
+                        continue
+                    if topic not in best or score > best[topic][0]:
+                        best[topic] = (score, text)
+                    miss[topic] = miss.get(topic, 1.0) * (1.0 - score)
         hits = [
             TopicHit(topic, round(1.0 - miss[topic], 2), surface)
             for topic, (_, surface) in best.items()

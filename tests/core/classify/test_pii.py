@@ -58,6 +58,27 @@ def test_found_and_masked(text: str, masked: str | None) -> None:
     assert not any(ch.isdigit() for ch in result.replace("3 tr", "")), result
 
 
+# Other numbers first: the searches start at the first long number (or just before).
+AFTER_OTHER_NUMBERS = [
+    (
+        "Buss 4, 12 maj, 12345 kr. Ring +46 (0)31 12 34 56",
+        "Buss 4, 12 maj, 12345 kr. Ring [telefon]",
+    ),
+    (
+        "Kö 123 45, sedan 2024: 811218-9875 är mitt nummer",
+        "Kö 123 45, sedan 2024: [personnummer] är mitt nummer",
+    ),
+    ("3 st, 0046 8 123 456 78", "3 st, [telefon]"),
+    ("Rum 12, Storgatan 12 B", "Rum 12, [adress]"),
+    ("Linje 1234567 är full, ring 070-123 45 67", "Linje 1234567 är full, ring [telefon]"),
+]
+
+
+@pytest.mark.parametrize(("text", "masked"), AFTER_OTHER_NUMBERS)
+def test_found_after_other_numbers(text: str, masked: str) -> None:
+    assert mask(text) == masked
+
+
 FALSE_ALARMS = [
     # order, invoice and case numbers
     "Mitt ordernummer är 20230415-1234",
