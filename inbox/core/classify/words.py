@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from itertools import chain
 
 # Letters and digits of any script; "e-tjänst" becomes "e", "tjänst".
 _WORD = re.compile(r"[^\W_]+")
-_ALNUM = re.compile(r"\w+")
 
 _ELONGATED = re.compile(r"([^\W\d_])\1{2,}")
 _VOWELS = frozenset("aeiouyäåö")
@@ -135,14 +135,22 @@ def stem(word: str) -> str:
 
 def tokenize(text: str) -> list[Token]:
     """The words of ``text`` in order; a word seen before costs one look-up."""
-    # Without an underscore a word is a run of \w (a quicker search).
-    found = _WORD.findall(text) if "_" in text else _ALNUM.findall(text)
-    out = list(map(_WORDS.get, found))
-    if None in out:
-        for i, known in enumerate(out):
+    # No word runs over a space, so the text is split at spaces (quick) and each
+    # piece as written ("bussen,", "e-tjänsten") is read into words once.
+    pieces = text.split()
+    found = list(map(_PIECES.get, pieces))
+    if None in found:
+        for i, known in enumerate(found):
             if known is None:
-                out[i] = _token(found[i])
-    return out  # type: ignore[return-value]
+                found[i] = _piece(pieces[i])
+    return list(chain.from_iterable(found))  # type: ignore[arg-type]
+
+
+def _piece(piece: str) -> tuple[Token, ...]:
+    if len(_PIECES) > 100_000:
+        _PIECES.clear()
+    words = _PIECES[piece] = tuple(map(_token, _WORD.findall(piece)))
+    return words
 
 
 def _token(word: str) -> Token:
@@ -156,6 +164,7 @@ def _token(word: str) -> Token:
 
 
 _WORDS: dict[str, Token] = {}
+_PIECES: dict[str, tuple[Token, ...]] = {}
 
 
 def stems_of(phrase: str) -> tuple[str, ...]:
