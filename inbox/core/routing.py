@@ -14,8 +14,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from inbox.core.classify.pipeline import Classification, classify
-from inbox.core.classify.topics import keyword_in
-from inbox.core.rules.tagging import Priority, RoutingRule, Rules
+from inbox.core.classify.topics import TopicHit, keyword_in
+from inbox.core.rules.tagging import Priority, RoutingRule, Rules, TimeRange
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
@@ -39,47 +39,86 @@ class RoutingDecision:
     reason: str  # Swedish, shown to the communicator
 
 
-def _matches(
-    rule: RoutingRule,
-    c: Classification,
-    *,
-    page: str,
-    channel: str,
-    kind: str,
-    local: datetime,
-    closing_day: bool,
-) -> bool:
-    """Whether every condition the rule gives holds for this item."""
-    # Tried one at a time, cheapest first, stopping at the first that fails:
-    # most rules fail on their first condition, for every item of a bulk import.
+# An item's facts as (condition, value) pairs: a rule's condition holds when one
+# of the pairs it accepts is among them.
+_Fact = tuple[str, object]
+
+
+@dataclass(frozen=True, slots=True)
+class _Compiled:
+    """A routing rule as sets of facts, so a condition is one set operation."""
+
+    rule: RoutingRule
+    clauses: tuple[frozenset[_Fact], ...]
+    hours: TimeRange | None
+    keywords: tuple[str, ...]
+    head: str  # the reason's rule part
+
+
+def _compile(rule: RoutingRule) -> _Compiled:
     w = rule.when
-    if w.pages and page not in w.pages:
-        return False
-    if w.channels and channel not in w.channels:
-        return False
-    if w.kinds and kind not in w.kinds:
-        return False
-    if w.topics and not any(t.key in w.topics for t in c.topics):
-        return False
-    if w.sentiments and c.sentiment.label not in w.sentiments:
-        return False
-    if w.flags and not any(f in w.flags for f in c.flags):
-        return False
-    if w.languages and c.language not in w.languages:
-        return False
-    if w.weekdays and local.weekday() not in w.weekdays:
-        return False
-    if w.hours is not None and not w.hours.contains(local.time()):
-        return False
-    if w.has_topic is not None and bool(c.topics) != w.has_topic:
-        return False
-    if w.closing_day is not None and closing_day != w.closing_day:
-        return False
-    if w.needs_reply is not None and c.needs_reply != w.needs_reply:
-        return False
-    if w.keywords:
-        return keyword_in(c.stems, w.keywords) is not None
-    return True
+    listed: list[tuple[str, tuple[object, ...]]] = [
+        ("page", w.pages),
+        ("channel", w.channels),
+        ("kind", w.kinds),
+        ("topic", w.topics),
+        ("sentiment", w.sentiments),
+        ("flag", w.flags),
+        ("language", w.languages),
+        ("weekday", w.weekdays),
+    ]
+    clauses = [frozenset((name, v) for v in values) for name, values in listed if values]
+    for name, wanted in (
+        ("has_topic", w.has_topic),
+        ("closing_day", w.closing_day),
+        ("needs_reply", w.needs_reply),
+    ):
+        if wanted is not None:
+            clauses.append(frozenset({(name, wanted)}))
+    # The narrowest condition first: most rules fail on it for most items.
+    clauses.sort(key=len)
+    why = rule.description or rule.id
+    return _Compiled(rule, tuple(clauses), w.hours, w.keywords, f"Regeln ”{rule.id}”: {why}")
+
+
+_COMPILED: list[tuple[Rules, tuple[_Compiled, ...]]] = []
+_COMPILED_SIZE = 4
+
+
+def _compiled(rules: Rules) -> tuple[_Compiled, ...]:
+    for cached_rules, compiled in _COMPILED:
+        if cached_rules is rules:
+            return compiled
+    compiled = tuple(_compile(rule) for rule in rules.routing)
+    _COMPILED.insert(0, (rules, compiled))
+    del _COMPILED[_COMPILED_SIZE:]
+    return compiled
+
+
+_TRUE_FALSE = (False, True)
+_FLAG_FACTS = {
+    name: {value: (name, value) for value in _TRUE_FALSE}
+    for name in ("has_topic", "closing_day", "needs_reply")
+}
+
+
+def _facts(
+    c: Classification, *, page: str, channel: str, kind: str, local: datetime, closing_day: bool
+) -> set[_Fact]:
+    facts: set[_Fact] = {
+        ("page", page),
+        ("channel", channel),
+        ("kind", kind),
+        ("sentiment", c.sentiment.label),
+        ("language", c.language),
+        ("weekday", local.weekday()),
+        _FLAG_FACTS["has_topic"][bool(c.topics)],
+        _FLAG_FACTS["closing_day"][closing_day],
+        _FLAG_FACTS["needs_reply"][c.needs_reply],
+    }
+    facts.update([("topic", t.key) for t in c.topics])
+    facts.update([("flag", f) for f in c.flags])
+    return facts
 
 
 def _describe(rule: RoutingRule, c: Classification) -> str:
@@ -100,6 +139,23 @@ def _describe(rule: RoutingRule, c: Classification) -> str:
     return "; ".join(parts)
 
 
+def _decided(
+    compiled: _Compiled, c: Classification, rules: Rules, best_topic: TopicHit | None
+) -> RoutingDecision:
+    rule = compiled.rule
+    if rule.department is not None:
+        department = rule.department
+    elif best_topic is not None:
+        department = rules.topics[best_topic.key].department
+    else:
+        department = rules.default_department
+    detail = _describe(rule, c)
+    name = rules.departments[department].name
+    reason = compiled.head + (f" ({detail})" if detail else "")
+    reason += f". Går till {name}, prioritet {_SV_PRIORITY[rule.priority]}."
+    return RoutingDecision(department, rule.priority, rule.tags, rule.id, reason)
+
+
 def route(
     classification: Classification,
     rules: Rules,
@@ -116,23 +172,17 @@ def route(
     closing_day = local.date() in rules.closing_days
     c = classification
     best_topic = c.topics[0] if c.topics else None
-    for rule in rules.routing:
-        if not _matches(
-            rule, c, page=page, channel=channel, kind=kind, local=local, closing_day=closing_day
-        ):
-            continue
-        if rule.department is not None:
-            department = rule.department
-        elif best_topic is not None:
-            department = rules.topics[best_topic.key].department
+    facts = _facts(c, page=page, channel=channel, kind=kind, local=local, closing_day=closing_day)
+    for compiled in _compiled(rules):
+        for clause in compiled.clauses:
+            if clause.isdisjoint(facts):
+                break
         else:
-            department = rules.default_department
-        why = rule.description or rule.id
-        detail = _describe(rule, c)
-        name = rules.departments[department].name
-        reason = f"Regeln ”{rule.id}”: {why}" + (f" ({detail})" if detail else "")
-        reason += f". Går till {name}, prioritet {_SV_PRIORITY[rule.priority]}."
-        return RoutingDecision(department, rule.priority, rule.tags, rule.id, reason)
+            if compiled.hours is not None and not compiled.hours.contains(local.time()):
+                continue
+            if compiled.keywords and keyword_in(c.stems, compiled.keywords) is None:
+                continue
+            return _decided(compiled, c, rules, best_topic)
     if best_topic is not None:
         topic = rules.topics[best_topic.key]
         name = rules.departments[topic.department].name
