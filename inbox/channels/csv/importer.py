@@ -77,8 +77,8 @@ class ImportSummary:
 
 
 def _optional(row: dict[str, str | None], name: str) -> str | None:
-    value = (row.get(name) or "").strip()
-    return value or None
+    value = row.get(name)
+    return (value.strip() or None) if value else None
 
 
 def parse_row(row: dict[str, str | None], now: datetime | None = None) -> NewItem:
@@ -92,13 +92,14 @@ def parse_row(row: dict[str, str | None], now: datetime | None = None) -> NewIte
     external_id = (row.get("external_id") or "").strip()
     if not page:
         raise ValueError("page is empty")
-    if len(page) > 64 or any(ch.isspace() for ch in page):
+    # Stripped already, so whitespace inside splits it.
+    if len(page) > 64 or len(page.split()) > 1:
         raise ValueError(f"invalid page key {page!r}: 1-64 characters, no spaces")
     if not external_id:
         raise ValueError("external_id is empty")
     for name, most in MAX_LENGTHS.items():
         value = row.get(name) or ""
-        if len(value.strip()) > most:
+        if len(value) > most and len(value.strip()) > most:
             raise ValueError(f"{name} is {len(value.strip())} characters long: at most {most}")
     try:
         received_at = parse_instant(row.get("received_at") or "")
