@@ -83,6 +83,10 @@ class OfficeCalendar:
     _next_working: dict[date, date] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
+    # A day's office window in UTC, None for a day that is not a working day.
+    _windows: dict[date, tuple[datetime, datetime] | None] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         # Callers building this from rules files tend to pass lists or sets; a
@@ -125,11 +129,14 @@ class OfficeCalendar:
         day = local_date(start)
         last = local_date(end)
         seconds = 0.0
+        windows = self._windows
         while day <= last:
-            if self.is_working_day(day):
-                opens, closes = _office_window_utc(day)
-                lo = max(opens, start)
-                hi = min(closes, end)
+            if day not in windows:
+                windows[day] = _office_window_utc(day) if self.is_working_day(day) else None
+            window = windows[day]
+            if window is not None:
+                lo = max(window[0], start)
+                hi = min(window[1], end)
                 if hi > lo:
                     seconds += (hi - lo).total_seconds()
             day += _ONE_DAY

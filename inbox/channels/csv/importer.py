@@ -210,7 +210,11 @@ def _raw_batches(
 
 def _unstorable(header: list[str], values: list[str]) -> str | None:
     """Why a row cannot even be looked at (bytes not UTF-8, NUL, an overlong field)."""
-    if _UNSTORABLE.search("".join(values)) is None and max(map(len, values)) <= MAX_FIELD:
+    joined = "".join(values)
+    # No field is longer than all of them together.
+    if _UNSTORABLE.search(joined) is None and (
+        len(joined) <= MAX_FIELD or max(map(len, values)) <= MAX_FIELD
+    ):
         return None
     for at, value in enumerate(values):
         column = header[at] if at < len(header) else f"field {at + 1}"
