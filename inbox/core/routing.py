@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from inbox.core.classify.pipeline import Classification, classify
 from inbox.core.classify.topics import TopicHit, keyword_in
-from inbox.core.rules.tagging import Priority, RoutingRule, Rules, TimeRange
+from inbox.core.rules.tagging import Conditions, Priority, RoutingRule, Rules, TimeRange
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
@@ -39,85 +39,148 @@ class RoutingDecision:
     reason: str  # Swedish, shown to the communicator
 
 
-# An item's facts as (condition, value) pairs: a rule's condition holds when one
-# of the pairs it accepts is among them.
-_Fact = tuple[str, object]
+# The conditions a rule gives on one of an item's facts, in the order of their
+# value-to-bit tables in an _Index.
+_CONDITIONS = (
+    "page",
+    "channel",
+    "kind",
+    "topic",
+    "sentiment",
+    "flag",
+    "language",
+    "weekday",
+    "has_topic",
+    "closing_day",
+    "needs_reply",
+)
+
+
+def _accepted(w: Conditions) -> tuple[tuple[object, ...], ...]:
+    """The values each of ``_CONDITIONS`` accepts (none: not a condition)."""
+
+    def one(wanted: bool | None) -> tuple[object, ...]:
+        return () if wanted is None else (wanted,)
+
+    return (
+        w.pages,
+        w.channels,
+        w.kinds,
+        w.topics,
+        w.sentiments,
+        w.flags,
+        w.languages,
+        w.weekdays,
+        one(w.has_topic),
+        one(w.closing_day),
+        one(w.needs_reply),
+    )
 
 
 @dataclass(frozen=True, slots=True)
 class _Compiled:
-    """A routing rule as sets of facts, so a condition is one set operation."""
+    """A routing rule with each condition a bit mask over an item's facts."""
 
     rule: RoutingRule
-    clauses: tuple[frozenset[_Fact], ...]
+    clauses: tuple[int, ...]
     hours: TimeRange | None
     keywords: tuple[str, ...]
     head: str  # the reason's rule part
 
 
-def _compile(rule: RoutingRule) -> _Compiled:
-    w = rule.when
-    listed: list[tuple[str, tuple[object, ...]]] = [
-        ("page", w.pages),
-        ("channel", w.channels),
-        ("kind", w.kinds),
-        ("topic", w.topics),
-        ("sentiment", w.sentiments),
-        ("flag", w.flags),
-        ("language", w.languages),
-        ("weekday", w.weekdays),
-    ]
-    clauses = [frozenset((name, v) for v in values) for name, values in listed if values]
-    for name, wanted in (
-        ("has_topic", w.has_topic),
-        ("closing_day", w.closing_day),
-        ("needs_reply", w.needs_reply),
-    ):
-        if wanted is not None:
-            clauses.append(frozenset({(name, wanted)}))
-    # The narrowest condition first: most rules fail on it for most items.
-    clauses.sort(key=len)
-    why = rule.description or rule.id
-    return _Compiled(rule, tuple(clauses), w.hours, w.keywords, f"Regeln ”{rule.id}”: {why}")
+@dataclass(frozen=True, slots=True)
+class _Index:
+    """The routing rules of one rule set, compiled: every value a rule accepts for a
+    condition is a bit, an item's facts are the bits of its values, and a condition
+    holds when its mask shares a bit with them."""
+
+    rules: tuple[_Compiled, ...]
+    bits: tuple[dict[object, int], ...]  # one table per condition of _CONDITIONS
 
 
-_COMPILED: list[tuple[Rules, tuple[_Compiled, ...]]] = []
-_COMPILED_SIZE = 4
+def _build_index(rules: Rules) -> _Index:
+    bits: tuple[dict[object, int], ...] = tuple({} for _ in _CONDITIONS)
+    count = 0
+    compiled = []
+    for rule in rules.routing:
+        clauses: list[tuple[int, int]] = []
+        for table, values in zip(bits, _accepted(rule.when), strict=True):
+            if not values:
+                continue
+            mask = 0
+            for value in values:
+                if value not in table:
+                    table[value] = 1 << count
+                    count += 1
+                mask |= table[value]
+            clauses.append((len(values), mask))
+        # The narrowest condition first: most rules fail on it for most items.
+        clauses.sort(key=lambda clause: clause[0])
+        why = rule.description or rule.id
+        compiled.append(
+            _Compiled(
+                rule,
+                tuple(mask for _, mask in clauses),
+                rule.when.hours,
+                rule.when.keywords,
+                f"Regeln ”{rule.id}”: {why}",
+            )
+        )
+    return _Index(tuple(compiled), bits)
 
 
-def _compiled(rules: Rules) -> tuple[_Compiled, ...]:
-    for cached_rules, compiled in _COMPILED:
+_INDEXES: list[tuple[Rules, _Index]] = []
+_INDEXES_SIZE = 4
+
+
+def _index(rules: Rules) -> _Index:
+    for cached_rules, index in _INDEXES:
         if cached_rules is rules:
-            return compiled
-    compiled = tuple(_compile(rule) for rule in rules.routing)
-    _COMPILED.insert(0, (rules, compiled))
-    del _COMPILED[_COMPILED_SIZE:]
-    return compiled
-
-
-_TRUE_FALSE = (False, True)
-_FLAG_FACTS = {
-    name: {value: (name, value) for value in _TRUE_FALSE}
-    for name in ("has_topic", "closing_day", "needs_reply")
-}
+            return index
+    index = _build_index(rules)
+    _INDEXES.insert(0, (rules, index))
+    del _INDEXES[_INDEXES_SIZE:]
+    return index
 
 
 def _facts(
-    c: Classification, *, page: str, channel: str, kind: str, local: datetime, closing_day: bool
-) -> set[_Fact]:
-    facts: set[_Fact] = {
-        ("page", page),
-        ("channel", channel),
-        ("kind", kind),
-        ("sentiment", c.sentiment.label),
-        ("language", c.language),
-        ("weekday", local.weekday()),
-        _FLAG_FACTS["has_topic"][bool(c.topics)],
-        _FLAG_FACTS["closing_day"][closing_day],
-        _FLAG_FACTS["needs_reply"][c.needs_reply],
-    }
-    facts.update([("topic", t.key) for t in c.topics])
-    facts.update([("flag", f) for f in c.flags])
+    index: _Index,
+    c: Classification,
+    *,
+    page: str,
+    channel: str,
+    kind: str,
+    local: datetime,
+    closing_day: bool,
+) -> int:
+    (
+        pages,
+        channels,
+        kinds,
+        topics,
+        sentiments,
+        flags,
+        languages,
+        weekdays,
+        has_topic,
+        closing_days,
+        needs_reply,
+    ) = index.bits
+    facts = (
+        pages.get(page, 0)
+        | channels.get(channel, 0)
+        | kinds.get(kind, 0)
+        | sentiments.get(c.sentiment.label, 0)
+        | languages.get(c.language, 0)
+        | weekdays.get(local.weekday(), 0)
+        | has_topic.get(bool(c.topics), 0)
+        | closing_days.get(closing_day, 0)
+        | needs_reply.get(c.needs_reply, 0)
+    )
+    for t in c.topics:
+        facts |= topics.get(t.key, 0)
+    for f in c.flags:
+        facts |= flags.get(f, 0)
     return facts
 
 
@@ -172,10 +235,13 @@ def route(
     closing_day = local.date() in rules.closing_days
     c = classification
     best_topic = c.topics[0] if c.topics else None
-    facts = _facts(c, page=page, channel=channel, kind=kind, local=local, closing_day=closing_day)
-    for compiled in _compiled(rules):
-        for clause in compiled.clauses:
-            if clause.isdisjoint(facts):
+    index = _index(rules)
+    facts = _facts(
+        index, c, page=page, channel=channel, kind=kind, local=local, closing_day=closing_day
+    )
+    for compiled in index.rules:
+        for mask in compiled.clauses:
+            if not facts & mask:
                 break
         else:
             if compiled.hours is not None and not compiled.hours.contains(local.time()):
