@@ -20,6 +20,7 @@ __all__ = [
     "OFFICE_OPEN",
     "STOCKHOLM",
     "OfficeCalendar",
+    "as_utc",
     "local_date",
     "office_close_utc",
     "require_aware",
@@ -37,6 +38,14 @@ def require_aware(value: datetime, name: str = "datetime") -> None:
     """Refuse naive datetimes: a naive value would silently mean server-local time."""
     if value.utcoffset() is None:
         raise ValueError(f"{name} must be timezone-aware, got naive {value!r}")
+
+
+def as_utc(value: datetime, name: str = "datetime") -> datetime:
+    """``value`` as an aware UTC datetime; a naive one is refused (``require_aware``)."""
+    if value.tzinfo is UTC:  # what parsing and the database give: nothing to check
+        return value
+    require_aware(value, name)
+    return value.astimezone(UTC)
 
 
 @lru_cache(maxsize=512)
@@ -120,10 +129,8 @@ class OfficeCalendar:
         Walks the local dates of the span and clips each working day's office
         window, so the cost grows with days, not with minutes.
         """
-        require_aware(start, "start")
-        require_aware(end, "end")
-        start = start.astimezone(UTC)
-        end = end.astimezone(UTC)
+        start = as_utc(start, "start")
+        end = as_utc(end, "end")
         if end <= start:
             return 0.0
         day = local_date(start)
