@@ -51,6 +51,7 @@ COMMIT_ROWS = {"sqlite": 50_000}
 _RESOLUTIONS = {r.value for r in Resolution}
 _CHANNELS = {c.value for c in Channel}
 _KINDS = {k.value for k in Kind}
+_DEFAULT_KIND = Kind.COMMENT.value  # an enum member's value is a descriptor call a row
 # The longest field a row may have (Python's csv default limit). The reader itself
 # reads fields up to READER_FIELD_LIMIT, so a longer one is one rejected row and the
 # reader stays in step with the file's lines.
@@ -128,7 +129,7 @@ def parse_row(row: dict[str, str | None], now: datetime | None = None) -> NewIte
     channel = _optional(row, "channel")
     if channel is not None and channel not in _CHANNELS:
         raise ValueError(f"channel {channel!r} is not one of {', '.join(sorted(_CHANNELS))}")
-    kind = _optional(row, "kind") or Kind.COMMENT.value
+    kind = _optional(row, "kind") or _DEFAULT_KIND
     if kind not in _KINDS:
         raise ValueError(f"kind {kind!r} is not one of {', '.join(sorted(_KINDS))}")
     text = row.get("text") or ""
