@@ -188,9 +188,9 @@ def _describe(rule: RoutingRule, c: Classification) -> str:
     w = rule.when
     parts: list[str] = []
     if w.flags:
-        parts.append("flagga " + ", ".join(_SV_FLAG[f] for f in c.flags if f in w.flags))
+        parts.append("flagga " + ", ".join([_SV_FLAG[f] for f in c.flags if f in w.flags]))
     if w.topics:
-        parts.append("ämne " + ", ".join(t for t in c.topic_keys if t in w.topics))
+        parts.append("ämne " + ", ".join([t.key for t in c.topics if t.key in w.topics]))
     if w.sentiments:
         parts.append("sentiment " + _SV_SENTIMENT[c.sentiment.label])
     if w.pages or w.channels or w.kinds:
