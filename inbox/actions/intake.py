@@ -96,6 +96,9 @@ def item_rows(
     so a bulk import can prepare the next batch while the last one is written."""
     rows: list[tuple[Any, ...]] = []
     policies = {key: policy_of(page) for key, page in pages.items()}
+    # An enum member's .value is a descriptor call: the statuses' are looked up once,
+    # the SLA state's read as its _value_.
+    closed_status, open_status = Status.CLOSED.value, Status.OPEN.value
     for new in items:
         page = pages[new.page]
         first = new.first_response_at
@@ -125,10 +128,10 @@ def item_rows(
                 first,
                 minutes,
                 office,
-                Status.CLOSED.value if closed else Status.OPEN.value,
+                closed_status if closed else open_status,
                 new.resolution,
                 now if closed else None,
-                state.value,
+                state._value_,
                 at_risk_from(new.received_at, due),
                 # Open items wait for the urgent policy's assessment by the sweep.
                 "none" if closed else None,

@@ -11,7 +11,8 @@ from sqlmodel import Session, col
 from inbox.actions.audit import record_event
 from inbox.core.incoming import NewItem
 from inbox.core.rules.tagging import Rules
-from inbox.core.tagging import TAG_COLUMNS, tag_values
+from inbox.core.tagging import TAG_COLUMNS, tag_row, tag_values
+from inbox.store.db import JsonText
 from inbox.store.models import (
     OPEN,
     Correction,
@@ -26,7 +27,7 @@ _page = Page.__table__  # type: ignore[attr-defined]
 def tags_for(new: NewItem, page: Page, rules: Rules | None) -> tuple[Any, ...]:
     if rules is None:
         return (None, None, None, "normal", None, "", "", None, None, None)
-    values = tag_values(
+    *values, explained = tag_row(
         new.text,
         rules,
         page=page.key,
@@ -35,7 +36,7 @@ def tags_for(new: NewItem, page: Page, rules: Rules | None) -> tuple[Any, ...]:
         received_at=new.received_at,
         resolution=new.resolution,
     )
-    return tuple(values[name] for name in TAG_COLUMNS)
+    return (*values, JsonText(explained))
 
 
 def tag_untagged(session: Session, *, rules: Rules, limit: int = 2000) -> int:

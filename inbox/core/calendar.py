@@ -20,6 +20,7 @@ __all__ = [
     "OFFICE_OPEN",
     "STOCKHOLM",
     "OfficeCalendar",
+    "as_utc",
     "local_date",
     "office_close_utc",
     "require_aware",
@@ -37,6 +38,14 @@ def require_aware(value: datetime, name: str = "datetime") -> None:
     """Refuse naive datetimes: a naive value would silently mean server-local time."""
     if value.utcoffset() is None:
         raise ValueError(f"{name} must be timezone-aware, got naive {value!r}")
+
+
+def as_utc(value: datetime, name: str = "datetime") -> datetime:
+    """``value`` as an aware UTC datetime; a naive one is refused (``require_aware``)."""
+    if value.tzinfo is UTC:  # what parsing and the database give: nothing to check
+        return value
+    require_aware(value, name)
+    return value.astimezone(UTC)
 
 
 @lru_cache(maxsize=512)
@@ -83,6 +92,10 @@ class OfficeCalendar:
     _next_working: dict[date, date] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
+    # A day's office window in UTC, None for a day that is not a working day.
+    _windows: dict[date, tuple[datetime, datetime] | None] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         # Callers building this from rules files tend to pass lists or sets; a
@@ -116,20 +129,21 @@ class OfficeCalendar:
         Walks the local dates of the span and clips each working day's office
         window, so the cost grows with days, not with minutes.
         """
-        require_aware(start, "start")
-        require_aware(end, "end")
-        start = start.astimezone(UTC)
-        end = end.astimezone(UTC)
+        start = as_utc(start, "start")
+        end = as_utc(end, "end")
         if end <= start:
             return 0.0
         day = local_date(start)
         last = local_date(end)
         seconds = 0.0
+        windows = self._windows
         while day <= last:
-            if self.is_working_day(day):
-                opens, closes = _office_window_utc(day)
-                lo = max(opens, start)
-                hi = min(closes, end)
+            if day not in windows:
+                windows[day] = _office_window_utc(day) if self.is_working_day(day) else None
+            window = windows[day]
+            if window is not None:
+                lo = max(window[0], start)
+                hi = min(window[1], end)
                 if hi > lo:
                     seconds += (hi - lo).total_seconds()
             day += _ONE_DAY

@@ -14,8 +14,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from inbox.core.classify.pipeline import Classification, classify
-from inbox.core.classify.topics import keyword_in
-from inbox.core.rules.tagging import Priority, RoutingRule, Rules
+from inbox.core.classify.topics import TopicHit, keyword_in
+from inbox.core.rules.tagging import Conditions, Priority, RoutingRule, Rules, TimeRange
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
@@ -39,8 +39,112 @@ class RoutingDecision:
     reason: str  # Swedish, shown to the communicator
 
 
-def _matches(
-    rule: RoutingRule,
+# The conditions a rule gives on one of an item's facts, in the order of their
+# value-to-bit tables in an _Index.
+_CONDITIONS = (
+    "page",
+    "channel",
+    "kind",
+    "topic",
+    "sentiment",
+    "flag",
+    "language",
+    "weekday",
+    "has_topic",
+    "closing_day",
+    "needs_reply",
+)
+
+
+def _accepted(w: Conditions) -> tuple[tuple[object, ...], ...]:
+    """The values each of ``_CONDITIONS`` accepts (none: not a condition)."""
+
+    def one(wanted: bool | None) -> tuple[object, ...]:
+        return () if wanted is None else (wanted,)
+
+    return (
+        w.pages,
+        w.channels,
+        w.kinds,
+        w.topics,
+        w.sentiments,
+        w.flags,
+        w.languages,
+        w.weekdays,
+        one(w.has_topic),
+        one(w.closing_day),
+        one(w.needs_reply),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Compiled:
+    """A routing rule with each condition a bit mask over an item's facts."""
+
+    rule: RoutingRule
+    clauses: tuple[int, ...]
+    hours: TimeRange | None
+    keywords: tuple[str, ...]
+    head: str  # the reason's rule part
+
+
+@dataclass(frozen=True, slots=True)
+class _Index:
+    """The routing rules of one rule set, compiled: every value a rule accepts for a
+    condition is a bit, an item's facts are the bits of its values, and a condition
+    holds when its mask shares a bit with them."""
+
+    rules: tuple[_Compiled, ...]
+    bits: tuple[dict[object, int], ...]  # one table per condition of _CONDITIONS
+
+
+def _build_index(rules: Rules) -> _Index:
+    bits: tuple[dict[object, int], ...] = tuple({} for _ in _CONDITIONS)
+    count = 0
+    compiled = []
+    for rule in rules.routing:
+        clauses: list[tuple[int, int]] = []
+        for table, values in zip(bits, _accepted(rule.when), strict=True):
+            if not values:
+                continue
+            mask = 0
+            for value in values:
+                if value not in table:
+                    table[value] = 1 << count
+                    count += 1
+                mask |= table[value]
+            clauses.append((len(values), mask))
+        # The narrowest condition first: most rules fail on it for most items.
+        clauses.sort(key=lambda clause: clause[0])
+        why = rule.description or rule.id
+        compiled.append(
+            _Compiled(
+                rule,
+                tuple(mask for _, mask in clauses),
+                rule.when.hours,
+                rule.when.keywords,
+                f"Regeln ”{rule.id}”: {why}",
+            )
+        )
+    return _Index(tuple(compiled), bits)
+
+
+_INDEXES: list[tuple[Rules, _Index]] = []
+_INDEXES_SIZE = 4
+
+
+def _index(rules: Rules) -> _Index:
+    for cached_rules, index in _INDEXES:
+        if cached_rules is rules:
+            return index
+    index = _build_index(rules)
+    _INDEXES.insert(0, (rules, index))
+    del _INDEXES[_INDEXES_SIZE:]
+    return index
+
+
+def _facts(
+    index: _Index,
     c: Classification,
     *,
     page: str,
@@ -48,47 +152,45 @@ def _matches(
     kind: str,
     local: datetime,
     closing_day: bool,
-) -> bool:
-    """Whether every condition the rule gives holds for this item."""
-    # Tried one at a time, cheapest first, stopping at the first that fails:
-    # most rules fail on their first condition, for every item of a bulk import.
-    w = rule.when
-    if w.pages and page not in w.pages:
-        return False
-    if w.channels and channel not in w.channels:
-        return False
-    if w.kinds and kind not in w.kinds:
-        return False
-    if w.topics and not any(t.key in w.topics for t in c.topics):
-        return False
-    if w.sentiments and c.sentiment.label not in w.sentiments:
-        return False
-    if w.flags and not any(f in w.flags for f in c.flags):
-        return False
-    if w.languages and c.language not in w.languages:
-        return False
-    if w.weekdays and local.weekday() not in w.weekdays:
-        return False
-    if w.hours is not None and not w.hours.contains(local.time()):
-        return False
-    if w.has_topic is not None and bool(c.topics) != w.has_topic:
-        return False
-    if w.closing_day is not None and closing_day != w.closing_day:
-        return False
-    if w.needs_reply is not None and c.needs_reply != w.needs_reply:
-        return False
-    if w.keywords:
-        return keyword_in(c.stems, w.keywords) is not None
-    return True
+) -> int:
+    (
+        pages,
+        channels,
+        kinds,
+        topics,
+        sentiments,
+        flags,
+        languages,
+        weekdays,
+        has_topic,
+        closing_days,
+        needs_reply,
+    ) = index.bits
+    facts = (
+        pages.get(page, 0)
+        | channels.get(channel, 0)
+        | kinds.get(kind, 0)
+        | sentiments.get(c.sentiment.label, 0)
+        | languages.get(c.language, 0)
+        | weekdays.get(local.weekday(), 0)
+        | has_topic.get(bool(c.topics), 0)
+        | closing_days.get(closing_day, 0)
+        | needs_reply.get(c.needs_reply, 0)
+    )
+    for t in c.topics:
+        facts |= topics.get(t.key, 0)
+    for f in c.flags:
+        facts |= flags.get(f, 0)
+    return facts
 
 
 def _describe(rule: RoutingRule, c: Classification) -> str:
     w = rule.when
     parts: list[str] = []
     if w.flags:
-        parts.append("flagga " + ", ".join(_SV_FLAG[f] for f in c.flags if f in w.flags))
+        parts.append("flagga " + ", ".join([_SV_FLAG[f] for f in c.flags if f in w.flags]))
     if w.topics:
-        parts.append("ämne " + ", ".join(t for t in c.topic_keys if t in w.topics))
+        parts.append("ämne " + ", ".join([t.key for t in c.topics if t.key in w.topics]))
     if w.sentiments:
         parts.append("sentiment " + _SV_SENTIMENT[c.sentiment.label])
     if w.pages or w.channels or w.kinds:
@@ -98,6 +200,23 @@ def _describe(rule: RoutingRule, c: Classification) -> str:
     if w.languages:
         parts.append("språk " + c.language)
     return "; ".join(parts)
+
+
+def _decided(
+    compiled: _Compiled, c: Classification, rules: Rules, best_topic: TopicHit | None
+) -> RoutingDecision:
+    rule = compiled.rule
+    if rule.department is not None:
+        department = rule.department
+    elif best_topic is not None:
+        department = rules.topics[best_topic.key].department
+    else:
+        department = rules.default_department
+    detail = _describe(rule, c)
+    name = rules.departments[department].name
+    reason = compiled.head + (f" ({detail})" if detail else "")
+    reason += f". Går till {name}, prioritet {_SV_PRIORITY[rule.priority]}."
+    return RoutingDecision(department, rule.priority, rule.tags, rule.id, reason)
 
 
 def route(
@@ -116,23 +235,20 @@ def route(
     closing_day = local.date() in rules.closing_days
     c = classification
     best_topic = c.topics[0] if c.topics else None
-    for rule in rules.routing:
-        if not _matches(
-            rule, c, page=page, channel=channel, kind=kind, local=local, closing_day=closing_day
-        ):
-            continue
-        if rule.department is not None:
-            department = rule.department
-        elif best_topic is not None:
-            department = rules.topics[best_topic.key].department
+    index = _index(rules)
+    facts = _facts(
+        index, c, page=page, channel=channel, kind=kind, local=local, closing_day=closing_day
+    )
+    for compiled in index.rules:
+        for mask in compiled.clauses:
+            if not facts & mask:
+                break
         else:
-            department = rules.default_department
-        why = rule.description or rule.id
-        detail = _describe(rule, c)
-        name = rules.departments[department].name
-        reason = f"Regeln ”{rule.id}”: {why}" + (f" ({detail})" if detail else "")
-        reason += f". Går till {name}, prioritet {_SV_PRIORITY[rule.priority]}."
-        return RoutingDecision(department, rule.priority, rule.tags, rule.id, reason)
+            if compiled.hours is not None and not compiled.hours.contains(local.time()):
+                continue
+            if compiled.keywords and keyword_in(c.stems, compiled.keywords) is None:
+                continue
+            return _decided(compiled, c, rules, best_topic)
     if best_topic is not None:
         topic = rules.topics[best_topic.key]
         name = rules.departments[topic.department].name

@@ -15,6 +15,7 @@ from inbox.core.calendar import (
     DEFAULT_CALENDAR,
     STOCKHOLM,
     OfficeCalendar,
+    as_utc,
     office_close_utc,
     require_aware,
 )
@@ -70,8 +71,7 @@ def due_at(
     calendar: OfficeCalendar = DEFAULT_CALENDAR,
 ) -> datetime:
     """When an item received at ``received_at`` must have had a first response."""
-    require_aware(received_at, "received_at")
-    received = received_at.astimezone(UTC)
+    received = as_utc(received_at, "received_at")
     # Elapsed-time addition must happen in UTC: on a local aware datetime Python
     # adds wall-clock time, which is an hour off across a DST change.
     deadline = received + _target_span(policy.target_hours)
@@ -94,15 +94,14 @@ def at_risk_from(received_at: datetime, due_at: datetime) -> datetime:
     same instant, so a sweep written as ``at_risk_from <= now`` in SQL agrees
     with it exactly.
     """
-    require_aware(received_at, "received_at")
-    require_aware(due_at, "due_at")
-    due = due_at.astimezone(UTC)
-    span = (due - received_at.astimezone(UTC)) // _ONE_MICROSECOND
+    received = as_utc(received_at, "received_at")
+    due = as_utc(due_at, "due_at")
+    span = (due - received) // _ONE_MICROSECOND
     # Integer microseconds: remaining < span / 4  <=>  remaining <= (span - 1) // 4.
     # An empty span never has less than 25 % left, so it turns one microsecond
     # after due, that is straight from ok to breached.
     margin = (max(span, 0) - 1) // 4
-    return due - timedelta(microseconds=margin)
+    return due - timedelta(0, 0, margin)  # microseconds, without keyword parsing
 
 
 def sla_state(
@@ -117,15 +116,13 @@ def sla_state(
     A response is taken as given even when it lies after ``now``: reports that
     evaluate "as of" a past moment drop later responses before asking.
     """
-    require_aware(due_at, "due_at")
-    require_aware(now, "now")
     # Compare in UTC: two datetimes sharing one tzinfo compare by wall clock, which
     # misorders the repeated hour when the clocks go back.
-    due = due_at.astimezone(UTC)
+    due = as_utc(due_at, "due_at")
+    at = as_utc(now, "now")
     if first_response_at is not None:
-        require_aware(first_response_at, "first_response_at")
-        return SlaState.MET if first_response_at.astimezone(UTC) <= due else SlaState.LATE
-    at = now.astimezone(UTC)
+        first = as_utc(first_response_at, "first_response_at")
+        return SlaState.MET if first <= due else SlaState.LATE
     if at > due:
         return SlaState.BREACHED
     if at >= at_risk_from(received_at, due):

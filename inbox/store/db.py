@@ -262,17 +262,34 @@ def _copy_text(value: Any) -> str:
     return text(value)
 
 
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+def _copy_escaped(text: str) -> str:
+    # Each replace is a C scan that returns the text itself when the character is
+    # absent; str.translate with a table looks up every character instead.
+    return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+# What json.dumps(value, ensure_ascii=False) gives (as SQLAlchemy's JSON type writes
+# it), without building an encoder for every value.
+_json_text = json.JSONEncoder(ensure_ascii=False).encode
+
+
+class JsonText(str):
+    """A JSON column's value encoded already (as ``json.dumps(..., ensure_ascii=False)``),
+    written as it is."""
+
+
+def _as_json(value: Any) -> str:
+    return str(value) if type(value) is JsonText else _json_text(value)
 
 
 def _copy_json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False).translate(_COPY_ESCAPES)
+    return _copy_escaped(_as_json(value))
 
 
 # Values in PostgreSQL's COPY text format, by type (NULL is \N). Floats as their
 # shortest text that reads back as the same float.
 _COPY_TEXT: dict[type, Callable[[Any], str]] = {
-    str: lambda v: v.translate(_COPY_ESCAPES),
+    str: _copy_escaped,
     bool: lambda v: "t" if v else "f",
     int: str,
     float: repr,
@@ -306,7 +323,7 @@ def driver_rows(
         values = list(row)
         for i in json_at:
             if values[i] is not None:
-                values[i] = json.dumps(values[i], ensure_ascii=False)
+                values[i] = _as_json(values[i])
         for i in times_at:
             if values[i] is not None:
                 values[i] = to_epoch_us(values[i])

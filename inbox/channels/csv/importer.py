@@ -51,6 +51,7 @@ COMMIT_ROWS = {"sqlite": 50_000}
 _RESOLUTIONS = {r.value for r in Resolution}
 _CHANNELS = {c.value for c in Channel}
 _KINDS = {k.value for k in Kind}
+_DEFAULT_KIND = Kind.COMMENT.value  # an enum member's value is a descriptor call a row
 # The longest field a row may have (Python's csv default limit). The reader itself
 # reads fields up to READER_FIELD_LIMIT, so a longer one is one rejected row and the
 # reader stays in step with the file's lines.
@@ -77,8 +78,8 @@ class ImportSummary:
 
 
 def _optional(row: dict[str, str | None], name: str) -> str | None:
-    value = (row.get(name) or "").strip()
-    return value or None
+    value = row.get(name)
+    return (value.strip() or None) if value else None
 
 
 def parse_row(row: dict[str, str | None], now: datetime | None = None) -> NewItem:
@@ -92,13 +93,14 @@ def parse_row(row: dict[str, str | None], now: datetime | None = None) -> NewIte
     external_id = (row.get("external_id") or "").strip()
     if not page:
         raise ValueError("page is empty")
-    if len(page) > 64 or any(ch.isspace() for ch in page):
+    # Stripped already, so whitespace inside splits it.
+    if len(page) > 64 or len(page.split()) > 1:
         raise ValueError(f"invalid page key {page!r}: 1-64 characters, no spaces")
     if not external_id:
         raise ValueError("external_id is empty")
     for name, most in MAX_LENGTHS.items():
         value = row.get(name) or ""
-        if len(value.strip()) > most:
+        if len(value) > most and len(value.strip()) > most:
             raise ValueError(f"{name} is {len(value.strip())} characters long: at most {most}")
     try:
         received_at = parse_instant(row.get("received_at") or "")
@@ -127,7 +129,7 @@ def parse_row(row: dict[str, str | None], now: datetime | None = None) -> NewIte
     channel = _optional(row, "channel")
     if channel is not None and channel not in _CHANNELS:
         raise ValueError(f"channel {channel!r} is not one of {', '.join(sorted(_CHANNELS))}")
-    kind = _optional(row, "kind") or Kind.COMMENT.value
+    kind = _optional(row, "kind") or _DEFAULT_KIND
     if kind not in _KINDS:
         raise ValueError(f"kind {kind!r} is not one of {', '.join(sorted(_KINDS))}")
     text = row.get("text") or ""
@@ -209,8 +211,19 @@ def _raw_batches(
 
 def _unstorable(header: list[str], values: list[str]) -> str | None:
     """Why a row cannot even be looked at (bytes not UTF-8, NUL, an overlong field)."""
-    if _UNSTORABLE.search("".join(values)) is None and max(map(len, values)) <= MAX_FIELD:
-        return None
+    joined = "".join(values)
+    try:
+        # Bytes not UTF-8 are lone surrogates, which do not encode: encoding is a
+        # much faster scan than the pattern's.
+        joined.encode()
+    except UnicodeEncodeError:
+        pass
+    else:
+        # No field is longer than all of them together.
+        if "\x00" not in joined and (
+            len(joined) <= MAX_FIELD or max(map(len, values)) <= MAX_FIELD
+        ):
+            return None
     for at, value in enumerate(values):
         column = header[at] if at < len(header) else f"field {at + 1}"
         found = _UNSTORABLE.search(value)

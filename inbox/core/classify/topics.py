@@ -233,13 +233,22 @@ class TopicMatcher:
 def keyword_in(stems: Sequence[str], keywords: Sequence[str]) -> str | None:
     """The first of ``keywords`` (words or phrases) found among a text's word ``stems``,
     by stem or compound."""
+    whole, affixes, firsts = _keyword_plan(tuple(keywords))
+    # Most texts hold none of the keywords: ruled out at once, with set look-ups and
+    # substring searches in the stems joined by spaces (where every stem starting
+    # with a keyword follows a space and every one ending with it precedes one).
+    if whole.isdisjoint(stems) and firsts.isdisjoint(stems):
+        joined = f" {' '.join(stems)} "
+        if not any(affix in joined for affix in affixes):
+            return None
     for kw in keywords:
         seq = _keyword_stems(kw)
         if not seq:
             continue
         if len(seq) > 1:
-            for i in range(len(stems) - len(seq) + 1):
-                if tuple(stems[i : i + len(seq)]) == seq:
+            first, n = seq[0], len(seq)
+            for i in range(len(stems) - n + 1):
+                if stems[i] == first and tuple(stems[i : i + n]) == seq:
                     return kw
             continue
         k = seq[0]
@@ -252,3 +261,18 @@ def keyword_in(stems: Sequence[str], keywords: Sequence[str]) -> str | None:
 @lru_cache(maxsize=4096)
 def _keyword_stems(keyword: str) -> tuple[str, ...]:
     return stems_of(keyword)
+
+
+@lru_cache(maxsize=1024)
+def _keyword_plan(
+    keywords: tuple[str, ...],
+) -> tuple[frozenset[str], tuple[str, ...], frozenset[str]]:
+    """What a stem must be for one of ``keywords`` to be found: one of the single
+    stems (``whole``), start or end with one long enough for compounds (found by
+    the ``affixes`` in the joined stems), or be the first stem of a phrase
+    (``firsts``)."""
+    singles = [seq[0] for seq in map(_keyword_stems, keywords) if len(seq) == 1]
+    long = [k for k in singles if len(k) >= MIN_COMPOUND]
+    affixes = tuple([f" {k}" for k in long] + [f"{k} " for k in long])
+    firsts = frozenset(seq[0] for seq in map(_keyword_stems, keywords) if len(seq) > 1)
+    return frozenset(singles), affixes, firsts
