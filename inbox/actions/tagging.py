@@ -12,7 +12,6 @@ from inbox.actions.audit import record_event
 from inbox.core.incoming import NewItem
 from inbox.core.rules.tagging import Rules
 from inbox.core.tagging import TAG_COLUMNS, tag_row, tag_values
-from inbox.store.db import JsonText
 from inbox.store.models import (
     OPEN,
     Correction,
@@ -27,7 +26,7 @@ _page = Page.__table__  # type: ignore[attr-defined]
 def tags_for(new: NewItem, page: Page, rules: Rules | None) -> tuple[Any, ...]:
     if rules is None:
         return (None, None, None, "normal", None, "", "", None, None, None)
-    *values, explained = tag_row(
+    return tag_row(
         new.text,
         rules,
         page=page.key,
@@ -36,7 +35,6 @@ def tags_for(new: NewItem, page: Page, rules: Rules | None) -> tuple[Any, ...]:
         received_at=new.received_at,
         resolution=new.resolution,
     )
-    return (*values, JsonText(explained))
 
 
 def tag_untagged(session: Session, *, rules: Rules, limit: int = 2000) -> int:

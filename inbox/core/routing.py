@@ -15,7 +15,14 @@ from zoneinfo import ZoneInfo
 
 from inbox.core.classify.pipeline import Classification, classify
 from inbox.core.classify.topics import TopicHit, keyword_in
-from inbox.core.rules.tagging import Conditions, Priority, RoutingRule, Rules, TimeRange
+from inbox.core.rules.tagging import (
+    Conditions,
+    PerRules,
+    Priority,
+    RoutingRule,
+    Rules,
+    TimeRange,
+)
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
@@ -129,18 +136,7 @@ def _build_index(rules: Rules) -> _Index:
     return _Index(tuple(compiled), bits)
 
 
-_INDEXES: list[tuple[Rules, _Index]] = []
-_INDEXES_SIZE = 4
-
-
-def _index(rules: Rules) -> _Index:
-    for cached_rules, index in _INDEXES:
-        if cached_rules is rules:
-            return index
-    index = _build_index(rules)
-    _INDEXES.insert(0, (rules, index))
-    del _INDEXES[_INDEXES_SIZE:]
-    return index
+_index = PerRules(_build_index, 4)
 
 
 def _facts(

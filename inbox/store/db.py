@@ -273,17 +273,8 @@ def _copy_escaped(text: str) -> str:
 _json_text = json.JSONEncoder(ensure_ascii=False).encode
 
 
-class JsonText(str):
-    """A JSON column's value encoded already (as ``json.dumps(..., ensure_ascii=False)``),
-    written as it is."""
-
-
-def _as_json(value: Any) -> str:
-    return str(value) if type(value) is JsonText else _json_text(value)
-
-
 def _copy_json(value: Any) -> str:
-    return _copy_escaped(_as_json(value))
+    return _copy_escaped(_json_text(value))
 
 
 # Values in PostgreSQL's COPY text format, by type (NULL is \N). Floats as their
@@ -323,7 +314,7 @@ def driver_rows(
         values = list(row)
         for i in json_at:
             if values[i] is not None:
-                values[i] = _as_json(values[i])
+                values[i] = _json_text(values[i])
         for i in times_at:
             if values[i] is not None:
                 values[i] = to_epoch_us(values[i])

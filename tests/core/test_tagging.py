@@ -1,4 +1,4 @@
-"""The tag row of a bulk write says what ``tag_values`` says, JSON text included."""
+"""The tag row of a bulk write says what ``tag_values`` says, column by column."""
 
 from __future__ import annotations
 
@@ -34,12 +34,11 @@ def _where(kind: str) -> dict[str, Any]:
     }
 
 
-def test_tag_row_is_tag_values_with_the_classification_as_json_text() -> None:
+def test_tag_row_is_tag_values_in_column_order() -> None:
     rules = load_rules(DEFAULT_RULES)
     for text in _texts():
         for kind, resolution in (("comment", None), ("email", "spam")):
             values = tag_values(text, rules, **_where(kind), resolution=resolution)
             row = tag_row(text, rules, **_where(kind), resolution=resolution)
-            expected = [values[name] for name in TAG_COLUMNS]
-            expected[-1] = json.dumps(expected[-1], ensure_ascii=False)
-            assert list(row) == expected
+            assert list(row) == [values[name] for name in TAG_COLUMNS]
+            assert len(row) == len(TAG_COLUMNS)

@@ -22,7 +22,7 @@ from inbox.core.classify.pii import Span, find_personal_data, mask_personal_data
 from inbox.core.classify.sentiment import THRESHOLD, Sentiment, analyse_sentiment
 from inbox.core.classify.topics import TopicHit, TopicMatcher
 from inbox.core.classify.words import tokenize
-from inbox.core.rules.tagging import Rules
+from inbox.core.rules.tagging import PerRules, Rules
 
 # Hostile input is bounded: longer texts are classified on their beginning
 # (personal data is still searched in the whole text).
@@ -109,19 +109,7 @@ class Classifier:
         )
 
 
-# A handful of rule sets at most (the running one, one being reloaded, tests).
-_CACHE: list[tuple[Rules, Classifier]] = []
-_CACHE_SIZE = 8
-
-
-def classifier_for(rules: Rules) -> Classifier:
-    for cached_rules, clf in _CACHE:
-        if cached_rules is rules:
-            return clf
-    clf = Classifier(rules)
-    _CACHE.insert(0, (rules, clf))
-    del _CACHE[_CACHE_SIZE:]
-    return clf
+classifier_for = PerRules(Classifier, 8)
 
 
 def classify(text: str, rules: Rules) -> Classification:

@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 from datetime import date, time
 from pathlib import Path
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -350,3 +350,25 @@ def load_rules(path: Path) -> Rules:
         pages=pages.pages,
         registry=deps_file.registry,
     )
+
+
+_Compiled = TypeVar("_Compiled")
+
+
+class PerRules(Generic[_Compiled]):
+    """What is compiled from a rule set, kept for the few rule sets in use at once
+    (the running one, one being reloaded or tried, tests), newest first."""
+
+    def __init__(self, build: Callable[[Rules], _Compiled], size: int) -> None:
+        self._build = build
+        self._size = size
+        self._kept: list[tuple[Rules, _Compiled]] = []
+
+    def __call__(self, rules: Rules) -> _Compiled:
+        for kept_rules, compiled in self._kept:
+            if kept_rules is rules:
+                return compiled
+        compiled = self._build(rules)
+        self._kept.insert(0, (rules, compiled))
+        del self._kept[self._size :]
+        return compiled
