@@ -49,6 +49,7 @@ def line_chart(
     labels: list[str],
     series: Series,
     *,
+    key: str,
     title: str,
     axis: Axis,
     target: float | None = None,
@@ -58,7 +59,8 @@ def line_chart(
 ) -> str:
     """One series as an accessible SVG: a title, a description, labelled points and axis.
 
-    ``target`` draws a dashed line at that value, labelled ``target_label``."""
+    ``key`` names the chart's title and description elements, so it must be unique
+    on the page; ``target`` draws a dashed line at that value, labelled ``target_label``."""
     pad_l, pad_r, pad_t, pad_b = 52, 12, 16, 28
     plot_w, plot_h = width - pad_l - pad_r, height - pad_t - pad_b
     n = max(len(labels) - 1, 1)
@@ -78,9 +80,9 @@ def line_chart(
         desc += f"; {target_label}: {_tick(target, series.unit)}"
     out = [
         f'<svg viewBox="0 0 {width} {height}" width="100%" role="img" '
-        f'aria-labelledby="t-{id(series)} d-{id(series)}" class="chart">',
-        f'<title id="t-{id(series)}">{escape(title)}</title>',
-        f'<desc id="d-{id(series)}">{escape(desc)}</desc>',
+        f'aria-labelledby="{key}-title {key}-desc" class="chart">',
+        f'<title id="{key}-title">{escape(title)}</title>',
+        f'<desc id="{key}-desc">{escape(desc)}</desc>',
     ]
     for tick in axis.ticks:
         ty = y(tick)

@@ -15,6 +15,7 @@ def test_a_rate_axis_ends_at_100_percent_whatever_the_values() -> None:
     svg = line_chart(
         ["v1", "v2", "v3"],
         Series("Svarsfrekvens", [96.9, 100.0, 91.2], "#000", unit="%"),
+        key="rate",
         title="Svarsfrekvens",
         axis=rate_axis(),
     )
@@ -39,6 +40,7 @@ def test_an_hours_axis_reaches_a_round_number_above_the_values_and_the_target() 
     svg = line_chart(
         ["v1", "v2"],
         Series("Median", [3.5, 7.0], "#000", unit="h"),
+        key="median",
         title="Median",
         axis=axis,
         target=24.0,
@@ -47,3 +49,16 @@ def test_an_hours_axis_reaches_a_round_number_above_the_values_and_the_target() 
     assert 'class="target"' in svg
     assert "Mål 24 h" in svg
     assert "Mål: 24 h" in svg  # in the description a screen reader reads
+
+
+def test_a_chart_is_named_by_its_key_the_same_on_every_drawing() -> None:
+    def draw() -> str:
+        return line_chart(
+            ["v1"], Series("x", [50.0], "#000", unit="%"), key="rate", title="T", axis=rate_axis()
+        )
+
+    svg = draw()
+    assert 'aria-labelledby="rate-title rate-desc"' in svg
+    assert '<title id="rate-title">T</title>' in svg
+    assert '<desc id="rate-desc">v1: 50 %</desc>' in svg
+    assert draw() == svg

@@ -164,6 +164,7 @@ def test_chart_is_escaped_svg() -> None:
     svg = line_chart(
         ["v1", "<v2>"],
         Series("x", [10.0, None], "#000", unit="%"),
+        key="x",
         title="A & B",
         axis=rate_axis(),
     )

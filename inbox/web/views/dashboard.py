@@ -195,6 +195,7 @@ async def dashboard(request: Request, ctx: Ctx) -> Response:
         line_chart(
             labels,
             rate,
+            key="rate-chart",
             title=i18n.translate(Text("Svarsfrekvens per vecka (%)")),
             axis=rate_axis(),
         )
@@ -203,6 +204,7 @@ async def dashboard(request: Request, ctx: Ctx) -> Response:
         line_chart(
             labels,
             median,
+            key="median-chart",
             title=i18n.translate(Text("Median svarstid per vecka (timmar)")),
             axis=hours_axis(hours, target),
             target=target,
