@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
@@ -78,9 +78,9 @@ _EMOJI = emoji_weights()
 # "❤️‍🔥", "👨‍👩‍👧"); it counts once, as its first symbol.
 _SYMBOL = "[\u2190-\u2bff\U0001f000-\U0001faff]"
 _MODIFIERS = "[\ufe0f\U0001f3fb-\U0001f3ff]*"
-# (The look-ahead lets the search skip to the next symbol quickly.)
+# Read where a symbol is: the search for the next symbol skips quickly over words.
 _EMOJI_RE = re.compile(
-    f"(?={_SYMBOL})(?:[\U0001f1e6-\U0001f1ff]{{2}}|{_SYMBOL}{_MODIFIERS}(?:\u200d{_SYMBOL}{_MODIFIERS})*)"
+    f"[\U0001f1e6-\U0001f1ff]{{2}}|{_SYMBOL}{_MODIFIERS}(?:\u200d{_SYMBOL}{_MODIFIERS})*"
 )
 _ANY_SYMBOL = re.compile(_SYMBOL)
 _STRIP_MODIFIERS = re.compile(_MODIFIERS)
@@ -228,12 +228,26 @@ def _emoticons(text: str) -> float:
     return 0.0
 
 
+def _emojis(text: str, first: re.Match[str]) -> Iterator[str]:
+    """The emojis of ``text`` as written, from its ``first`` symbol on."""
+    # From symbol to symbol (a quick search), reading each emoji there: every
+    # emoji starts with a symbol, and at a symbol one always starts.
+    symbol: re.Match[str] | None = first
+    while symbol is not None:
+        at = symbol.start()
+        written = _EMOJI_RE.match(text, at)
+        end = written.end() if written is not None else at + 1
+        yield text[at:end]
+        symbol = _ANY_SYMBOL.search(text, end)
+
+
 def _emoji_total(text: str) -> float:
-    if not _ANY_SYMBOL.search(text):
+    first = _ANY_SYMBOL.search(text)
+    if first is None:
         return _emoticons(text)  # no symbol or emoji at all
     seen: dict[str, int] = {}
     total = 0.0
-    for written in _EMOJI_RE.findall(text):
+    for written in _emojis(text, first):
         e, weight = _emoji_weight(written)
         if weight is None:
             continue

@@ -370,12 +370,18 @@ def test_sentiment_informal(text: str, label: str, rules: Rules) -> None:
 
 
 def test_emoji_sequences_count_once(rules: Rules) -> None:
-    from inbox.core.classify.sentiment import _EMOJI_RE
+    from inbox.core.classify.sentiment import _ANY_SYMBOL, _emojis
+
+    def emojis(text: str) -> list[str]:
+        first = _ANY_SYMBOL.search(text)
+        return [] if first is None else list(_emojis(text, first))
 
     # a flag, a ZWJ family, a skin tone with a gender sign, a heart on fire
     for written in ("🇸🇪", "👨\u200d👩\u200d👧\u200d👦", "🤦🏽\u200d♀️", "❤️\u200d🔥", "👍🏼"):
-        assert _EMOJI_RE.findall(written) == [written]
-    assert _EMOJI_RE.findall("🇸🇪🇳🇴") == ["🇸🇪", "🇳🇴"]
+        assert emojis(written) == [written]
+        assert emojis(f"Bra {written} men {written}!") == [written, written]
+    assert emojis("🇸🇪🇳🇴") == ["🇸🇪", "🇳🇴"]
+    assert emojis("ingen symbol här") == []
 
 
 @pytest.mark.parametrize(
