@@ -288,3 +288,49 @@ def test_without_rules_items_wait_untagged(engine: Engine, tmp_path: Path) -> No
     import_csv(engine, path, actor="test", now=NOW, processes=False)
     with session_scope(engine) as session:
         assert all(i.classification is None for i in session.exec(select(Item)))
+
+
+def test_a_worker_collects_garbage_seldom_and_never_scans_what_it_inherited() -> None:
+    # In a process of its own: the settings are the whole process's.
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(1) as pool:
+        before, after = pool.apply(_worker_gc_settings)
+    assert before[0] == 700  # Python's default, until the worker starts
+    threshold, frozen = after
+    assert threshold[0] == csv_import.GC_THRESHOLD
+    assert frozen > 0
+
+
+def _worker_gc_settings() -> tuple[tuple[int, ...], tuple[tuple[int, ...], int]]:
+    import gc
+
+    before = gc.get_threshold()
+    csv_import._worker_rules(None)
+    return before, (gc.get_threshold(), gc.get_freeze_count())
+
+
+def test_an_import_collects_garbage_seldom_and_restores_the_settings_after(
+    tmp_path: Path, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gc
+
+    seen: list[tuple[tuple[int, ...], int]] = []
+    store = csv_import.intake.store_new_item_rows
+
+    def storing(*args: Any) -> int:
+        seen.append((gc.get_threshold(), gc.get_freeze_count()))
+        return store(*args)
+
+    monkeypatch.setattr(csv_import.intake, "store_new_item_rows", storing)
+    before, frozen_before = gc.get_threshold(), gc.get_freeze_count()
+    path = write_csv(tmp_path / "a.csv", [["fb", "1", "2026-11-20T10:00:00Z", "Hej", "", ""]])
+    summary = import_csv(engine, path, actor="test", now=NOW, processes=False)
+    assert summary.inserted == 1
+    assert len(seen) == 1
+    threshold, frozen = seen[0]
+    assert threshold[0] == csv_import.GC_THRESHOLD
+    assert frozen > 0
+    assert gc.get_threshold() == before
+    assert gc.get_freeze_count() == frozen_before
