@@ -12,6 +12,7 @@ import csv
 import gc
 import multiprocessing
 import re
+import threading
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -433,23 +434,44 @@ def import_csv(
     return summary
 
 
+@dataclass
+class _Collection:
+    """The process's garbage-collector settings while imports run (the first to start
+    changes them, the last to end restores them)."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    running: int = 0
+    threshold: tuple[int, ...] = ()
+    frozen: bool = False
+
+
+_collection = _Collection()
+
+
 @contextlib.contextmanager
 def _seldom_collected() -> Iterator[None]:
     """Garbage collected seldom while a file is read and stored, and the objects that
     were there before not scanned at all: a sixth of the storing process's time
     went to collections otherwise. Restored afterwards (settings are per process)."""
-    before = gc.get_threshold()
-    # Objects someone else froze stay frozen: only a freeze of ours is undone.
-    ours = gc.get_freeze_count() == 0
-    if ours:
-        gc.freeze()
-    gc.set_threshold(GC_THRESHOLD, *before[1:])
+    state = _collection
+    with state.lock:
+        if state.running == 0:
+            state.threshold = gc.get_threshold()
+            # Objects someone else froze stay frozen: only a freeze of ours is undone.
+            state.frozen = gc.get_freeze_count() == 0
+            if state.frozen:
+                gc.freeze()
+            gc.set_threshold(GC_THRESHOLD, *state.threshold[1:])
+        state.running += 1
     try:
         yield
     finally:
-        gc.set_threshold(*before)
-        if ours:
-            gc.unfreeze()
+        with state.lock:
+            state.running -= 1
+            if state.running == 0:
+                gc.set_threshold(*state.threshold)
+                if state.frozen:
+                    gc.unfreeze()
 
 
 @contextlib.contextmanager

@@ -334,3 +334,18 @@ def test_an_import_collects_garbage_seldom_and_restores_the_settings_after(
     assert frozen > 0
     assert gc.get_threshold() == before
     assert gc.get_freeze_count() == frozen_before
+
+
+def test_overlapping_imports_restore_the_settings_when_the_last_one_ends() -> None:
+    import gc
+
+    before, frozen_before = gc.get_threshold(), gc.get_freeze_count()
+    first, second = csv_import._seldom_collected(), csv_import._seldom_collected()
+    first.__enter__()
+    second.__enter__()
+    assert gc.get_threshold()[0] == csv_import.GC_THRESHOLD
+    first.__exit__(None, None, None)  # the first ends while the second still runs
+    assert gc.get_threshold()[0] == csv_import.GC_THRESHOLD
+    second.__exit__(None, None, None)
+    assert gc.get_threshold() == before
+    assert gc.get_freeze_count() == frozen_before
