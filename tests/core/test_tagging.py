@@ -1,4 +1,4 @@
-"""The tag row of a bulk write says what ``tag_values`` says, column by column."""
+"""What tagging writes onto an item is the decision, column by column."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+from inbox.core.routing import decide
 from inbox.core.rules.tagging import load_rules
-from inbox.core.tagging import TAG_COLUMNS, tag_row, tag_values
+from inbox.core.tagging import TAG_COLUMNS, tag_values
 from tests.paths import DEFAULT_RULES, REPO
 
 SATURDAY_NIGHT = datetime(2026, 3, 7, 22, 30, tzinfo=UTC)
@@ -34,11 +35,27 @@ def _where(kind: str) -> dict[str, Any]:
     }
 
 
-def test_tag_row_is_tag_values_in_column_order() -> None:
+def test_tag_values_are_the_decision_column_by_column() -> None:
     rules = load_rules(DEFAULT_RULES)
     for text in _texts():
         for kind, resolution in (("comment", None), ("email", "spam")):
             values = tag_values(text, rules, **_where(kind), resolution=resolution)
-            row = tag_row(text, rules, **_where(kind), resolution=resolution)
-            assert list(row) == [values[name] for name in TAG_COLUMNS]
-            assert len(row) == len(TAG_COLUMNS)
+            assert list(values) == list(TAG_COLUMNS)
+            d = decide(text, rules, **_where(kind))
+            c, r = d.classification, d.routing
+            assert values["topic"] == (c.topics[0].key if c.topics else None)
+            assert values["sentiment"] == c.sentiment.label
+            assert values["department"] == r.department
+            assert values["priority"] == r.priority
+            assert values["language"] == c.language
+            assert values["flags"] == (f" {' '.join(c.flags)} " if c.flags else "")
+            assert values["tags"] == (f" {' '.join(r.tags)} " if r.tags else "")
+            # An item closed as spam needs no reply, whatever its text says.
+            assert values["needs_reply"] is (c.needs_reply and resolution is None)
+            assert values["routing_rule"] == r.rule
+            explained = json.loads(json.dumps(values["classification"]))
+            assert explained == {
+                **json.loads(json.dumps(d.to_json())),
+                "pii_spans": [list(span) for span in c.pii_spans],
+                "tags": list(r.tags),
+            }
