@@ -156,12 +156,12 @@ def place_hold(session: Session, *, item_id: int, reason: str, actor: str, now: 
     reason = checked_text(reason, _NO_REASON, limits.NOTE)
     item = session.get(Item, item_id)
     if item is None:
-        raise ActionError(f"no item {item_id}")
+        raise ActionError(Text("Ärende %(id)s finns inte.", id=item_id))
     if item.erased_at is not None:
-        raise ActionError(f"item {item_id} is already erased")
+        raise ActionError(Text("Ärende %(id)s är redan raderat.", id=item_id))
     hold = session.get(LegalHold, item_id)
     if hold is not None:
-        raise ActionError(f"item {item_id} is already on hold")
+        raise ActionError(Text("Ärende %(id)s har redan ett bevarandebeslut.", id=item_id))
     session.add(LegalHold(item_id=item_id, reason=reason, actor=actor, created_at=now))
     record_event(session, actor=actor, kind="legal_hold", now=now, item_id=item_id, reason=reason)
 
@@ -170,7 +170,7 @@ def release_hold(session: Session, *, item_id: int, reason: str, actor: str, now
     reason = checked_text(reason, _NO_REASON, limits.NOTE)
     hold = session.get(LegalHold, item_id)
     if hold is None:
-        raise ActionError(f"item {item_id} is not on hold")
+        raise ActionError(Text("Ärende %(id)s har inget bevarandebeslut.", id=item_id))
     session.delete(hold)
     record_event(
         session, actor=actor, kind="legal_hold_released", now=now, item_id=item_id, reason=reason

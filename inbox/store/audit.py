@@ -12,7 +12,7 @@ from sqlalchemy.engine import Connection
 from sqlmodel import Session, col, select
 
 from inbox.core.audit_trail import GROUPS
-from inbox.store.models import Event, Registration, User
+from inbox.store.models import Event, LegalHold, Registration, User
 
 _event = Event.__table__  # type: ignore[attr-defined]
 _user = User.__table__  # type: ignore[attr-defined]
@@ -97,3 +97,8 @@ def read_since(session: Session, *, item_id: int, actor: str, since: datetime) -
 
 def registration_of(session: Session, item_id: int) -> Registration | None:
     return session.get(Registration, item_id)
+
+
+def hold_of(session: Session, item_id: int) -> LegalHold | None:
+    """The item's legal hold (bevarandebeslut), when it is under one."""
+    return session.get(LegalHold, item_id)

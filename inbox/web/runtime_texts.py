@@ -15,6 +15,8 @@ RUNTIME_MESSAGES = (
     _("Anteckningen är sparad."),
     _("Rättelsen är sparad."),
     _("Diarienumret är sparat."),
+    _("Ärendet har ett bevarandebeslut: det gallras och raderas inte."),
+    _("Bevarandebeslutet är hävt."),
     _("Någon annan har svarat sedan du öppnade ärendet."),
     _("Kommunikatör"),
     _("Chef / samordnare"),

@@ -11,7 +11,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from inbox.actions import audit, item_work, outbound, privacy
+from inbox.actions import audit, item_work, outbound, privacy, retention
 from inbox.actions import responses as responses_actions
 from inbox.actions.outbound import ACKNOWLEDGEMENT
 from inbox.channels.outbound import offer as sending
@@ -153,12 +153,16 @@ def _context(session: Session, item: Item, ctx: Ctx, **extra: Any) -> dict[str, 
         "revealed": False,
         "may_reveal": ctx.user.role in privacy.REVEAL_ROLES,
         "registration": audit_store.registration_of(session, item.id or 0),
+        "hold": audit_store.hold_of(session, item.id or 0),
+        # Legal holds are a records decision: admins place and release them.
+        "may_hold": ctx.user.is_admin,
         "registry": ctx.rt.rules.registry_for(item.department),
         "may_register": privacy.may_register(ctx.user.role, ctx.user.departments, item),
         "reply_text": "",
         "note_text": "",
         "send_note": "",
         "reason_detail": "",
+        "hold_reason": "",
         "warning": "",
         "error": "",
         **extra,
@@ -220,6 +224,8 @@ KEPT = {
     "note": ("note_text", "text"),
     "send": ("send_note", "note"),
     "remove": ("reason_detail", "detail"),
+    "hold": ("hold_reason", "reason"),
+    "release_hold": ("hold_reason", "reason"),
 }
 
 
@@ -560,6 +566,32 @@ def _reference(request: Request, session: Session, item: Item, ctx: Ctx) -> Resp
     return _done(request, item, "Diarienumret är sparat.")
 
 
+def _hold(request: Request, session: Session, item: Item, ctx: Ctx) -> Response:
+    if not ctx.user.is_admin:
+        raise Refused(403, Text("Bara en administratör kan besluta om bevarande."))
+    retention.place_hold(
+        session,
+        item_id=item.id or 0,
+        reason=field(ctx.form, "reason", limit=limits.NOTE),
+        actor=ctx.user.email,
+        now=ctx.now,
+    )
+    return _done(request, item, "Ärendet har ett bevarandebeslut: det gallras och raderas inte.")
+
+
+def _release_hold(request: Request, session: Session, item: Item, ctx: Ctx) -> Response:
+    if not ctx.user.is_admin:
+        raise Refused(403, Text("Bara en administratör kan besluta om bevarande."))
+    retention.release_hold(
+        session,
+        item_id=item.id or 0,
+        reason=field(ctx.form, "reason", limit=limits.NOTE),
+        actor=ctx.user.email,
+        now=ctx.now,
+    )
+    return _done(request, item, "Bevarandebeslutet är hävt.")
+
+
 ACTIONS = {
     "reply": _reply,
     "record": _record,
@@ -575,4 +607,6 @@ ACTIONS = {
     "reveal": _reveal,
     "register": _register,
     "reference": _reference,
+    "hold": _hold,
+    "release_hold": _release_hold,
 }
