@@ -23,10 +23,11 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, col, select
 
-from inbox.actions import audit, intake, item_work, outbound, responses
+from inbox.actions import audit, intake, item_work, outbound, person_index, responses
 from inbox.core.calendar import DEFAULT_CALENDAR, OfficeCalendar
 from inbox.core.incoming import DeliveryParser, MetaEvent, MetaFormatError, part_of
 from inbox.core.kinds import DeliveryStatus, Receives, Resolution, Status
+from inbox.core.person import tokens_of
 from inbox.store.db import insert_ignoring_duplicates
 from inbox.store.models import (
     Delivery,
@@ -44,6 +45,7 @@ log = logging.getLogger("inbox.actions.meta_intake")
 ACTOR = "meta"
 NEEDS_FETCH = "needs_fetch"
 _delivery = Delivery.__table__  # type: ignore[attr-defined]
+_item = Item.__table__  # type: ignore[attr-defined]
 _post = Post.__table__  # type: ignore[attr-defined]
 _platform_response = PlatformResponse.__table__  # type: ignore[attr-defined]
 _MODERATION_KINDS = ("hidden_on_platform", "unhidden_on_platform", "removed_on_platform")
@@ -432,6 +434,25 @@ def _apply_change(session: Session, change: _Change, now: datetime, *, hold: boo
         before = found.text
         found.text = change.text
         session.add(found)
+        # Read again by the tagging pass (keeping what people decided), and, while
+        # open and not urgent before, assessed again: an edit can add a threat.
+        # (SQL NULL: None in a JSON column would be stored as JSON null.)
+        again: dict[str, Any] = {"classification": sa.null()}
+        if found.status == Status.OPEN.value and found.urgency == "none":
+            again["urgency"] = None
+        session.execute(sa.update(_item).where(_item.c.id == found.id).values(again))
+        # The new words are found by a person's search at once (the index's
+        # watermark is past this item already); the old ones stay, as the edit's
+        # event keeps the text it replaced.
+        person_index.insert_tokens(
+            session.connection(),
+            [
+                (token, found.id or 0)
+                for token in tokens_of(
+                    change.text, author=found.author or "", author_id=found.author_id
+                )
+            ],
+        )
         audit.record_event(
             session, actor=ACTOR, kind="edited", now=now, item_id=found.id, at=at, before=before
         )

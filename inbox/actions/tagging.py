@@ -11,10 +11,11 @@ from sqlmodel import Session, col
 from inbox.actions.audit import record_event
 from inbox.core.incoming import NewItem
 from inbox.core.rules.tagging import Rules
-from inbox.core.tagging import TAG_COLUMNS, tag_row, tag_values
+from inbox.core.tagging import ROUTE_COLUMNS, TAG_COLUMNS, kept_on_retag, tag_row, tag_values
 from inbox.store.models import (
     OPEN,
     Correction,
+    Event,
     Item,
     Page,
 )
@@ -38,10 +39,22 @@ def tags_for(new: NewItem, page: Page, rules: Rules | None) -> tuple[Any, ...]:
 
 
 def tag_untagged(session: Session, *, rules: Rules, limit: int = 2000) -> int:
-    """Tag and route items stored without tags (bulk imports); returns how many."""
+    """Tag and route items stored without tags (bulk imports, and items whose text was
+    edited since); returns how many. What people decided about an item is kept
+    (``kept_on_retag``)."""
     c = _item.c
     rows = session.execute(
-        sa.select(c.id, c.text, _page.c.key, c.channel, c.kind, c.received_at, c.resolution)
+        sa.select(
+            c.id,
+            c.text,
+            _page.c.key,
+            c.channel,
+            c.kind,
+            c.received_at,
+            c.resolution,
+            c.assignee,
+            *(c[name] for name in _KEPT),
+        )
         .join(_page, _page.c.id == c.page_id)
         .where(c.classification.is_(None))
         .order_by(c.id)
@@ -49,18 +62,26 @@ def tag_untagged(session: Session, *, rules: Rules, limit: int = 2000) -> int:
     ).all()
     if not rows:
         return 0
+    corrected, sent = _decided_by_people(session, [row.id for row in rows])
     updates = []
-    for item_id, text, page, channel, kind, received_at, resolution in rows:
+    for row in rows:
         values = tag_values(
-            text,
+            row.text,
             rules,
-            page=page,
-            channel=channel,
-            kind=kind,
-            received_at=received_at,
-            resolution=resolution,
+            page=row.key,
+            channel=row.channel,
+            kind=row.kind,
+            received_at=row.received_at,
+            resolution=row.resolution,
         )
-        updates.append({"b_id": item_id, **{f"b_{k}": v for k, v in values.items()}})
+        if row.id in corrected or row.id in sent or row.assignee or row.flags:
+            values = kept_on_retag(
+                values,
+                {name: getattr(row, name) for name in _KEPT},
+                corrected=corrected.get(row.id, ()),
+                routed_by_hand=row.id in sent or bool(row.assignee),
+            )
+        updates.append({"b_id": row.id, **{f"b_{k}": v for k, v in values.items()}})
     session.execute(
         sa.update(_item)
         .where(c.id == sa.bindparam("b_id"))
@@ -68,6 +89,30 @@ def tag_untagged(session: Session, *, rules: Rules, limit: int = 2000) -> int:
         updates,
     )
     return len(rows)
+
+
+# The columns a new reading may have to leave as they are.
+_KEPT = ("topic", "sentiment", "flags", *ROUTE_COLUMNS)
+
+
+def _decided_by_people(session: Session, ids: list[int]) -> tuple[dict[int, set[str]], set[int]]:
+    """Of these items: the fields people corrected, by item, and the items sent on to
+    another department by hand."""
+    corrected: dict[int, set[str]] = {}
+    for item_id, name in session.execute(
+        sa.select(col(Correction.item_id), col(Correction.field)).where(
+            col(Correction.item_id).in_(ids)
+        )
+    ):
+        corrected.setdefault(item_id, set()).add(name)
+    sent = set(
+        session.execute(
+            sa.select(col(Event.item_id)).where(
+                col(Event.item_id).in_(ids), col(Event.kind) == "sent_to_department"
+            )
+        ).scalars()
+    )
+    return corrected, sent
 
 
 def reroute_open_items(

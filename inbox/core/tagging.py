@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -21,6 +22,38 @@ TAG_COLUMNS = (
     "routing_rule",
     "classification",
 )
+
+
+# Read again (a text edited on the platform), an item keeps what people decided:
+# a field they corrected, its route once someone took it, sent it on or corrected
+# its department, and the flags that say it threatened or insulted once.
+ROUTE_COLUMNS = ("department", "priority", "tags", "routing_rule")
+LASTING_FLAGS = ("offensive", "threat")
+_CORRECTABLE = ("topic", "sentiment")
+
+
+def kept_on_retag(
+    values: Mapping[str, Any],
+    current: Mapping[str, Any],
+    *,
+    corrected: Iterable[str],
+    routed_by_hand: bool,
+) -> dict[str, Any]:
+    """``tag_values`` of an item's text, with what people decided about it kept from
+    ``current`` (its columns now). For an item nobody touched, ``values`` as they are."""
+    out = dict(values)
+    corrected = set(corrected)
+    for name in _CORRECTABLE:
+        if name in corrected:
+            out[name] = current[name]
+    if routed_by_hand or "department" in corrected:
+        for name in ROUTE_COLUMNS:
+            out[name] = current[name]
+    flags = (out["flags"] or "").split()
+    before = (current.get("flags") or "").split()
+    flags += [flag for flag in LASTING_FLAGS if flag in before and flag not in flags]
+    out["flags"] = spaced(flags)
+    return out
 
 
 def spaced(words: tuple[str, ...] | list[str]) -> str:
