@@ -118,40 +118,68 @@ def _decided_by_people(session: Session, ids: list[int]) -> tuple[dict[int, set[
 def reroute_open_items(
     session: Session, *, rules: Rules, actor: str, now: datetime
 ) -> tuple[int, int]:
-    """Apply changed rules to open items: re-tag them, and re-route those nobody routed by hand.
+    """Apply changed rules to open items: re-tag them, and re-route those nobody routed
+    by hand (what people decided is kept, as in ``kept_on_retag``).
 
     Returns (items examined, items whose department or priority changed); every
     change is recorded with the rule that caused it.
     """
     c = _item.c
-    manual = sa.select(col(Correction.item_id)).where(col(Correction.field) == "department")
     rows = session.execute(
         sa.select(
-            c.id, c.text, _page.c.key, c.channel, c.kind, c.received_at, c.department, c.priority
+            c.id,
+            c.text,
+            _page.c.key,
+            c.channel,
+            c.kind,
+            c.received_at,
+            c.assignee,
+            *(c[name] for name in _KEPT),
         )
         .join(_page, _page.c.id == c.page_id)
-        .where(c.status == OPEN, c.id.not_in(manual))
+        .where(c.status == OPEN)
         .order_by(c.id)
     ).all()
+    corrected: dict[int, set[str]] = {}
+    sent: set[int] = set()
+    ids = [row.id for row in rows]
+    for start in range(0, len(ids), _LOOKUP_CHUNK):
+        more_corrected, more_sent = _decided_by_people(session, ids[start : start + _LOOKUP_CHUNK])
+        corrected.update(more_corrected)
+        sent |= more_sent
     changed = 0
-    for item_id, text, page, channel, kind, received_at, department, priority in rows:
-        values = tag_values(
-            text, rules, page=page, channel=channel, kind=kind, received_at=received_at
+    for row in rows:
+        values = kept_on_retag(
+            tag_values(
+                row.text,
+                rules,
+                page=row.key,
+                channel=row.channel,
+                kind=row.kind,
+                received_at=row.received_at,
+            ),
+            {name: getattr(row, name) for name in _KEPT},
+            corrected=corrected.get(row.id, ()),
+            routed_by_hand=row.id in sent or bool(row.assignee),
         )
-        session.execute(sa.update(_item).where(c.id == item_id).values(values))
-        if (values["department"], values["priority"]) != (department, priority):
+        session.execute(sa.update(_item).where(c.id == row.id).values(values))
+        if (values["department"], values["priority"]) != (row.department, row.priority):
             changed += 1
             record_event(
                 session,
                 actor=actor,
                 kind="rerouted",
                 now=now,
-                item_id=item_id,
-                old_department=department,
+                item_id=row.id,
+                old_department=row.department,
                 department=values["department"],
-                old_priority=priority,
+                old_priority=row.priority,
                 priority=values["priority"],
                 rule=values["routing_rule"],
                 reason=values["classification"]["reason"],
             )
     return len(rows), changed
+
+
+# Item ids a query looks people's decisions up for (SQLite takes 32,766 parameters).
+_LOOKUP_CHUNK = 10_000

@@ -24,9 +24,10 @@ TAG_COLUMNS = (
 )
 
 
-# Read again (a text edited on the platform), an item keeps what people decided:
-# a field they corrected, its route once someone took it, sent it on or corrected
-# its department, and the flags that say it threatened or insulted once.
+# Read again (a text edited on the platform, changed rules), an item keeps what
+# people decided: a field they corrected, its route once someone took it, sent it
+# on or corrected it (a person has read it), and the flags that say it threatened
+# or insulted once.
 ROUTE_COLUMNS = ("department", "priority", "tags", "routing_rule")
 LASTING_FLAGS = ("offensive", "threat")
 _CORRECTABLE = ("topic", "sentiment")
@@ -46,7 +47,7 @@ def kept_on_retag(
     for name in _CORRECTABLE:
         if name in corrected:
             out[name] = current[name]
-    if routed_by_hand or "department" in corrected:
+    if routed_by_hand or corrected:
         for name in ROUTE_COLUMNS:
             out[name] = current[name]
     flags = (out["flags"] or "").split()

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from inbox.actions import intake
+from inbox.actions import intake, item_work
 from inbox.actions import pages as pages_actions
 from inbox.cli.main import main
 from inbox.core.incoming import NewItem
@@ -201,6 +201,80 @@ def test_rules_apply_reroutes_open_items_and_records_why(
         event = conn.execute(sa.select(Event.data).where(Event.kind == "rerouted")).scalar_one()
     assert event["old_department"] == "kultur"
     assert event["department"] == "kontaktcenter"
+
+
+def _kultur_to_kontaktcenter(tmp_path: Path) -> Path:
+    changed = tmp_path / "rules"
+    shutil.copytree(RULES, changed)
+    topics = (changed / "topics.toml").read_text(encoding="utf-8")
+    start = topics.index("[topics.kultur]")
+    end = topics.index("[topics.", start + 1)
+    section = topics[start:end].replace('department = "kultur"', 'department = "kontaktcenter"')
+    (changed / "topics.toml").write_text(topics[:start] + section + topics[end:], encoding="utf-8")
+    return changed
+
+
+def test_rules_apply_keeps_what_people_decided(
+    engine: Engine, cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    page = make_page(engine, "region_facebook")
+    rules = load_rules(RULES)
+    texts = {
+        "sent": "När öppnar konsthallen efter renoveringen?",
+        "corrected": "Vad kostar det att låna en lokal i kulturhuset?",
+        "untouched": "Hur länge har konsthallen öppet på lördag?",
+    }
+    with session_scope(engine) as session:
+        intake.ingest_items(
+            session,
+            [
+                NewItem(page="region_facebook", external_id=key, received_at=NOW, text=text)
+                for key, text in texts.items()
+            ],
+            pages={"region_facebook": page},
+            now=NOW,
+            rules=rules,
+        )
+    before = _items(engine)
+    assert {key: i.department for key, i in before.items()} == dict.fromkeys(texts, "kultur")
+    with session_scope(engine) as session:
+        sent = session.get(Item, before["sent"].id)
+        corrected = session.get(Item, before["corrected"].id)
+        assert sent is not None
+        assert corrected is not None
+        item_work.send_to_department(
+            session,
+            sent,
+            department="halso_sjukvard",
+            note="",
+            known=set(rules.departments),
+            actor="anna@x.se",
+            now=NOW,
+        )
+        item_work.correct_item(
+            session,
+            corrected,
+            field="topic",
+            value="avgifter",
+            allowed=set(rules.topics),
+            actor="anna@x.se",
+            now=NOW,
+        )
+    changed = _kultur_to_kontaktcenter(tmp_path)
+    monkeypatch.setenv("INBOX_RULES_DIR", str(changed))
+    code, out, _ = cli("rules", "apply")
+    assert code == 0
+    assert "3 open items re-tagged, 1 re-routed" in out
+    after = _items(engine)
+    assert after["untouched"].department == "kontaktcenter"
+    assert after["sent"].department == "halso_sjukvard"  # sent on by a person
+    assert after["corrected"].topic == "avgifter"  # corrected by a person
+    assert after["corrected"].department == "kultur"  # and so routed by a person
+    with engine.connect() as conn:
+        rerouted = conn.execute(
+            sa.select(Event.item_id).where(Event.kind == "rerouted").order_by(Event.item_id)
+        ).scalars()
+        assert sent.id not in list(rerouted)
 
 
 def test_rules_apply_creates_pages_and_moves_open_due_times(

@@ -6,9 +6,11 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
+
 from inbox.core.routing import decide
 from inbox.core.rules.tagging import load_rules
-from inbox.core.tagging import TAG_COLUMNS, tag_values
+from inbox.core.tagging import TAG_COLUMNS, kept_on_retag, tag_values
 from tests.paths import DEFAULT_RULES, REPO
 
 SATURDAY_NIGHT = datetime(2026, 3, 7, 22, 30, tzinfo=UTC)
@@ -59,3 +61,67 @@ def test_tag_values_are_the_decision_column_by_column() -> None:
                 "pii_spans": [list(span) for span in c.pii_spans],
                 "tags": list(r.tags),
             }
+
+
+FRESH = {
+    "topic": "avfall",
+    "sentiment": "negative",
+    "department": "miljo",
+    "priority": "normal",
+    "tags": "",
+    "routing_rule": "topic:avfall",
+    "flags": " question ",
+    "classification": {"flags": ["question"]},
+}
+NOW_ON_ITEM = {
+    "topic": "gata",
+    "sentiment": "neutral",
+    "department": "kontaktcenter",
+    "priority": "high",
+    "tags": " beredskap ",
+    "routing_rule": "hot",
+    "flags": " offensive threat personal_data ",
+}
+
+
+@pytest.mark.parametrize(
+    ("corrected", "by_hand", "expected"),
+    [
+        # Nobody touched it: the new reading throughout, the threat once made kept.
+        ((), False, {"flags": " question offensive threat "}),
+        # A corrected topic stays, and a person's reading keeps the route.
+        (
+            ("topic",),
+            False,
+            {
+                "topic": "gata",
+                "department": "kontaktcenter",
+                "priority": "high",
+                "tags": " beredskap ",
+                "routing_rule": "hot",
+                "flags": " question offensive threat ",
+            },
+        ),
+        (("sentiment",), False, {"sentiment": "neutral", "department": "kontaktcenter"}),
+        # Taken or sent on: the route stays, the reading is new.
+        (
+            (),
+            True,
+            {"topic": "avfall", "department": "kontaktcenter", "routing_rule": "hot"},
+        ),
+    ],
+)
+def test_a_new_reading_keeps_what_people_decided(
+    corrected: tuple[str, ...], by_hand: bool, expected: dict[str, Any]
+) -> None:
+    out = kept_on_retag(FRESH, NOW_ON_ITEM, corrected=corrected, routed_by_hand=by_hand)
+    for name, value in expected.items():
+        assert out[name] == value, name
+    # The classification is the text's own reading, whatever was kept.
+    assert out["classification"] == FRESH["classification"]
+    assert "personal_data" not in out["flags"]  # only threats and insults outlast a text
+
+
+def test_a_new_reading_of_an_untouched_harmless_item_is_the_reading() -> None:
+    out = kept_on_retag(FRESH, {**NOW_ON_ITEM, "flags": ""}, corrected=(), routed_by_hand=False)
+    assert out == FRESH
