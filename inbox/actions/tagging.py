@@ -44,21 +44,7 @@ def tag_untagged(session: Session, *, rules: Rules, limit: int = 2000) -> int:
     (``kept_on_retag``)."""
     c = _item.c
     rows = session.execute(
-        sa.select(
-            c.id,
-            c.text,
-            _page.c.key,
-            c.channel,
-            c.kind,
-            c.received_at,
-            c.resolution,
-            c.assignee,
-            *(c[name] for name in _KEPT),
-        )
-        .join(_page, _page.c.id == c.page_id)
-        .where(c.classification.is_(None))
-        .order_by(c.id)
-        .limit(limit)
+        _to_read().where(c.classification.is_(None)).order_by(c.id).limit(limit)
     ).all()
     if not rows:
         return 0
@@ -75,12 +61,7 @@ def tag_untagged(session: Session, *, rules: Rules, limit: int = 2000) -> int:
             resolution=row.resolution,
         )
         if row.id in corrected or row.id in sent or row.assignee or row.flags:
-            values = kept_on_retag(
-                values,
-                {name: getattr(row, name) for name in _KEPT},
-                corrected=corrected.get(row.id, ()),
-                routed_by_hand=row.id in sent or bool(row.assignee),
-            )
+            values = _keeping(values, row, corrected, sent)
         updates.append({"b_id": row.id, **{f"b_{k}": v for k, v in values.items()}})
     session.execute(
         sa.update(_item)
@@ -93,6 +74,33 @@ def tag_untagged(session: Session, *, rules: Rules, limit: int = 2000) -> int:
 
 # The columns a new reading may have to leave as they are.
 _KEPT = ("topic", "sentiment", "flags", *ROUTE_COLUMNS)
+
+
+def _to_read() -> sa.Select[Any]:
+    """What reading items again needs of them (with their page's key)."""
+    c = _item.c
+    return sa.select(
+        c.id,
+        c.text,
+        _page.c.key,
+        c.channel,
+        c.kind,
+        c.received_at,
+        c.resolution,
+        c.assignee,
+        *(c[name] for name in _KEPT),
+    ).join(_page, _page.c.id == c.page_id)
+
+
+def _keeping(
+    values: dict[str, Any], row: Any, corrected: dict[int, set[str]], sent: set[int]
+) -> dict[str, Any]:
+    return kept_on_retag(
+        values,
+        {name: getattr(row, name) for name in _KEPT},
+        corrected=corrected.get(row.id, ()),
+        routed_by_hand=row.id in sent or bool(row.assignee),
+    )
 
 
 def _decided_by_people(session: Session, ids: list[int]) -> tuple[dict[int, set[str]], set[int]]:
@@ -125,21 +133,7 @@ def reroute_open_items(
     change is recorded with the rule that caused it.
     """
     c = _item.c
-    rows = session.execute(
-        sa.select(
-            c.id,
-            c.text,
-            _page.c.key,
-            c.channel,
-            c.kind,
-            c.received_at,
-            c.assignee,
-            *(c[name] for name in _KEPT),
-        )
-        .join(_page, _page.c.id == c.page_id)
-        .where(c.status == OPEN)
-        .order_by(c.id)
-    ).all()
+    rows = session.execute(_to_read().where(c.status == OPEN).order_by(c.id)).all()
     corrected: dict[int, set[str]] = {}
     sent: set[int] = set()
     ids = [row.id for row in rows]
@@ -149,7 +143,7 @@ def reroute_open_items(
         sent |= more_sent
     changed = 0
     for row in rows:
-        values = kept_on_retag(
+        values = _keeping(
             tag_values(
                 row.text,
                 rules,
@@ -158,9 +152,9 @@ def reroute_open_items(
                 kind=row.kind,
                 received_at=row.received_at,
             ),
-            {name: getattr(row, name) for name in _KEPT},
-            corrected=corrected.get(row.id, ()),
-            routed_by_hand=row.id in sent or bool(row.assignee),
+            row,
+            corrected,
+            sent,
         )
         session.execute(sa.update(_item).where(c.id == row.id).values(values))
         if (values["department"], values["priority"]) != (row.department, row.priority):
