@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 from urllib.parse import quote
@@ -567,29 +568,26 @@ def _reference(request: Request, session: Session, item: Item, ctx: Ctx) -> Resp
 
 
 def _hold(request: Request, session: Session, item: Item, ctx: Ctx) -> Response:
-    if not ctx.user.is_admin:
-        raise Refused(403, Text("Bara en administratör kan besluta om bevarande."))
-    retention.place_hold(
-        session,
-        item_id=item.id or 0,
-        reason=field(ctx.form, "reason", limit=limits.NOTE),
-        actor=ctx.user.email,
-        now=ctx.now,
-    )
+    _decide_hold(session, item, ctx, retention.place_hold)
     return _done(request, item, "Ärendet har ett bevarandebeslut: det gallras och raderas inte.")
 
 
 def _release_hold(request: Request, session: Session, item: Item, ctx: Ctx) -> Response:
+    _decide_hold(session, item, ctx, retention.release_hold)
+    return _done(request, item, "Bevarandebeslutet är hävt.")
+
+
+def _decide_hold(session: Session, item: Item, ctx: Ctx, decide: Callable[..., None]) -> None:
+    """Place or lift a legal hold: an administrator's decision, with a reason."""
     if not ctx.user.is_admin:
         raise Refused(403, Text("Bara en administratör kan besluta om bevarande."))
-    retention.release_hold(
+    decide(
         session,
         item_id=item.id or 0,
         reason=field(ctx.form, "reason", limit=limits.NOTE),
         actor=ctx.user.email,
         now=ctx.now,
     )
-    return _done(request, item, "Bevarandebeslutet är hävt.")
 
 
 ACTIONS = {
