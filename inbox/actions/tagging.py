@@ -51,17 +51,7 @@ def tag_untagged(session: Session, *, rules: Rules, limit: int = 2000) -> int:
     corrected, sent = _decided_by_people(session, [row.id for row in rows])
     updates = []
     for row in rows:
-        values = tag_values(
-            row.text,
-            rules,
-            page=row.key,
-            channel=row.channel,
-            kind=row.kind,
-            received_at=row.received_at,
-            resolution=row.resolution,
-        )
-        if row.id in corrected or row.id in sent or row.assignee or row.flags:
-            values = _keeping(values, row, corrected, sent)
+        values = _read_again(row, rules, corrected, sent, resolution=row.resolution)
         updates.append({"b_id": row.id, **{f"b_{k}": v for k, v in values.items()}})
     session.execute(
         sa.update(_item)
@@ -92,9 +82,26 @@ def _to_read() -> sa.Select[Any]:
     ).join(_page, _page.c.id == c.page_id)
 
 
-def _keeping(
-    values: dict[str, Any], row: Any, corrected: dict[int, set[str]], sent: set[int]
+def _read_again(
+    row: Any,
+    rules: Rules,
+    corrected: dict[int, set[str]],
+    sent: set[int],
+    *,
+    resolution: str | None = None,
 ) -> dict[str, Any]:
+    """A ``_to_read`` row's tag values, keeping what people decided about it."""
+    values = tag_values(
+        row.text,
+        rules,
+        page=row.key,
+        channel=row.channel,
+        kind=row.kind,
+        received_at=row.received_at,
+        resolution=resolution,
+    )
+    if not (row.id in corrected or row.id in sent or row.assignee or row.flags):
+        return values  # nobody touched it and no flag to keep: the reading as it is
     return kept_on_retag(
         values,
         {name: getattr(row, name) for name in _KEPT},
@@ -107,20 +114,27 @@ def _decided_by_people(session: Session, ids: list[int]) -> tuple[dict[int, set[
     """Of these items: the fields people corrected, by item, and the items sent on to
     another department by hand."""
     corrected: dict[int, set[str]] = {}
-    for item_id, name in session.execute(
-        sa.select(col(Correction.item_id), col(Correction.field)).where(
-            col(Correction.item_id).in_(ids)
-        )
-    ):
-        corrected.setdefault(item_id, set()).add(name)
-    sent = set(
-        session.execute(
-            sa.select(col(Event.item_id)).where(
-                col(Event.item_id).in_(ids), col(Event.kind) == "sent_to_department"
+    sent: set[int] = set()
+    for start in range(0, len(ids), _LOOKUP_CHUNK):
+        chunk = ids[start : start + _LOOKUP_CHUNK]
+        for item_id, name in session.execute(
+            sa.select(col(Correction.item_id), col(Correction.field)).where(
+                col(Correction.item_id).in_(chunk)
             )
-        ).scalars()
-    )
+        ):
+            corrected.setdefault(item_id, set()).add(name)
+        sent.update(
+            session.execute(
+                sa.select(col(Event.item_id)).where(
+                    col(Event.item_id).in_(chunk), col(Event.kind) == "sent_to_department"
+                )
+            ).scalars()
+        )
     return corrected, sent
+
+
+# Item ids a query looks people's decisions up for (SQLite takes 32,766 parameters).
+_LOOKUP_CHUNK = 10_000
 
 
 def reroute_open_items(
@@ -134,28 +148,10 @@ def reroute_open_items(
     """
     c = _item.c
     rows = session.execute(_to_read().where(c.status == OPEN).order_by(c.id)).all()
-    corrected: dict[int, set[str]] = {}
-    sent: set[int] = set()
-    ids = [row.id for row in rows]
-    for start in range(0, len(ids), _LOOKUP_CHUNK):
-        more_corrected, more_sent = _decided_by_people(session, ids[start : start + _LOOKUP_CHUNK])
-        corrected.update(more_corrected)
-        sent |= more_sent
+    corrected, sent = _decided_by_people(session, [row.id for row in rows])
     changed = 0
     for row in rows:
-        values = _keeping(
-            tag_values(
-                row.text,
-                rules,
-                page=row.key,
-                channel=row.channel,
-                kind=row.kind,
-                received_at=row.received_at,
-            ),
-            row,
-            corrected,
-            sent,
-        )
+        values = _read_again(row, rules, corrected, sent)
         session.execute(sa.update(_item).where(c.id == row.id).values(values))
         if (values["department"], values["priority"]) != (row.department, row.priority):
             changed += 1
@@ -173,7 +169,3 @@ def reroute_open_items(
                 reason=values["classification"]["reason"],
             )
     return len(rows), changed
-
-
-# Item ids a query looks people's decisions up for (SQLite takes 32,766 parameters).
-_LOOKUP_CHUNK = 10_000
